@@ -1,0 +1,164 @@
+"""The app's few generic callbacks. Adding a panel never adds a callback.
+
+Every callback re-validates what the browser sends (a crafted request can send anything).
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
+
+from webapp.catalog import DASHBOARDS, TILES
+from webapp.catalog.variables import VARIABLES
+from webapp.runner import run_panels, evaluate_tiles
+from webapp.runtime import current_runtime
+from webapp.viewstate import parse_view_state
+
+from .layout import query_string_for, render_tile
+from .panels import render_error, render_panel_body
+
+log = logging.getLogger(__name__)
+LOCATION = "_pages_location"
+LEVEL2 = {}  # dashboard id -> Level 2 dashboard, filled by pages that register them
+
+
+def panel_class(width: int, state: str) -> str:
+    return f"panel state-{state} col-12 col-lg-{width}"
+
+
+def _view_from_store(store):
+    if not isinstance(store, dict):
+        return None, None, {}
+    dashboard_id = store.get("dashboard")
+    params = store.get("params") if isinstance(store.get("params"), dict) else {}
+    dashboard = DASHBOARDS.get(dashboard_id) or LEVEL2.get(dashboard_id)
+    allowed = dashboard.variables if dashboard else tuple(VARIABLES)
+    view = parse_view_state(params, allowed_variables=allowed)
+    path_vars = store.get("path_vars") if isinstance(store.get("path_vars"), dict) else {}
+    return dashboard, view, path_vars
+
+
+@callback(
+    Output({"type": "panel-body", "panel": ALL}, "children"),
+    Output({"type": "panel", "panel": ALL}, "className"),
+    Input("view-params", "data"),
+    Input("refresh-timer", "n_intervals"),
+)
+def fill_panels(store, _n):
+    """Run every panel of the page's dashboard concurrently and render each on its own."""
+    ids = [item["id"]["panel"] for item in ctx.outputs_list[0]]
+    if not ids:
+        return [], []
+    dashboard, view, path_vars = _view_from_store(store)
+    runtime = current_runtime()
+    if dashboard is None or runtime is None:
+        return [render_error("Unknown dashboard") for _ in ids], [panel_class(12, "error") for _ in ids]
+    panels = {p.id: p for p in dashboard.panels}
+    wanted = [panels[i] for i in ids if i in panels]
+    extra = {}
+    for name, (label, value) in _path_selections(dashboard, path_vars).items():
+        extra[name] = (label, (value,))
+    try:
+        data = run_panels(runtime.engine, wanted, view, extra)
+    except Exception:
+        log.exception("panel run failed")
+        return [render_error("The dashboard could not be loaded") for _ in ids], \
+            [panel_class(panels[i].width if i in panels else 12, "error") for i in ids]
+    qs = query_string_for(view)
+    bodies, classes = [], []
+    for panel_id in ids:
+        panel = panels.get(panel_id)
+        if panel is None:
+            bodies.append(render_error("Unknown panel"))
+            classes.append(panel_class(12, "error"))
+            continue
+        children, state = render_panel_body(data[panel_id], qs)
+        bodies.append(children)
+        classes.append(panel_class(panel.width, state))
+    return bodies, classes
+
+
+def _path_selections(dashboard, path_vars: dict) -> dict[str, tuple[str, str]]:
+    """Level 2 path variables the dashboard declares, validated (strings, bounded length)."""
+    declared = getattr(dashboard, "path_variables", {}) or {}
+    out = {}
+    for name, label in declared.items():
+        value = path_vars.get(name)
+        if isinstance(value, str) and 0 < len(value) <= 256:
+            out[name] = (label, value)
+    return out
+
+
+@callback(
+    Output("tiles", "children"),
+    Input("view-params", "data"),
+    Input("refresh-timer", "n_intervals"),
+)
+def fill_tiles(store, _n):
+    """Level 0: each tile's health from its signals."""
+    _, view, _ = _view_from_store(store)
+    runtime = current_runtime()
+    if view is None or runtime is None:
+        return no_update
+    healths = evaluate_tiles(runtime.engine, TILES, view)
+    qs = query_string_for(view)
+    return [render_tile(h, qs) for h in healths]
+
+
+@callback(
+    Output(LOCATION, "search"),
+    Input("var-cluster", "value"),
+    Input("var-namespace", "value"),
+    Input("time-quick", "value"),
+    Input("time-apply", "n_clicks"),
+    Input("time-from", "n_submit"),
+    Input("time-to", "n_submit"),
+    Input("refresh-picker", "value"),
+    State("time-from", "value"),
+    State("time-to", "value"),
+    State("view-params", "data"),
+    prevent_initial_call=True,
+)
+def update_url(cluster, namespace, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store):
+    """Filters -> URL; the page re-renders from the URL, so the URL is always the whole view."""
+    _, view, _ = _view_from_store(store)
+    if view is None:
+        return no_update
+    params: list[tuple[str, str]] = []
+    trigger = ctx.triggered_id
+    if trigger == "time-quick" and isinstance(quick, str):
+        params += [("from", quick), ("to", "now")]
+    elif trigger in ("time-apply", "time-from", "time-to"):
+        params += [("from", str(raw_from or "now-6h")[:40]), ("to", str(raw_to or "now")[:40])]
+    else:
+        params += [("from", view.time_range.raw_from), ("to", view.time_range.raw_to)]
+    for name, value in (("cluster", cluster), ("namespace", namespace)):
+        values = value if isinstance(value, list) else ([value] if isinstance(value, str) else [])
+        params += [(f"var-{name}", v) for v in values if isinstance(v, str) and v]
+    if isinstance(refresh, str) and refresh != "off":
+        params.append(("refresh", refresh))
+    if view.kiosk:
+        params.append(("kiosk", ""))
+    if view.theme != "light":
+        params.append(("theme", view.theme))
+    search = "?" + urlencode(params)
+    return search
+
+
+clientside_callback(
+    """
+    function(n) {
+        if (!n) { return window.dash_clientside.no_update; }
+        var url = window.location.href;
+        try {
+            if (navigator.clipboard && window.isSecureContext) {
+                navigator.clipboard.writeText(url).catch(function () {});
+            }
+        } catch (e) {}
+        return url;
+    }
+    """,
+    Output("share-url", "value"),
+    Input("share-button", "n_clicks"),
+)

@@ -1,0 +1,79 @@
+"""Value formatting by unit, and making label text safe for Plotly (which treats it as HTML)."""
+from __future__ import annotations
+
+import html
+import math
+from datetime import datetime, timezone
+
+_BYTES = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def safe(text: object) -> str:
+    """Escape <, > and & so a label value can never become markup in a legend or hover."""
+    return html.escape(str(text), quote=False)
+
+
+def format_value(value: float | None, unit: str, value_map: tuple[tuple[float, str], ...] = ()) -> str:
+    """Human text for a value in a catalog unit."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    for mapped, text in value_map:
+        if value == mapped:
+            return text
+    if math.isinf(value):
+        return "∞"
+    if unit == "percentunit":
+        return f"{value * 100:.1f}%"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "bytes":
+        size, i = abs(value), 0
+        while size >= 1024 and i < len(_BYTES) - 1:
+            size, i = size / 1024, i + 1
+        return f"{'-' if value < 0 else ''}{size:.1f} {_BYTES[i]}"
+    if unit == "Bps":
+        return format_value(value, "bytes") + "/s"
+    if unit in ("s", "ms"):
+        seconds = value / 1000 if unit == "ms" else value
+        if abs(seconds) < 1:
+            return f"{seconds * 1000:.0f} ms"
+        if abs(seconds) < 120:
+            return f"{seconds:.1f} s"
+        if abs(seconds) < 7200:
+            return f"{seconds / 60:.1f} min"
+        if abs(seconds) < 172800:
+            return f"{seconds / 3600:.1f} h"
+        return f"{seconds / 86400:.1f} d"
+    if unit == "dateTime":
+        return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if unit == "dollars":
+        return f"${value:,.2f}"
+    if unit == "cores":
+        return f"{value:.2f} cores"
+    if unit == "ops":
+        return f"{value:.1f} ops/s"
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if abs(value) >= 1e4:
+        return f"{value / 1e3:.1f}k"
+    if value == int(value):
+        return f"{int(value)}"
+    return f"{value:.2f}"
+
+
+def legend(template: str, labels: dict[str, str], fallback: str = "") -> str:
+    """Fill a `{label}` legend template from series labels (missing labels stay empty)."""
+    if not template:
+        name = fallback or ",".join(f"{k}={v}" for k, v in labels.items() if k != "__name__") or "value"
+        return name
+    out, i = [], 0
+    while i < len(template):
+        if template[i] == "{":
+            j = template.find("}", i)
+            if j > i:
+                out.append(labels.get(template[i + 1:j], ""))
+                i = j + 1
+                continue
+        out.append(template[i])
+        i += 1
+    return "".join(out)

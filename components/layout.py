@@ -1,0 +1,199 @@
+"""Page chrome: navigation, filter bar (variables, time picker, refresh, share), notes, tiles."""
+from __future__ import annotations
+
+import math
+from urllib.parse import urlencode
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from webapp.catalog.model import Dashboard
+from webapp.catalog.variables import VARIABLES
+from webapp.prometheus import PrometheusError
+from webapp.promql import TemplateError, matcher
+from webapp.runner import TileHealth
+from webapp.runtime import current_runtime
+from webapp.timerange import QUICK_RANGES, REFRESH_CHOICES
+from webapp.viewstate import ViewState
+
+from .format import format_value, safe
+from .panels import SEVERITY_COLOURS, panel_container
+
+NAV_ITEMS = (("/", "Overview"), ("/gitops", "GitOps"), ("/capacity", "Capacity"), ("/workloads", "Workloads"),
+             ("/pipeline", "Pipeline"), ("/optimize", "Optimize"), ("/e2e", "E2E"))
+MAX_OPTIONS = 500
+
+
+def navbar(view: ViewState, active: str) -> dbc.Navbar | None:
+    if view.kiosk:
+        return None
+    qs = _nav_query(view)
+    links = [dbc.NavItem(dcc.Link(title, href=f"{path}?{qs}" if qs else path,
+                                  className="nav-link" + (" active" if path == active else "")))
+             for path, title in NAV_ITEMS]
+    return dbc.Navbar(dbc.Container([
+        dcc.Link("DataOps Monitor", href=f"/?{qs}" if qs else "/", className="navbar-brand"),
+        dbc.Nav(links, navbar=True, className="me-auto"),
+    ], fluid=True), color="dark", dark=True, className="mb-2 app-nav", id="app-nav")
+
+
+def _nav_query(view: ViewState) -> str:
+    """Query string carried across pages: time range, variables, refresh, kiosk, theme."""
+    return view.query_string()
+
+
+def _variable_options(name: str, view: ViewState) -> tuple[list[dict], str | None]:
+    variable = VARIABLES[name]
+    runtime = current_runtime()
+    current = list(view.variables.get(name, ()))
+    if runtime is None:
+        return [{"label": v, "value": v} for v in current], None
+    match_parts = []
+    for parent in variable.depends_on:
+        values = view.variables.get(parent, ())
+        if values:
+            try:
+                match_parts.append(matcher(VARIABLES[parent].label, values))
+            except TemplateError:
+                pass
+    selector = f"{variable.options_from}{{{', '.join(match_parts)}}}"
+    tr = view.time_range
+    try:
+        values = runtime.engine.label_values(variable.label, [selector], tr.start, tr.end)
+        note = None
+    except PrometheusError as exc:
+        values, note = [], f"{variable.title} values unavailable: {exc.user_message}"
+    values = values[:MAX_OPTIONS]
+    options = [{"label": v, "value": v} for v in dict.fromkeys(current + values)]
+    return options, note
+
+
+def filter_bar(view: ViewState, variables: tuple[str, ...]) -> tuple[html.Div, list[str]]:
+    """The filter bar and notes about it (e.g. picker values unavailable)."""
+    notes = []
+    pickers = []
+    for name in variables:
+        options, note = _variable_options(name, view)
+        if note:
+            notes.append(note)
+        pickers.append(html.Div([
+            html.Label(VARIABLES[name].title, htmlFor=f"var-{name}", className="filter-label"),
+            dcc.Dropdown(id=f"var-{name}", options=options, value=list(view.variables.get(name, ())),
+                         multi=True, placeholder="All", className="filter-dropdown"),
+        ], className="filter-item"))
+    tr = view.time_range
+    quick_values = [v for v, _ in QUICK_RANGES]
+    quick = tr.raw_from if tr.raw_to == "now" and tr.raw_from in quick_values else None
+    time_picker = html.Div([
+        html.Label("Time range", htmlFor="time-quick", className="filter-label"),
+        html.Div([
+            dcc.Dropdown(id="time-quick", options=[{"label": label, "value": value} for value, label in QUICK_RANGES],
+                         value=quick, placeholder="Custom range", clearable=False, className="time-quick"),
+            dcc.Input(id="time-from", value=tr.raw_from, debounce=True, className="form-control form-control-sm",
+                      placeholder="from: now-6h, ISO 8601 or epoch ms"),
+            dcc.Input(id="time-to", value=tr.raw_to, debounce=True, className="form-control form-control-sm",
+                      placeholder="to: now"),
+            html.Button("Apply", id="time-apply", className="btn btn-sm btn-outline-primary"),
+        ], className="time-row"),
+    ], className="filter-item filter-time")
+    refresh_value = next((c for c in REFRESH_CHOICES[1:] if view.refresh_seconds and
+                          _seconds(c) == view.refresh_seconds), "off")
+    refresh = html.Div([
+        html.Label("Refresh", htmlFor="refresh-picker", className="filter-label"),
+        dcc.Dropdown(id="refresh-picker", options=[{"label": c, "value": c} for c in REFRESH_CHOICES],
+                     value=refresh_value, clearable=False, className="refresh-picker"),
+    ], className="filter-item")
+    share = html.Div([
+        html.Label("Share", htmlFor="share-button", className="filter-label"),
+        html.Div([
+            html.Button("Copy link", id="share-button", className="btn btn-sm btn-primary"),
+            dcc.Input(id="share-url", readOnly=True, value="", className="form-control form-control-sm share-url",
+                      placeholder="link to this view"),
+        ], className="time-row"),
+    ], className="filter-item")
+    return html.Div(pickers + [time_picker, refresh, share], className="filter-bar", id="filter-bar"), notes
+
+
+def _seconds(text: str) -> int:
+    from webapp.timerange import parse_duration
+    return parse_duration(text)
+
+
+def notes_box(notes: list[str] | tuple[str, ...]):
+    if not notes:
+        return None
+    return dbc.Alert([html.Div(safe(n)) for n in notes], color="warning", className="py-1 px-2 small view-notes",
+                     id="view-notes")
+
+
+def page_frame(view: ViewState, active: str, title: str, description: str, variables: tuple[str, ...],
+               body: list, store: dict, extra_notes: list[str] = (), breadcrumbs: list | None = None) -> html.Div:
+    """Everything a page shows around its panels, plus the stores the callbacks read."""
+    bar, bar_notes = filter_bar(view, variables)
+    return html.Div([
+        navbar(view, active),
+        html.Div([
+            breadcrumbs,
+            html.H1(title, className="page-title"),
+            html.P(description, className="text-muted page-description") if description else None,
+            notes_box(list(view.notes) + list(extra_notes) + bar_notes),
+            bar,
+            *body,
+        ], className="container-fluid"),
+        dcc.Store(id="view-params", data=store),
+        dcc.Interval(id="refresh-timer", interval=(view.refresh_seconds or 3600) * 1000,
+                     disabled=not view.refresh_seconds),
+    ], className=f"page theme-{view.theme}" + (" kiosk" if view.kiosk else ""))
+
+
+def dashboard_body(dashboard: Dashboard) -> list:
+    sections = []
+    for section in dashboard.sections:
+        sections.append(html.Section([
+            html.H2(section.title, className="section-title"),
+            html.Div([panel_container(p) for p in section.panels], className="row g-2"),
+        ], className="dashboard-section"))
+    return sections
+
+
+def _sparkline(health: TileHealth, colour: str):
+    result = health.sparkline
+    if result is None or result.empty:
+        return html.Div("no trend data", className="tile-spark-empty text-muted small")
+    series = result.series[0]
+    fig = go.Figure(go.Scatter(x=(series.timestamps * 1000).astype("datetime64[ms]"), y=series.values,
+                               mode="lines", line=dict(color=colour, width=1.5), fill="tozeroy", hoverinfo="skip"))
+    fig.update_layout(height=48, margin=dict(l=0, r=0, t=0, b=0), xaxis=dict(visible=False),
+                      yaxis=dict(visible=False), showlegend=False, template="plotly_white")
+    return dcc.Graph(figure=fig, config={"staticPlot": True}, className="tile-spark")
+
+
+def render_tile(health: TileHealth, query_string: str) -> html.Div:
+    """One Level 0 tile: status, key figure, sparkline, problems; the whole tile links to its page."""
+    tile = health.tile
+    colour = SEVERITY_COLOURS[health.status]
+    problems = len(health.problems)
+    problem_text = ("no data" if health.status == "unknown" else
+                    f"{problems} problem{'s' if problems != 1 else ''}")
+    top = [html.Li(safe(f"{p.title}: {p.entity}"), className=f"tile-problem sev-{p.severity}")
+           for p in health.problems[:3]]
+    figure = format_value(health.figure, tile.figure_unit) if not math.isnan(health.figure) else "–"
+    href = f"{tile.path}?{query_string}" if query_string else tile.path
+    return html.Div(dcc.Link(html.Div([
+        html.Div([html.Span(tile.title, className="tile-title"),
+                  html.Span(health.status.upper(), className=f"tile-badge badge-{health.status}")],
+                 className="tile-head"),
+        html.Div([html.Span(figure, className="tile-figure"),
+                  html.Span(tile.figure.legend, className="tile-figure-label text-muted")]),
+        _sparkline(health, colour),
+        html.Div(problem_text, className="tile-problems-count"),
+        html.Ul(top, className="tile-problem-list") if top else None,
+        html.Div(tile.description, className="tile-description text-muted small"),
+    ], className="tile-inner", style={"borderTopColor": colour}), href=href, className="tile-link"),
+        className=f"tile status-{health.status} col-12 col-md-6 col-xl-4",
+        **{"data-tile": tile.domain, "data-status": health.status})
+
+
+def query_string_for(view: ViewState) -> str:
+    return urlencode(view.query_params())

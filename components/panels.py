@@ -1,0 +1,348 @@
+"""One renderer per panel kind: PanelData -> Dash components. No HTTP, no PromQL here."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from urllib.parse import quote
+
+import numpy as np
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from webapp.catalog.model import Panel, Threshold
+from webapp.prometheus import QueryResult, Series
+from webapp.runner import PanelData
+
+from .format import format_value, legend, safe
+
+SEVERITY_COLOURS = {"ok": "#2e7d32", "warning": "#ed6c02", "critical": "#d32f2f", "unknown": "#757575"}
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf")
+MAX_SERIES = 20
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+                "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
+
+
+def value_colour(value: float, thresholds: tuple[Threshold, ...], unit: str) -> str:
+    """Colour of a value under the panel's thresholds of the same unit."""
+    worst = "ok"
+    for t in thresholds:
+        if t.unit == unit or unit == "" or len(thresholds) == 1:
+            if t.breached(value):
+                worst = "critical" if t.severity == "critical" or worst == "critical" else "warning"
+    return SEVERITY_COLOURS[worst]
+
+
+def entity_href(panel: Panel, labels: dict[str, str], query_string: str) -> str | None:
+    """The drill-down URL for a series, or None when a label it needs is missing."""
+    if panel.link is None:
+        return None
+    path = panel.link.path
+    for part in [p[1:-1] for p in _placeholders(path)]:
+        value = labels.get(part)
+        if not value:
+            return None
+        path = path.replace("{" + part + "}", quote(value, safe=""))
+    return f"{path}?{query_string}" if query_string else path
+
+
+def _placeholders(path: str) -> list[str]:
+    out, i = [], 0
+    while (start := path.find("{", i)) >= 0:
+        end = path.find("}", start)
+        out.append(path[start:end + 1])
+        i = end + 1
+    return out
+
+
+def _base_layout(height: int = 240) -> dict:
+    return dict(height=height, margin=dict(l=48, r=12, t=8, b=32), template="plotly_white",
+                legend=dict(orientation="h", y=-0.2, font=dict(size=10)), uirevision="keep",
+                font=dict(size=11), hoverlabel=dict(namelength=-1))
+
+
+def _times(series: Series) -> np.ndarray:
+    return (series.timestamps * 1000).astype("datetime64[ms]")
+
+
+def _named_series(panel: Panel, results: list[QueryResult | None]) -> list[tuple[str, Series]]:
+    named = []
+    for query, result in zip(panel.queries, results):
+        if result is None:
+            continue
+        for s in result.series:
+            named.append((safe(legend(query.legend, dict(s.labels))), s))
+    return named[:MAX_SERIES]
+
+
+def _threshold_shapes(fig: go.Figure, panel: Panel, horizontal: bool = True) -> None:
+    for t in panel.thresholds:
+        if t.unit != panel.unit and len(panel.thresholds) > 1:
+            continue
+        colour = SEVERITY_COLOURS[t.severity]
+        label = f"{t.title}: {format_value(t.value, panel.unit)}"
+        if horizontal:
+            fig.add_hline(y=t.value, line_dash="dash", line_color=colour, annotation_text=safe(label),
+                          annotation_font_size=9, annotation_position="top left")
+        else:
+            fig.add_vline(x=t.value, line_dash="dash", line_color=colour, annotation_text=safe(label),
+                          annotation_font_size=9)
+
+
+def _axis_format(unit: str) -> dict:
+    if unit == "percentunit":
+        return dict(tickformat=".0%")
+    if unit == "bytes":
+        return dict(tickformat=".2s", ticksuffix="B")
+    if unit == "Bps":
+        return dict(tickformat=".2s", ticksuffix="B/s")
+    if unit == "s":
+        return dict(ticksuffix=" s")
+    return {}
+
+
+def _graph(panel: Panel, fig: go.Figure) -> dcc.Graph:
+    return dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="panel-graph",
+                     id={"type": "panel-graph", "panel": panel.id})
+
+
+def render_timeseries(data: PanelData, query_string: str) -> list:
+    panel = data.panel
+    fig = go.Figure()
+    for i, (name, s) in enumerate(_named_series(panel, data.results)):
+        fig.add_trace(go.Scatter(x=_times(s), y=s.values.astype(float), name=name, mode="lines",
+                                 line=dict(width=1.5, color=PALETTE[i % len(PALETTE)]),
+                                 stackgroup="one" if panel.stacked else None,
+                                 hovertemplate="%{y:.4g}<extra>" + name + "</extra>"))
+    fig.update_layout(**_base_layout(), showlegend=True)
+    fig.update_yaxes(**_axis_format(panel.unit), rangemode="tozero")
+    _threshold_shapes(fig, panel)
+    return [_graph(panel, fig)]
+
+
+def render_stat(data: PanelData, query_string: str) -> list:
+    panel = data.panel
+    named = _named_series(panel, data.results)
+    name, series = named[0]
+    finite = series.values[~np.isnan(series.values)]
+    value = float(finite[-1]) if len(finite) else math.nan
+    colour = value_colour(value, panel.thresholds, panel.unit) if panel.thresholds else "#1f4e79"
+    spark = go.Figure(go.Scatter(x=_times(series), y=series.values.astype(float), mode="lines",
+                                 line=dict(color=colour, width=1.5), fill="tozeroy", hoverinfo="skip"))
+    spark.update_layout(height=50, margin=dict(l=0, r=0, t=0, b=0), xaxis=dict(visible=False),
+                        yaxis=dict(visible=False), showlegend=False, template="plotly_white")
+    return [
+        html.Div(format_value(value, panel.unit, panel.value_map), className="stat-value",
+                 style={"color": colour}),
+        dcc.Graph(figure=spark, config={"staticPlot": True}, className="stat-spark"),
+    ]
+
+
+def render_bar(data: PanelData, query_string: str) -> list:
+    panel = data.panel
+    rows: list[tuple[str, str, float, dict]] = []
+    for query, result in zip(panel.queries, data.results):
+        if result is None:
+            continue
+        for s in result.series:
+            labels = dict(s.labels)
+            group = legend(query.legend, labels)
+            category = labels.get(panel.x_label, "") if panel.x_label else group
+            rows.append((category, group if panel.x_label else "", s.last, labels))
+    totals: dict[str, float] = {}
+    for category, _, value, _ in rows:
+        totals[category] = totals.get(category, 0) + (0 if math.isnan(value) else value)
+    categories = sorted(totals, key=lambda c: -totals[c] if panel.sort_desc else totals[c])[:panel.limit]
+    groups = list(dict.fromkeys(g for _, g, _, _ in rows))
+    fig = go.Figure()
+    for i, group in enumerate(groups):
+        values = {c: v for c, g, v, _ in rows if g == group}
+        ys = [safe(c) for c in categories if c in values]
+        xs = [values[c] for c in categories if c in values]
+        colours = ([value_colour(x, panel.thresholds, panel.unit) for x in xs]
+                   if panel.thresholds and not group else PALETTE[i % len(PALETTE)])
+        fig.add_trace(go.Bar(x=xs, y=ys, orientation="h", name=safe(group) or panel.title,
+                             marker_color=colours, hovertemplate="%{y}: %{x:.4g}<extra></extra>"))
+    fig.update_layout(**_base_layout(max(160, 24 * len(categories) + 60)), barmode="stack",
+                      showlegend=bool(panel.x_label))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(**_axis_format(panel.unit))
+    _threshold_shapes(fig, panel, horizontal=False)
+    children: list = [_graph(panel, fig)]
+    links = _entity_links(panel, [labels for _, _, _, labels in rows], query_string)
+    if links:
+        children.append(links)
+    return children
+
+
+def _entity_links(panel: Panel, label_sets: list[dict], query_string: str):
+    if panel.link is None:
+        return None
+    seen: dict[str, str] = {}
+    for labels in label_sets:
+        href = entity_href(panel, labels, query_string)
+        name = labels.get(panel.link.label, "")
+        if href and name not in seen:
+            seen[name] = href
+    if not seen:
+        return None
+    return html.Div([html.Span("Open: ", className="text-muted")] + [
+        dcc.Link(name, href=href, className="entity-link me-2") for name, href in list(seen.items())[:panel.limit]
+    ], className="entity-links small")
+
+
+def render_pie(data: PanelData, query_string: str) -> list:
+    panel = data.panel
+    named = [(n, s.last) for n, s in _named_series(panel, data.results) if not math.isnan(s.last)]
+    colours = {"Healthy": "#2e7d32", "Synced": "#2e7d32", "Degraded": "#d32f2f", "OutOfSync": "#ed6c02",
+               "Progressing": "#0288d1", "Missing": "#757575", "Unknown": "#9e9e9e", "Suspended": "#6d4c41",
+               "Open": "#0288d1", "Merged": "#2e7d32", "Declined": "#d32f2f"}
+    fig = go.Figure(go.Pie(labels=[n for n, _ in named], values=[v for _, v in named], hole=0.5,
+                           marker=dict(colors=[colours.get(n, PALETTE[i % 10]) for i, (n, _) in enumerate(named)]),
+                           textinfo="label+value", hovertemplate="%{label}: %{value}<extra></extra>"))
+    fig.update_layout(**_base_layout(220), showlegend=False)
+    return [_graph(panel, fig)]
+
+
+def render_heatmap(data: PanelData, query_string: str) -> list:
+    panel = data.panel
+    named = _named_series(panel, data.results)
+    times = np.unique(np.concatenate([s.timestamps for _, s in named]))
+    z = np.full((len(named), len(times)), np.nan)
+    for row, (_, s) in enumerate(named):
+        z[row, np.searchsorted(times, s.timestamps)] = s.values
+    fig = go.Figure(go.Heatmap(x=(times * 1000).astype("datetime64[ms]"), y=[n for n, _ in named], z=z,
+                               colorscale="YlOrRd", hovertemplate="%{y} %{x}: %{z:.4g}<extra></extra>"))
+    fig.update_layout(**_base_layout(max(200, 22 * len(named) + 60)))
+    return [_graph(panel, fig)]
+
+
+def render_timeofday(data: PanelData, query_string: str) -> list:
+    """Hourly values pivoted into day x hour-of-day (UTC), as Grafana's 'by time of day' heatmaps."""
+    panel = data.panel
+    _, series = _named_series(panel, data.results)[0]
+    hours = (series.timestamps // 3600).astype(int)
+    days = sorted(set((hours // 24).tolist()))
+    z = np.full((len(days), 24), np.nan)
+    for h, v in zip(hours, series.values):
+        z[days.index(h // 24), h % 24] = v
+    labels = [str(np.datetime64(int(d) * 86400, "s").astype("datetime64[D]")) for d in days]
+    reverse = any(t.direction == "below" for t in panel.thresholds)
+    fig = go.Figure(go.Heatmap(x=[f"{h:02d}:00" for h in range(24)], y=labels, z=z,
+                               colorscale="RdYlGn" if reverse else "YlOrRd",
+                               zmin=0 if panel.unit == "percentunit" else None,
+                               zmax=1 if panel.unit == "percentunit" else None,
+                               hovertemplate="%{y} %{x} UTC: %{z:.1%}<extra></extra>"
+                               if panel.unit == "percentunit" else "%{y} %{x}: %{z:.4g}<extra></extra>"))
+    fig.update_layout(**_base_layout(max(180, 24 * len(days) + 60)))
+    return [_graph(panel, fig)]
+
+
+def table_rows(panel: Panel, results: list[QueryResult | None]) -> tuple[list[str], list[dict]]:
+    """Join the queries of a table panel on its label columns: (value columns, rows)."""
+    value_columns = [q.column for q in panel.queries if q.column]
+    rows: dict[tuple, dict] = {}
+    for query, result in zip(panel.queries, results):
+        if result is None:
+            continue
+        for s in result.series:
+            labels = dict(s.labels)
+            key = tuple(labels.get(c, "") for c in (panel.join_on or panel.label_columns))
+            row = rows.setdefault(key, {"labels": labels, "values": {}})
+            if query.column:
+                row["values"][query.column] = s.last
+            else:
+                row["labels"] = {**labels, **row["labels"]}
+    first = value_columns[0] if value_columns else None
+
+    def sort_key(row):
+        value = row["values"].get(first, math.nan) if first else 0
+        value = -math.inf if math.isnan(value) else value
+        return -value if panel.sort_desc else value
+
+    ordered = sorted(rows.values(), key=sort_key) if first else list(rows.values())
+    return value_columns, ordered[:panel.limit]
+
+
+def render_table(data: PanelData, query_string: str) -> list:
+    panel = data.panel
+    value_columns, rows = table_rows(panel, data.results)
+    if not rows:
+        return render_empty(panel)
+    units = {q.column: (q.unit or panel.unit) for q in panel.queries if q.column}
+    header = html.Thead(html.Tr([html.Th(c.replace("_", " ")) for c in panel.label_columns]
+                                + [html.Th(c, className="text-end") for c in value_columns]))
+    body = []
+    for row in rows:
+        labels = row["labels"]
+        cells = []
+        for i, column in enumerate(panel.label_columns):
+            text = labels.get(column, "")
+            href = entity_href(panel, labels, query_string) if panel.link and column == panel.link.label else None
+            cells.append(html.Td(dcc.Link(text, href=href, className="entity-link") if href else text))
+        for column in value_columns:
+            value = row["values"].get(column, math.nan)
+            unit = units[column]
+            thresholds = tuple(t for t in panel.thresholds if t.unit == unit)
+            style = {"color": value_colour(value, thresholds, unit)} if thresholds else {}
+            value_map = panel.value_map if unit == "none" else ()
+            cells.append(html.Td(format_value(value, unit, value_map), className="text-end", style=style))
+        body.append(html.Tr(cells))
+    return [html.Div(html.Table([header, html.Tbody(body)], className="table table-sm table-hover mb-0"),
+                     className="panel-table")]
+
+
+def render_empty(panel: Panel) -> list:
+    return [html.Div(panel.empty_text, className="panel-empty text-muted")]
+
+
+def render_error(message: str) -> list:
+    return [html.Div([html.Span("⚠ ", **{"aria-hidden": "true"}), message], className="panel-error",
+                     role="alert")]
+
+
+RENDERERS: dict[str, Callable[[PanelData, str], list]] = {
+    "timeseries": render_timeseries,
+    "stat": render_stat,
+    "gauge": render_stat,
+    "bar": render_bar,
+    "pie": render_pie,
+    "table": render_table,
+    "heatmap": render_heatmap,
+    "timeofday": render_timeofday,
+}
+
+
+def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
+    """(children, state) for a panel: state is ok, empty or error."""
+    state = data.state
+    if state == "error":
+        return render_error(data.error or "Query failed"), "error"
+    if state == "empty":
+        return render_empty(data.panel), "empty"
+    try:
+        children = RENDERERS[data.panel.kind](data, query_string)
+    except Exception:  # a renderer bug must cost one panel, never the page
+        import logging
+        logging.getLogger(__name__).exception("renderer failed for panel %s", data.panel.id)
+        return render_error("This panel could not be drawn"), "error"
+    warnings = data.warnings
+    if warnings:
+        children = [html.Div("Partial data: " + "; ".join(safe(w) for w in warnings)[:300],
+                             className="panel-warning small")] + list(children)
+    return children, state
+
+
+def panel_container(panel: Panel) -> html.Div:
+    """The panel's frame in the loading state; a callback fills the body and the state class."""
+    header = html.Div([
+        html.Span(panel.title, className="panel-title"),
+        html.Span(" ⓘ", title=panel.description, className="panel-info text-muted") if panel.description else None,
+    ], className="panel-header")
+    return html.Div(
+        [header, html.Div(html.Div("Loading…", className="panel-loading text-muted"),
+                          id={"type": "panel-body", "panel": panel.id}, className="panel-body")],
+        id={"type": "panel", "panel": panel.id},
+        className=f"panel state-loading col-12 col-lg-{panel.width}",
+        **{"data-panel": panel.id},
+    )

@@ -1,0 +1,99 @@
+"""The app factory: `create_app(settings)` builds the Flask server and the Dash app on it."""
+from __future__ import annotations
+
+import logging
+import pathlib
+import time
+
+import dash
+from dash import Dash, html
+from flask import Flask, Response, jsonify, request
+from flask_caching import Cache
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from .engine import QueryEngine
+from .metrics import AppMetrics
+from .prometheus import PrometheusClient
+from .runtime import EXTENSION, Runtime
+from .settings import Settings, SettingsError
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PAGES_DIR = ROOT / "pages"
+ASSETS_DIR = ROOT / "assets"
+log = logging.getLogger(__name__)
+
+
+def _cache(server: Flask, settings: Settings) -> Cache:
+    if settings.redis_url:
+        config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url,
+                  "CACHE_KEY_PREFIX": "dataops:", "CACHE_DEFAULT_TIMEOUT": settings.cache_default_timeout}
+    else:
+        config = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 5000,
+                  "CACHE_DEFAULT_TIMEOUT": settings.cache_default_timeout}
+    return Cache(server, config=config)
+
+
+def create_app(settings: Settings) -> Dash:
+    """Build the app for these settings (the data source URL must be set)."""
+    if not settings.prometheus_url:
+        raise SettingsError("DATAOPS_PROMETHEUS_URL is not set (use `dataops-monitor demo` for the demo platform)")
+    import components.callbacks  # noqa: F401  (registers the generic callbacks)
+
+    server = Flask("dataops_monitor")
+    metrics = AppMetrics()
+    client = PrometheusClient(settings.prometheus_url, settings.query_timeout_seconds, settings.thanos_params)
+    engine = QueryEngine(client, _cache(server, settings), settings.max_concurrent_queries, metrics)
+    server.extensions[EXTENSION] = Runtime(settings, client, engine, metrics)
+
+    app = Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder=str(PAGES_DIR),
+        assets_folder=str(ASSETS_DIR),
+        suppress_callback_exceptions=True,
+        title="DataOps Monitor",
+        update_title=None,
+        serve_locally=True,
+    )
+    app.layout = html.Div([dash.page_container], id="app-root")
+    _add_endpoints(server, client, metrics)
+    _add_headers(server, settings, metrics)
+    return app
+
+
+def _add_endpoints(server: Flask, client: PrometheusClient, metrics: AppMetrics) -> None:
+    @server.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @server.get("/readyz")
+    def readyz():
+        if client.ready():
+            return jsonify(status="ready", datasource="reachable")
+        return jsonify(status="not ready", datasource="unreachable"), 503
+
+    @server.get("/metrics")
+    def app_metrics():
+        return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _add_headers(server: Flask, settings: Settings, metrics: AppMetrics) -> None:
+    ancestors = " ".join(settings.frame_ancestors)
+
+    @server.before_request
+    def start_timer():
+        request.environ["dataops.started"] = time.perf_counter()
+
+    @server.after_request
+    def headers(response: Response) -> Response:
+        # Only CSP frame-ancestors can allow a list of portal origins; X-Frame-Options would conflict.
+        response.headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        endpoint = "dash-update" if request.path.startswith("/_dash-update") else (
+            request.path if request.path in ("/healthz", "/readyz", "/metrics") else "page")
+        started = request.environ.get("dataops.started")
+        if started is not None:
+            metrics.request_seconds.labels(endpoint).observe(time.perf_counter() - started)
+        metrics.requests.labels(endpoint, str(response.status_code)).inc()
+        return response

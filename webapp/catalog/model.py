@@ -1,0 +1,141 @@
+"""The shapes of the catalog: dashboards are data, rendered by one generic engine."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+Direction = Literal["above", "below"]
+Priority = Literal["P1", "P2", "P3", "P4"]
+
+UNITS = frozenset({
+    "short", "percentunit", "percent", "s", "ms", "bytes", "Bps", "ops", "cores", "dollars",
+    "dateTime", "none",
+})
+KINDS = frozenset({"stat", "timeseries", "bar", "pie", "table", "heatmap", "timeofday", "gauge"})
+PRIORITY_SEVERITY = {"P1": "critical", "P2": "critical", "P3": "warning", "P4": "warning"}
+PRIORITY_NAME = {"P1": "Critical", "P2": "High", "P3": "Medium", "P4": "Low"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Threshold:
+    """One threshold of the design, declared once (see thresholds.py).
+
+    A value is in breach when it is `direction` the threshold (above: value > threshold).
+    """
+
+    key: str
+    title: str
+    value: float
+    direction: Direction
+    priority: Priority
+    unit: str
+    domain: str
+    for_duration: str = "5m"
+
+    @property
+    def severity(self) -> str:
+        return PRIORITY_SEVERITY[self.priority]
+
+    def breached(self, value: float) -> bool:
+        if value != value:  # NaN: no verdict
+            return False
+        return value > self.value if self.direction == "above" else value < self.value
+
+    @property
+    def comparator(self) -> str:
+        return ">" if self.direction == "above" else "<"
+
+
+@dataclasses.dataclass(frozen=True)
+class Query:
+    """One PromQL template of a panel and how its series are named.
+
+    `legend` is a format string over the series labels, e.g. "{namespace}/{pod}".
+    """
+
+    expr: str
+    legend: str = ""
+    column: str = ""  # table panels: the column this query fills
+    unit: str = ""    # table panels: the column's unit (defaults to the panel's)
+
+
+@dataclasses.dataclass(frozen=True)
+class Link:
+    """Drill-down: a registered page path whose `{label}` parts come from the clicked series."""
+
+    path: str
+    label: str  # which label of the series names the entity (used for the link text)
+
+
+@dataclasses.dataclass(frozen=True)
+class Panel:
+    id: str
+    title: str
+    kind: str
+    queries: tuple[Query, ...]
+    unit: str = "short"
+    description: str = ""
+    thresholds: tuple[Threshold, ...] = ()
+    link: Link | None = None
+    width: int = 6           # of 12 grid columns
+    min_step: int = 15       # seconds; e.g. 3600 for hourly counts
+    max_points: int = 300
+    stacked: bool = False
+    value_map: tuple[tuple[float, str], ...] = ()  # e.g. ((0, "SUCCESS"), (2, "FAILURE"))
+    label_columns: tuple[str, ...] = ()  # table: label columns, in order
+    join_on: tuple[str, ...] = ()        # table: labels that identify a row (default: label_columns)
+    x_label: str = ""        # bar: label on the category axis (default: the legend)
+    empty_text: str = "No data"
+    sort_desc: bool = True
+    limit: int = 50          # rows/bars shown at most
+
+    @property
+    def instant(self) -> bool:
+        """Stat-like kinds ask for one instant; the others for a range."""
+        return self.kind in ("bar", "pie", "table", "gauge")
+
+
+@dataclasses.dataclass(frozen=True)
+class Section:
+    title: str
+    panels: tuple[Panel, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Dashboard:
+    id: str
+    title: str
+    path: str
+    sections: tuple[Section, ...]
+    variables: tuple[str, ...] = ("cluster", "namespace")
+    description: str = ""
+
+    @property
+    def panels(self) -> tuple[Panel, ...]:
+        return tuple(p for s in self.sections for p in s.panels)
+
+
+@dataclasses.dataclass(frozen=True)
+class Signal:
+    """A health signal: a PromQL expression giving one value per entity, judged by a threshold.
+
+    The same Signal drives a Level 0 tile's colour and the generated alert rule.
+    """
+
+    threshold: Threshold
+    expr: str
+    entity: str = ""  # label naming the entity, e.g. "jenkins_job"
+
+
+@dataclasses.dataclass(frozen=True)
+class Tile:
+    """A Level 0 domain tile."""
+
+    domain: str
+    title: str
+    path: str
+    figure: Query        # instant, the key figure
+    figure_unit: str
+    sparkline: Query     # range
+    signals: tuple[Signal, ...]
+    description: str = ""

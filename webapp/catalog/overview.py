@@ -1,0 +1,128 @@
+"""Level 0: the six domain tiles and the health signals that colour them.
+
+A signal's expression gives one value per entity; the tile is the worst verdict of its
+signals under the thresholds of thresholds.py. The alert rules are generated from the same
+Signal objects, so a tile turns red exactly where its alert fires.
+"""
+from __future__ import annotations
+
+from . import thresholds as th
+from .model import Query, Signal, Tile
+
+S = Signal
+
+GITOPS_SIGNALS = (
+    S(th.JENKINS_SUCCESS_RATE,
+      'sum by (jenkins_job) (increase(default_jenkins_builds_success_build_count_total{$cluster}[1h])) '
+      '/ (sum by (jenkins_job) (increase(default_jenkins_builds_total_build_count_total{$cluster}[1h])) > 0)',
+      "jenkins_job"),
+    S(th.JENKINS_QUEUE, 'sum by (cluster) (jenkins_queue_size_value{$cluster})', "cluster"),
+    S(th.ARGOCD_UNHEALTHY,
+      'count by (name) (argocd_app_info{health_status!="Healthy", $cluster, $namespace:dest_namespace} == 1)', "name"),
+    S(th.POD_NOT_RUNNING,
+      'count by (namespace) (kube_pod_status_phase{phase=~"Pending|Failed|Unknown", $cluster, $namespace} == 1)',
+      "namespace"),
+    S(th.CONTAINER_RESTARTS,
+      'sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h]))',
+      "pod"),
+)
+
+CAPACITY_SIGNALS = (
+    S(th.CPU_USAGE,
+      'sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+      '/ sum by (cluster) (kube_node_status_allocatable{resource="cpu", $cluster})', "cluster"),
+    S(th.MEMORY_USAGE,
+      'sum by (cluster) (container_memory_working_set_bytes{container!="", image!="", $cluster}) '
+      '/ sum by (cluster) (kube_node_status_allocatable{resource="memory", $cluster})', "cluster"),
+    S(th.STORAGE_USAGE,
+      'max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $namespace} '
+      '/ kubelet_volume_stats_capacity_bytes{$cluster, $namespace})', "persistentvolumeclaim"),
+    S(th.PACKET_DROPS,
+      'sum by (instance) (rate(node_network_receive_drop_total{device!~"lo|veth.*", $cluster}[5m])) '
+      '/ (sum by (instance) (rate(node_network_receive_packets_total{device!~"lo|veth.*", $cluster}[5m])) > 0)',
+      "instance"),
+    S(th.STORAGE_DISK_USAGE, 'ceph_cluster_total_used_bytes{$cluster} / ceph_cluster_total_bytes{$cluster}',
+      "cluster"),
+)
+
+WORKLOAD_SIGNALS = (
+    S(th.SPARK_FAILURES,
+      'sum by (namespace) (increase(spark_application_failure_count{$cluster, $namespace}[1h]))', "namespace"),
+    S(th.SPARK_GC,
+      'sum by (application_name) (rate(metrics_executor_totalGCTime_Value{$cluster}[5m])) '
+      '/ (sum by (application_name) (rate(metrics_executor_totalDuration_Value{$cluster}[5m])) > 0)',
+      "application_name"),
+    S(th.AIRFLOW_DAG_FAILED, 'sum by (dag_id) (increase(airflow_dagrun_failed_count{$cluster}[1h]))', "dag_id"),
+    S(th.TRINO_WALL_TIME, 'max by (cluster) (trino_execution_QueryManager_ExecutionTime_FiveMinutes_P95{$cluster}) / 1000',
+      "cluster"),
+    S(th.TRINO_FAILURES,
+      'sum by (cluster) (increase(trino_execution_QueryManager_FailedQueries_TotalCount{$cluster}[15m])) '
+      '/ (sum by (cluster) (increase(trino_execution_QueryManager_CompletedQueries_TotalCount{$cluster}[15m])) > 0)',
+      "cluster"),
+)
+
+PIPELINE_SIGNALS = (
+    S(th.ICEBERG_FILES, 'max by (table) (iceberg_table_data_files{$cluster})', "table"),
+    S(th.HMS_RESPONSE, 'max by (api) (hive_metastore_api_95thPercentile{$cluster}) / 1000', "api"),
+    S(th.S3_ERRORS,
+      '(sum by (cluster) (rate(minio_s3_requests_4xx_errors_total{$cluster}[5m])) '
+      '+ sum by (cluster) (rate(minio_s3_requests_5xx_errors_total{$cluster}[5m]))) '
+      '/ (sum by (cluster) (rate(minio_s3_requests_total{$cluster}[5m])) > 0)', "cluster"),
+    S(th.ORACLE_TABLESPACE,
+      'max by (tablespace) (oracledb_tablespace_bytes{$cluster} / oracledb_tablespace_max_bytes{$cluster})',
+      "tablespace"),
+)
+
+OPTIMIZE_SIGNALS = (
+    S(th.OOM_KILLED,
+      'sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h])) '
+      '* on (cluster, namespace, pod, container) group_left () '
+      'max by (cluster, namespace, pod, container) '
+      '(kube_pod_container_status_last_terminated_reason{reason="OOMKilled", $cluster, $namespace})', "pod"),
+    S(th.CPU_THROTTLING,
+      'sum by (namespace, pod, container) (increase(container_cpu_cfs_throttled_periods_total{container!="", $cluster, $namespace}[5m])) '
+      '/ (sum by (namespace, pod, container) (increase(container_cpu_cfs_periods_total{container!="", $cluster, $namespace}[5m])) > 0)',
+      "pod"),
+    S(th.IDLE_RATIO,
+      '1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+      '/ sum by (cluster) (kube_pod_container_resource_requests{resource="cpu", $cluster})', "cluster"),
+)
+
+E2E_SIGNALS = (
+    S(th.TARGET_DOWN, 'min by (job) (up{$cluster})', "job"),
+    S(th.DATA_QUALITY, 'sum by (suite) (dq_check_success{$cluster}) / count by (suite) (dq_check_success{$cluster})',
+      "suite"),
+)
+
+TILES: tuple[Tile, ...] = (
+    Tile("gitops", "GitOps Deployment", "/gitops",
+         Query('sum(increase(default_jenkins_builds_success_build_count_total{$cluster}[$__range])) '
+               '/ (sum(increase(default_jenkins_builds_total_build_count_total{$cluster}[$__range])) > 0)',
+               "build success"), "percentunit",
+         Query('sum(increase(default_jenkins_builds_total_build_count_total{$cluster}[1h]))', "builds/h"),
+         GITOPS_SIGNALS, "Bitbucket, Jenkins, Argo CD and rollouts"),
+    Tile("capacity", "Resource Capacity", "/capacity",
+         Query('sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+               '/ sum(kube_node_status_allocatable{resource="cpu", $cluster})', "CPU used"), "percentunit",
+         Query('sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+               '/ sum(kube_node_status_allocatable{resource="cpu", $cluster})', "CPU used"),
+         CAPACITY_SIGNALS, "Compute, storage, network and forecasts"),
+    Tile("workloads", "Workload Execution", "/workloads",
+         Query('sum(spark_application_running_count{$cluster}) or vector(0)', "Spark apps running"), "short",
+         Query('sum(spark_application_running_count{$cluster})', "Spark apps running"),
+         WORKLOAD_SIGNALS, "Spark, Airflow and Trino"),
+    Tile("pipeline", "Data Pipeline", "/pipeline",
+         Query('max(max by (table) (iceberg_table_data_files{$cluster}))', "largest table (files)"), "short",
+         Query('sum(rate(minio_s3_requests_total{$cluster}[5m]))', "S3 requests/s"),
+         PIPELINE_SIGNALS, "Iceberg, Hive Metastore, S3, Oracle, Ceph and Isilon"),
+    Tile("optimize", "Optimize & Troubleshoot", "/optimize",
+         Query('1 - sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+               '/ sum(kube_pod_container_resource_requests{resource="cpu", $cluster})', "CPU idle"), "percentunit",
+         Query('1 - sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+               '/ sum(kube_pod_container_resource_requests{resource="cpu", $cluster})', "CPU idle"),
+         OPTIMIZE_SIGNALS, "Errors, OOM kills, idle and over-provisioned resources"),
+    Tile("e2e", "E2E Analytics", "/e2e",
+         Query('avg(up{$cluster})', "targets up"), "percentunit",
+         Query('avg(up{$cluster})', "targets up"),
+         E2E_SIGNALS, "Pipeline map, SLIs and business metrics"),
+)

@@ -1,0 +1,116 @@
+"""`dataops-monitor serve` (against DATAOPS_PROMETHEUS_URL) and `dataops-monitor demo` (embedded platform)."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import pathlib
+import signal
+import sys
+import time
+
+from .settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dataops-monitor",
+                                     description="DataOps Monitor: the DataOps platform, straight from PromQL.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("serve", "serve the app against DATAOPS_PROMETHEUS_URL (Thanos Query or Prometheus)"),
+                       ("demo", "start the embedded demo platform (real Prometheus on loopback) and serve the app")):
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("--host", help="listen address (default 127.0.0.1, or DATAOPS_HOST)")
+        p.add_argument("--port", type=int, help="listen port (default 8050, or DATAOPS_PORT)")
+        if name == "serve":
+            p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+            p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+        else:
+            p.add_argument("--scale", help="demo platform size: tiny, small (default), medium, large")
+            p.add_argument("--seed", type=int, default=42, help="random seed of the simulated platform")
+            p.add_argument("--data-root", help="where generated history is kept and reused (default .demo-data)")
+    return parser
+
+
+def _apply_args(settings: Settings, args) -> Settings:
+    changes = {}
+    if args.host:
+        changes["host"] = args.host
+    if args.port:
+        if not 1 <= args.port <= 65535:
+            raise SettingsError(f"--port must be between 1 and 65535, got {args.port}")
+        changes["port"] = args.port
+    if getattr(args, "scale", None):
+        changes["demo_scale"] = args.scale
+    if getattr(args, "data_root", None):
+        changes["demo_data_root"] = args.data_root
+    return dataclasses.replace(settings, **changes)
+
+
+def _serve_gunicorn(settings: Settings, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from .app import create_app
+
+    class _App(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{settings.host}:{settings.port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", int(settings.query_timeout_seconds * 3) + 10)
+
+        def load(self):
+            return create_app(settings).server
+
+    _App().run()
+
+
+def _demo(settings: Settings, seed: int) -> None:
+    from .app import create_app
+    from .demo.platform import SCALES, DemoPlatform
+
+    if settings.demo_scale not in SCALES:
+        raise SettingsError(f"unknown demo scale {settings.demo_scale!r}; choose one of {', '.join(SCALES)}")
+    started = time.perf_counter()
+    platform = DemoPlatform(pathlib.Path(settings.demo_data_root), scale=settings.demo_scale, seed=seed,
+                            rule_files=_rule_files())
+    print(f"Starting the demo platform (scale {settings.demo_scale}) ...", flush=True)
+    url = platform.start()
+    stats = platform.stats
+    print(f"Demo Prometheus at {url}: {stats.get('series')} series, {stats.get('samples')} samples, "
+          f"{'reused' if stats.get('reused') else 'generated'} in {time.perf_counter() - started:.1f}s", flush=True)
+    app = create_app(settings.with_prometheus(url))
+    print(f"DataOps Monitor on http://{settings.host}:{settings.port}/  (Ctrl-C stops everything)", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        app.run(host=settings.host, port=settings.port, debug=False, threaded=True)
+    finally:
+        platform.stop()
+
+
+def _rule_files() -> list[pathlib.Path]:
+    folder = pathlib.Path(__file__).resolve().parent.parent / "deploy" / "prometheus"
+    return sorted(p for p in folder.glob("*.rules.yml")) if folder.is_dir() else []
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = _apply_args(load_settings(), args)
+        if args.command == "serve":
+            if not settings.prometheus_url:
+                raise SettingsError("DATAOPS_PROMETHEUS_URL is not set; `dataops-monitor demo` runs the demo platform")
+            _serve_gunicorn(settings, args.workers, args.threads)
+        else:
+            _demo(settings, args.seed)
+    except SettingsError as exc:
+        print(f"dataops-monitor: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

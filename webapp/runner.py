@@ -1,0 +1,142 @@
+"""Runs catalog entries for a view: panels to data, tiles to health verdicts."""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from .catalog.model import Panel, Signal, Tile
+from .engine import Outcome, QueryEngine, QueryPlan, plan_query
+from .prometheus import PrometheusError, QueryResult
+from .promql import TemplateError
+from .viewstate import ViewState
+
+Extra = dict[str, tuple[str, tuple[str, ...]]]
+SEVERITY_ORDER = {"unknown": 0, "ok": 1, "warning": 2, "critical": 3}
+
+
+@dataclasses.dataclass(frozen=True)
+class PanelData:
+    """What a renderer needs: the panel and one outcome per query (result or error)."""
+
+    panel: Panel
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def error(self) -> str | None:
+        errors = [o for o in self.outcomes if isinstance(o, (PrometheusError, TemplateError))]
+        if errors and len(errors) == len(self.outcomes):
+            first = errors[0]
+            return first.user_message if isinstance(first, PrometheusError) else "Invalid query for this view"
+        return None
+
+    @property
+    def results(self) -> list[QueryResult | None]:
+        return [o if isinstance(o, QueryResult) else None for o in self.outcomes]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        notes = [w for r in self.results if r for w in r.warnings]
+        failed = sum(1 for o in self.outcomes if not isinstance(o, QueryResult))
+        if failed and failed < len(self.outcomes):
+            notes.append(f"{failed} of {len(self.outcomes)} queries failed")
+        return tuple(dict.fromkeys(notes))
+
+    @property
+    def empty(self) -> bool:
+        return all(r is None or r.empty for r in self.results)
+
+    @property
+    def state(self) -> str:
+        if self.error:
+            return "error"
+        return "empty" if self.empty else "ok"
+
+
+def _plan(template: str, view: ViewState, instant: bool, panel_points: int, min_step: int,
+          extra: Extra | None) -> QueryPlan | TemplateError:
+    try:
+        return plan_query(template, view, instant, panel_points, min_step, extra)
+    except TemplateError as exc:
+        return exc
+
+
+def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState, extra: Extra | None = None
+               ) -> dict[str, PanelData]:
+    """Plan every query of every panel, run them together, and group outcomes per panel."""
+    planned = {p.id: [_plan(q.expr, view, p.instant, p.max_points, p.min_step, extra) for q in p.queries]
+               for p in panels}
+    outcomes = engine.run(plan for plans in planned.values() for plan in plans if isinstance(plan, QueryPlan))
+    return {
+        p.id: PanelData(p, tuple(outcomes[plan] if isinstance(plan, QueryPlan) else plan
+                                 for plan in planned[p.id]))
+        for p in panels
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    threshold_key: str
+    title: str
+    entity: str
+    value: float
+    severity: str
+
+
+@dataclasses.dataclass(frozen=True)
+class TileHealth:
+    tile: Tile
+    status: str                   # ok | warning | critical | unknown
+    figure: float                 # NaN when unknown
+    sparkline: QueryResult | None
+    problems: tuple[Problem, ...]
+    signals_with_data: int
+    firing_alerts: int | None = None
+
+
+def judge(signal: Signal, result: QueryResult) -> list[Problem]:
+    """Entities of a signal's result that breach its threshold."""
+    problems = []
+    for series in result.series:
+        value = series.last
+        if signal.threshold.breached(value):
+            entity = series.labels.get(signal.entity, "") or ",".join(f"{k}={v}" for k, v in series.labels.items())
+            problems.append(Problem(signal.threshold.key, signal.threshold.title, entity, value,
+                                    signal.threshold.severity))
+    return problems
+
+
+def evaluate_tiles(engine: QueryEngine, tiles: tuple[Tile, ...], view: ViewState) -> list[TileHealth]:
+    """Health of each tile: the worst verdict of its signals; unknown when none has data."""
+    plans: dict[tuple[str, str, int], QueryPlan | TemplateError] = {}
+    for tile in tiles:
+        plans[(tile.domain, "figure", 0)] = _plan(tile.figure.expr, view, True, 1, 15, None)
+        plans[(tile.domain, "spark", 0)] = _plan(tile.sparkline.expr, view, False, 60, 60, None)
+        for i, signal in enumerate(tile.signals):
+            plans[(tile.domain, "signal", i)] = _plan(signal.expr, view, True, 1, 15, None)
+    outcomes = engine.run(p for p in plans.values() if isinstance(p, QueryPlan))
+
+    def outcome(key) -> QueryResult | None:
+        plan = plans[key]
+        result = outcomes.get(plan) if isinstance(plan, QueryPlan) else None
+        return result if isinstance(result, QueryResult) else None
+
+    healths = []
+    for tile in tiles:
+        problems: list[Problem] = []
+        with_data = 0
+        for i, signal in enumerate(tile.signals):
+            result = outcome((tile.domain, "signal", i))
+            if result is not None and not result.empty:
+                with_data += 1
+                problems.extend(judge(signal, result))
+        if with_data == 0:
+            status = "unknown"
+        elif problems:
+            status = max((p.severity for p in problems), key=SEVERITY_ORDER.__getitem__)
+        else:
+            status = "ok"
+        figure_result = outcome((tile.domain, "figure", 0))
+        figure = figure_result.series[0].last if figure_result and figure_result.series else math.nan
+        healths.append(TileHealth(tile, status, figure, outcome((tile.domain, "spark", 0)),
+                                  tuple(sorted(problems, key=lambda p: -SEVERITY_ORDER[p.severity])), with_data))
+    return healths
