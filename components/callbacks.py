@@ -20,7 +20,6 @@ from .panels import render_error, render_panel_body
 
 log = logging.getLogger(__name__)
 LOCATION = "_pages_location"
-LEVEL2 = {}  # dashboard id -> Level 2 dashboard, filled by pages that register them
 
 
 def panel_class(width: int, state: str) -> str:
@@ -32,7 +31,7 @@ def _view_from_store(store):
         return None, None, {}
     dashboard_id = store.get("dashboard")
     params = store.get("params") if isinstance(store.get("params"), dict) else {}
-    dashboard = DASHBOARDS.get(dashboard_id) or LEVEL2.get(dashboard_id)
+    dashboard = DASHBOARDS.get(dashboard_id)
     allowed = dashboard.variables if dashboard else tuple(VARIABLES)
     view = parse_view_state(params, allowed_variables=allowed)
     path_vars = store.get("path_vars") if isinstance(store.get("path_vars"), dict) else {}
@@ -81,9 +80,8 @@ def fill_panels(store, _n):
 
 def _path_selections(dashboard, path_vars: dict) -> dict[str, tuple[str, str]]:
     """Level 2 path variables the dashboard declares, validated (strings, bounded length)."""
-    declared = getattr(dashboard, "path_variables", {}) or {}
     out = {}
-    for name, label in declared.items():
+    for name, label in dashboard.path_variables:
         value = path_vars.get(name)
         if isinstance(value, str) and 0 < len(value) <= 256:
             out[name] = (label, value)
@@ -101,15 +99,18 @@ def fill_tiles(store, _n):
     runtime = current_runtime()
     if view is None or runtime is None:
         return no_update
-    healths = evaluate_tiles(runtime.engine, TILES, view)
+    try:
+        healths = evaluate_tiles(runtime.engine, TILES, view)
+    except Exception:
+        log.exception("tile evaluation failed")
+        return [render_error("Domain health could not be evaluated; the next refresh retries.")]
     qs = query_string_for(view)
     return [render_tile(h, qs) for h in healths]
 
 
 @callback(
     Output(LOCATION, "search"),
-    Input("var-cluster", "value"),
-    Input("var-namespace", "value"),
+    Input({"type": "var-picker", "name": ALL}, "value"),
     Input("time-quick", "value"),
     Input("time-apply", "n_clicks"),
     Input("time-from", "n_submit"),
@@ -120,7 +121,7 @@ def fill_tiles(store, _n):
     State("view-params", "data"),
     prevent_initial_call=True,
 )
-def update_url(cluster, namespace, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store):
+def update_url(picked, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store):
     """Filters -> URL; the page re-renders from the URL, so the URL is always the whole view."""
     _, view, _ = _view_from_store(store)
     if view is None:
@@ -133,7 +134,10 @@ def update_url(cluster, namespace, quick, _apply, _sf, _st, refresh, raw_from, r
         params += [("from", str(raw_from or "now-6h")[:40]), ("to", str(raw_to or "now")[:40])]
     else:
         params += [("from", view.time_range.raw_from), ("to", view.time_range.raw_to)]
-    for name, value in (("cluster", cluster), ("namespace", namespace)):
+    names = [item["id"]["name"] for item in ctx.inputs_list[0]]
+    for name, value in zip(names, picked or []):
+        if name not in VARIABLES:
+            continue
         values = value if isinstance(value, list) else ([value] if isinstance(value, str) else [])
         params += [(f"var-{name}", v) for v in values if isinstance(v, str) and v]
     if isinstance(refresh, str) and refresh != "off":

@@ -21,7 +21,8 @@ from .format import format_value, safe
 from .panels import SEVERITY_COLOURS, panel_container
 
 NAV_ITEMS = (("/", "Overview"), ("/gitops", "GitOps"), ("/capacity", "Capacity"), ("/workloads", "Workloads"),
-             ("/pipeline", "Pipeline"), ("/optimize", "Optimize"), ("/e2e", "E2E"))
+             ("/pipeline", "Pipeline"), ("/optimize", "Optimize"), ("/e2e", "E2E"), ("/alerts", "Alerts"),
+             ("/slo", "SLOs"))
 MAX_OPTIONS = 500
 
 
@@ -79,9 +80,10 @@ def filter_bar(view: ViewState, variables: tuple[str, ...]) -> tuple[html.Div, l
             notes.append(note)
         pickers.append(html.Div([
             html.Label(VARIABLES[name].title, htmlFor=f"var-{name}", className="filter-label"),
-            dcc.Dropdown(id=f"var-{name}", options=options, value=list(view.variables.get(name, ())),
+            dcc.Dropdown(id={"type": "var-picker", "name": name}, options=options,
+                         value=list(view.variables.get(name, ())),
                          multi=True, placeholder="All", className="filter-dropdown"),
-        ], className="filter-item"))
+        ], className="filter-item", id=f"var-{name}"))
     tr = view.time_range
     quick_values = [v for v, _ in QUICK_RANGES]
     quick = tr.raw_from if tr.raw_to == "now" and tr.raw_from in quick_values else None
@@ -169,6 +171,15 @@ def _sparkline(health: TileHealth, colour: str):
     return dcc.Graph(figure=fig, config={"staticPlot": True}, className="tile-spark")
 
 
+def _alerts_line(health: TileHealth):
+    """'N alerts firing' (domain label of the generated rules); nothing when the count is unknown."""
+    n = health.firing_alerts
+    if n is None:
+        return None
+    return html.Div(f"{n} alert{'s' if n != 1 else ''} firing",
+                    className="tile-alerts" + (" tile-alerts-firing" if n else ""), **{"data-alerts": str(n)})
+
+
 def render_tile(health: TileHealth, query_string: str) -> html.Div:
     """One Level 0 tile: status, key figure, sparkline, problems; the whole tile links to its page."""
     tile = health.tile
@@ -188,6 +199,7 @@ def render_tile(health: TileHealth, query_string: str) -> html.Div:
                   html.Span(tile.figure.legend, className="tile-figure-label text-muted")]),
         _sparkline(health, colour),
         html.Div(problem_text, className="tile-problems-count"),
+        _alerts_line(health),
         html.Ul(top, className="tile-problem-list") if top else None,
         html.Div(tile.description, className="tile-description text-muted small"),
     ], className="tile-inner", style={"borderTopColor": colour}), href=href, className="tile-link"),

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import unicodedata
+from urllib.parse import unquote
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from webapp.catalog import DASHBOARDS, TILES
 from webapp.catalog.model import Dashboard
+from webapp.engine import plan_query
+from webapp.prometheus import QueryResult
+from webapp.promql import TemplateError
+from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
 
 from .layout import dashboard_body, page_frame
@@ -57,9 +63,71 @@ def dashboard_page(dashboard_id: str, **params) -> html.Div:
                       dashboard_body(dashboard), {"dashboard": dashboard.id, "params": params})
 
 
+def _path_value(raw) -> str | None:
+    """A path variable as the user meant it (percent-decoded), or None when it cannot be valid."""
+    if not isinstance(raw, str):
+        return None
+    value = unquote(raw)
+    if not value or len(value) > 256 or any(unicodedata.category(ch) == "Cc" for ch in value):
+        return None
+    return value
+
+
+def _entity_exists(dashboard: Dashboard, view, path_values: dict[str, str]) -> bool | None:
+    """True/False from the dashboard's existence query; None when the data source cannot tell."""
+    runtime = current_runtime()
+    if runtime is None or not dashboard.exists_query:
+        return None
+    extra = {name: (label, (path_values[name],)) for name, label in dashboard.path_variables}
+    try:
+        plan = plan_query(dashboard.exists_query, view, True, extra=extra)
+    except TemplateError:
+        return False
+    outcome = runtime.engine.run([plan])[plan]
+    if not isinstance(outcome, QueryResult):
+        return None
+    return not outcome.empty
+
+
+def breadcrumbs(view, trail: list[tuple[str, str | None]]) -> html.Nav:
+    """Overview > domain > entity; every link keeps the time range and filters."""
+    qs = view.query_string()
+    items = []
+    for title, path in trail:
+        if path:
+            items.append(html.Li(dcc.Link(title, href=f"{path}?{qs}" if qs else path), className="breadcrumb-item"))
+        else:
+            items.append(html.Li(title, className="breadcrumb-item active", **{"aria-current": "page"}))
+    return html.Nav(html.Ol(items, className="breadcrumb mb-1"), **{"aria-label": "breadcrumb"}, id="breadcrumbs")
+
+
+@safe_layout
+def entity_page(dashboard_id: str, **params) -> html.Div:
+    """A Level 2 page: a catalog dashboard filtered to the entity named in the path."""
+    dashboard: Dashboard = DASHBOARDS[dashboard_id]
+    query, raw_path = _split(params, dashboard.path_labels)
+    path_values = {name: _path_value(raw_path.get(name)) for name in dashboard.path_labels}
+    view = parse_view_state(query, allowed_variables=dashboard.variables)
+    if any(v is None for v in path_values.values()):
+        return not_found_page(f"That is not a valid {dashboard.entity.lower()} name.")
+    entity = ", ".join(path_values.values())
+    exists = _entity_exists(dashboard, view, path_values)
+    if exists is False:
+        return not_found_page(f"No {dashboard.entity.lower()} named “{entity}” has data in the selected time "
+                              f"range ({view.time_range.raw_from} to {view.time_range.raw_to}).")
+    parent = DASHBOARDS.get(next((d.id for d in DASHBOARDS.values() if d.path == dashboard.parent), ""), None)
+    trail = [("Overview", "/"), (parent.title if parent else dashboard.parent, dashboard.parent),
+             (f"{dashboard.entity}: {entity}", None)]
+    notes = [] if exists else ["Could not check that this entity exists: the data source did not answer."]
+    return page_frame(view, dashboard.parent, f"{dashboard.entity}: {entity}", dashboard.description,
+                      dashboard.variables, dashboard_body(dashboard),
+                      {"dashboard": dashboard.id, "params": query, "path_vars": path_values},
+                      extra_notes=notes, breadcrumbs=breadcrumbs(view, trail))
+
+
 def not_found_page(message: str = "This page does not exist.", title: str = "Not found") -> html.Div:
     return html.Div(dbc.Container([
-        html.H1(title, className="page-title"),
+        html.H1(title, className="page-title", **{"data-page": "not-found"}),
         html.P(message),
         dcc.Link("Back to the overview", href="/"),
     ], className="pt-4"), className="page not-found", **{"data-page": "not-found"})

@@ -35,7 +35,7 @@ def value_colour(value: float, thresholds: tuple[Threshold, ...], unit: str) -> 
 
 def entity_href(panel: Panel, labels: dict[str, str], query_string: str) -> str | None:
     """The drill-down URL for a series, or None when a label it needs is missing."""
-    if panel.link is None:
+    if panel.link is None or not link_target_registered(panel.link.path):
         return None
     path = panel.link.path
     for part in [p[1:-1] for p in _placeholders(path)]:
@@ -44,6 +44,18 @@ def entity_href(panel: Panel, labels: dict[str, str], query_string: str) -> str 
             return None
         path = path.replace("{" + part + "}", quote(value, safe=""))
     return f"{path}?{query_string}" if query_string else path
+
+
+def link_target_registered(path: str) -> bool:
+    """True when a registered page serves this drill-down path pattern ({x} matches <x>)."""
+    import dash
+    import re
+    pattern = re.sub(r"\{[^}]+\}", "<>", path)
+    for page in dash.page_registry.values():
+        template = page.get("path_template") or page.get("path")
+        if template and re.sub(r"<[^>]+>", "<>", template) == pattern:
+            return True
+    return False
 
 
 def _placeholders(path: str) -> list[str]:
@@ -207,10 +219,18 @@ def render_pie(data: PanelData, query_string: str) -> list:
 def render_heatmap(data: PanelData, query_string: str) -> list:
     panel = data.panel
     named = _named_series(panel, data.results)
+    buckets = all("le" in dict(s.labels) for _, s in named)
+    if buckets:  # cumulative histogram buckets: order by bound, label "lower-upper", count per bucket
+        named.sort(key=lambda n: float(dict(n[1].labels)["le"]))
+        bounds = [dict(s.labels)["le"] for _, s in named]
+        named = [(f"{lo}-{hi}" if i else f"≤ {hi}", s) if hi != "+Inf" else (f"> {lo}", s)
+                 for i, ((_, s), lo, hi) in enumerate(zip(named, ["0"] + bounds, bounds))]
     times = np.unique(np.concatenate([s.timestamps for _, s in named]))
     z = np.full((len(named), len(times)), np.nan)
     for row, (_, s) in enumerate(named):
         z[row, np.searchsorted(times, s.timestamps)] = s.values
+    if buckets and len(named) > 1:
+        z[1:] = np.maximum(z[1:] - np.nan_to_num(z[:-1]), 0)
     fig = go.Figure(go.Heatmap(x=(times * 1000).astype("datetime64[ms]"), y=[n for n, _ in named], z=z,
                                colorscale="YlOrRd", hovertemplate="%{y} %{x}: %{z:.4g}<extra></extra>"))
     fig.update_layout(**_base_layout(max(200, 22 * len(named) + 60)))
@@ -292,6 +312,49 @@ def render_table(data: PanelData, query_string: str) -> list:
                      className="panel-table")]
 
 
+def flow_rows(panel: Panel, results: list[QueryResult | None]) -> tuple[list[list[tuple[str, float]]], str]:
+    """(rows of (segment, value), bottleneck segment) of a flow panel: one row per query, one
+    segment per series named by the query's legend (e.g. "{stage}"), ordered as the panel's
+    `label_columns` lists the segment names (unlisted names follow, in result order). The
+    bottleneck is the segment with the largest value in the whole panel."""
+    order = {name: i for i, name in enumerate(panel.label_columns)}
+    rows = []
+    for query, result in zip(panel.queries, results):
+        nodes = [(legend(query.legend, dict(s.labels)), s.last) for s in (result.series if result else [])]
+        if nodes:
+            rows.append(sorted(nodes, key=lambda n: order.get(n[0], len(order))))
+    finite = [(v, name) for row in rows for name, v in row if not math.isnan(v)]
+    return rows, (max(finite)[1] if finite else "")
+
+
+def render_flow(data: PanelData, query_string: str) -> list:
+    """Pipeline map: each row a left-to-right chain of segment boxes with arrows, each box showing
+    its value (an instant query by segment); the bottleneck (see flow_rows) is drawn red."""
+    panel = data.panel
+    rows, bottleneck = flow_rows(panel, data.results)
+    fig = go.Figure()
+    for r, row in enumerate(rows):
+        y = -r
+        for x, (name, value) in enumerate(row):
+            hot = name == bottleneck
+            colour = SEVERITY_COLOURS["critical"] if hot else "#1f4e79"
+            text = f"<b>{safe(name)}</b><br>{safe(format_value(value, panel.unit))}" + ("<br>bottleneck" if hot else "")
+            fig.add_annotation(x=x, y=y, text=text, showarrow=False, bgcolor="#fdecea" if hot else "#eef3f8",
+                               bordercolor=colour, borderwidth=3 if hot else 1, borderpad=6,
+                               font=dict(color=colour, size=12))
+            if x:
+                fig.add_annotation(x=x - 0.32, y=y, ax=x - 0.68, ay=y, xref="x", yref="y", axref="x", ayref="y",
+                                   text="", showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#9e9e9e")
+    width = max((len(row) for row in rows), default=1)
+    fig.update_layout(**_base_layout(90 + 80 * len(rows)), showlegend=False)
+    fig.update_xaxes(visible=False, range=[-0.6, width - 0.4])
+    fig.update_yaxes(visible=False, range=[-len(rows) + 0.5, 0.5])
+    children: list = [_graph(panel, fig)]
+    if bottleneck:
+        children.append(html.Div(f"Bottleneck: {bottleneck}", className="flow-bottleneck small text-danger"))
+    return children
+
+
 def render_empty(panel: Panel) -> list:
     return [html.Div(panel.empty_text, className="panel-empty text-muted")]
 
@@ -310,6 +373,7 @@ RENDERERS: dict[str, Callable[[PanelData, str], list]] = {
     "table": render_table,
     "heatmap": render_heatmap,
     "timeofday": render_timeofday,
+    "flow": render_flow,
 }
 
 

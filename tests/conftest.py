@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import pathlib
+import time
 
 import pytest
+import requests
 from selenium.webdriver.chrome.options import Options
 
 from webapp.settings import Settings
@@ -28,10 +30,25 @@ def demo_platform():
     """The embedded demo platform at the tiny scale: a real Prometheus with simulated history."""
     from webapp.demo.platform import DemoPlatform
 
-    platform = DemoPlatform(DATA_ROOT, scale="tiny", seed=42)
+    from webapp.cli import _rule_files
+
+    platform = DemoPlatform(DATA_ROOT, scale="tiny", seed=42, rule_files=_rule_files())
     platform.start()
+    _wait_for_live_scrapes(platform.url)
     yield platform
     platform.stop()
+
+
+def _wait_for_live_scrapes(url: str, timeout: float = 60) -> None:
+    """Rates over the last minutes need two live scrapes after the backfill; wait for them."""
+    deadline = time.monotonic() + timeout
+    query = 'min(count_over_time(up{job="kube-state-metrics"}[40s]))'
+    while time.monotonic() < deadline:
+        answer = requests.get(f"{url}/api/v1/query", params={"query": query}, timeout=5).json()
+        result = answer.get("data", {}).get("result", [])
+        if result and float(result[0]["value"][1]) >= 3:
+            return
+        time.sleep(2)
 
 
 @pytest.fixture(scope="session")

@@ -70,12 +70,15 @@ class QueryResult:
         return not self.series
 
 
-def _session() -> requests.Session:
-    session = requests.Session()
+def _retry() -> Retry:
     # Connect errors are retried once; status codes never (503 means the query timed out).
-    retry = Retry(total=1, connect=1, read=0, status=0, other=0, allowed_methods=None,
-                  status_forcelist=(), raise_on_status=False)
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=32)
+    return Retry(total=1, connect=1, read=False, status=0, other=0, allowed_methods=None,
+                 status_forcelist=(), raise_on_status=False, backoff_factor=0)
+
+
+def _session(url: str) -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=_retry(), pool_connections=4, pool_maxsize=32)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -123,6 +126,61 @@ def parse_response(query: str, payload: object) -> QueryResult:
     return QueryResult(query, result_type, tuple(series), warnings)
 
 
+@dataclasses.dataclass(frozen=True)
+class ActiveAlert:
+    """One alert of GET /api/v1/alerts: state is firing or pending; active_at in epoch seconds."""
+
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    state: str
+    active_at: float
+    value: float
+
+    @property
+    def name(self) -> str:
+        return self.labels.get("alertname", "")
+
+
+def _parse_time(text: object) -> float:
+    """RFC 3339 (Prometheus' activeAt, nanosecond precision) -> epoch seconds; NaN if unreadable."""
+    from datetime import datetime
+
+    if not isinstance(text, str) or not text:
+        return math.nan
+    raw = text.replace("Z", "+00:00")
+    main, _, rest = raw.partition(".")
+    if rest:  # trim the fraction to microseconds, keep the offset
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        offset = rest[len(digits):]
+        raw = f"{main}.{digits[:6]}{offset}"
+    try:
+        return datetime.fromisoformat(raw).timestamp()
+    except ValueError:
+        return math.nan
+
+
+def parse_alerts(payload: object) -> list[ActiveAlert]:
+    """Turn a /api/v1/alerts envelope into alerts or raise PrometheusError."""
+    if not isinstance(payload, dict):
+        raise PrometheusError("bad_response", "response is not a JSON object")
+    if payload.get("status") != "success":
+        raise PrometheusError(str(payload.get("errorType") or "bad_response"),
+                              str(payload.get("error") or "alerts query failed"))
+    data = payload.get("data")
+    items = data.get("alerts") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise PrometheusError("bad_response", "response has no data.alerts")
+    alerts = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        labels = {str(k): str(v) for k, v in (item.get("labels") or {}).items()}
+        annotations = {str(k): str(v) for k, v in (item.get("annotations") or {}).items()}
+        alerts.append(ActiveAlert(labels, annotations, str(item.get("state") or ""),
+                                  _parse_time(item.get("activeAt")), _parse_value(item.get("value"))))
+    return alerts
+
+
 class PrometheusClient:
     """Typed client for the Prometheus HTTP API (and Thanos Query's extensions)."""
 
@@ -132,7 +190,9 @@ class PrometheusClient:
         self.timeout = timeout
         self.thanos_params = dict(thanos_params or {})
         self._conn = PrometheusConnect(url=self.url, headers=dict(headers or {}), disable_ssl=False,
-                                       session=_session())
+                                       session=_session(self.url), retry=_retry())
+        # The library mounts its own adapter on the URL prefix; ours (with the pool size) must win.
+        self._conn._session.mount(self.url, HTTPAdapter(max_retries=_retry(), pool_connections=4, pool_maxsize=32))
         self.last_duration = 0.0
 
     def _request(self, path: str, params: Mapping[str, object], method: str = "POST") -> object:
@@ -189,6 +249,10 @@ class PrometheusClient:
         if not isinstance(payload, dict) or payload.get("status") != "success":
             raise PrometheusError("bad_response", "label values query failed")
         return sorted(str(v) for v in payload.get("data") or ())
+
+    def alerts(self) -> list[ActiveAlert]:
+        """Firing and pending alerts of the rule evaluator (Prometheus, or Thanos Rule/Query)."""
+        return parse_alerts(self._request("/api/v1/alerts", {}, method="GET"))
 
     def ready(self) -> bool:
         """True when the data source answers a trivial query."""

@@ -105,6 +105,15 @@ def judge(signal: Signal, result: QueryResult) -> list[Problem]:
     return problems
 
 
+FIRING_ALERTS_BY_DOMAIN = 'count by (domain) (ALERTS{alertstate="firing"})'
+
+
+def outcome_of(plans, outcomes, key) -> QueryResult | None:
+    plan = plans.get(key)
+    result = outcomes.get(plan) if isinstance(plan, QueryPlan) else None
+    return result if isinstance(result, QueryResult) else None
+
+
 def evaluate_tiles(engine: QueryEngine, tiles: tuple[Tile, ...], view: ViewState) -> list[TileHealth]:
     """Health of each tile: the worst verdict of its signals; unknown when none has data."""
     plans: dict[tuple[str, str, int], QueryPlan | TemplateError] = {}
@@ -113,7 +122,12 @@ def evaluate_tiles(engine: QueryEngine, tiles: tuple[Tile, ...], view: ViewState
         plans[(tile.domain, "spark", 0)] = _plan(tile.sparkline.expr, view, False, 60, 60, None)
         for i, signal in enumerate(tile.signals):
             plans[(tile.domain, "signal", i)] = _plan(signal.expr, view, True, 1, 15, None)
+    # Firing alerts per domain (the generated rules label every alert with its domain).
+    plans[("", "alerts", 0)] = _plan(FIRING_ALERTS_BY_DOMAIN, view, True, 1, 15, None)
     outcomes = engine.run(p for p in plans.values() if isinstance(p, QueryPlan))
+    alert_result = outcome_of(plans, outcomes, ("", "alerts", 0))
+    firing = ({s.labels.get("domain", ""): int(s.last) for s in alert_result.series if s.last == s.last}
+              if alert_result is not None else None)
 
     def outcome(key) -> QueryResult | None:
         plan = plans[key]
@@ -138,5 +152,6 @@ def evaluate_tiles(engine: QueryEngine, tiles: tuple[Tile, ...], view: ViewState
         figure_result = outcome((tile.domain, "figure", 0))
         figure = figure_result.series[0].last if figure_result and figure_result.series else math.nan
         healths.append(TileHealth(tile, status, figure, outcome((tile.domain, "spark", 0)),
-                                  tuple(sorted(problems, key=lambda p: -SEVERITY_ORDER[p.severity])), with_data))
+                                  tuple(sorted(problems, key=lambda p: -SEVERITY_ORDER[p.severity])), with_data,
+                                  None if firing is None else firing.get(tile.domain, 0)))
     return healths

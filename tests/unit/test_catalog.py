@@ -27,7 +27,7 @@ def test_panel_is_valid(dashboard_id, panel):
     assert panel.kind in KINDS and panel.unit in UNITS and panel.queries and 1 <= panel.width <= 12
     assert panel.title.strip()
     for query in panel.queries:
-        assert template_variables(query.expr) <= set(dashboard.variables) | set(getattr(dashboard, "path_variables", {}))
+        assert template_variables(query.expr) <= set(dashboard.variables) | set(dashboard.path_labels)
         for values in ((), ("v",), ("a", "b")):
             promql_parser.parse(_fill(query.expr, values=values))
         assert not query.unit or query.unit in UNITS
@@ -67,3 +67,29 @@ def test_hostile_value_cannot_reach_promql_structure():
         for query in panel.queries:
             filled = _fill(query.expr, values=(evil,))
             assert "or vector(1) #" not in filled.replace('\\"} or vector(1) #', "")
+
+
+def test_every_drilldown_link_resolves_to_a_registered_page():
+    """Each Link path must match a Level 2 dashboard's path template, with the link's label available."""
+    import re
+    from webapp.catalog import level2
+    templates = {re.sub(r"<[^>]+>", "<>", d.path_template): d for d in level2()}
+    for _, panel in PANELS:
+        if panel.link is None:
+            continue
+        pattern = re.sub(r"\{[^}]+\}", "<>", panel.link.path)
+        assert pattern in templates, f"{panel.id}: no page for {panel.link.path}"
+        assert re.findall(r"\{([^}]+)\}", panel.link.path) == [panel.link.label]
+
+
+def test_level2_dashboards_are_well_formed():
+    from webapp.catalog import level1, level2
+    parents = {d.path for d in level1()}
+    for dashboard in level2():
+        names = re.findall(r"<([^>]+)>", dashboard.path_template)
+        assert names == [n for n, _ in dashboard.path_variables]
+        assert dashboard.parent in parents and dashboard.exists_query and dashboard.entity
+        promql_parser.parse(_fill(dashboard.exists_query))
+
+
+import re  # noqa: E402

@@ -193,7 +193,7 @@ DEPLOYMENT = Section("Deployment verification", (
         label_columns=("namespace", "deployment"), width=6, empty_text="All deployments fully available"),
 ))
 
-GITOPS = Dashboard(
+DASHBOARD = GITOPS = Dashboard(
     "gitops", "GitOps Deployment Pipeline", "/gitops", (BITBUCKET, JENKINS, ARGOCD, DEPLOYMENT),
     description="From commit to running pods: Bitbucket, Jenkins, Argo CD and the rollout on Kubernetes.",
 )

@@ -11,7 +11,7 @@ UNITS = frozenset({
     "short", "percentunit", "percent", "s", "ms", "bytes", "Bps", "ops", "cores", "dollars",
     "dateTime", "none",
 })
-KINDS = frozenset({"stat", "timeseries", "bar", "pie", "table", "heatmap", "timeofday", "gauge"})
+KINDS = frozenset({"stat", "timeseries", "bar", "pie", "table", "heatmap", "timeofday", "gauge", "flow"})
 PRIORITY_SEVERITY = {"P1": "critical", "P2": "critical", "P3": "warning", "P4": "warning"}
 PRIORITY_NAME = {"P1": "Critical", "P2": "High", "P3": "Medium", "P4": "Low"}
 
@@ -92,7 +92,7 @@ class Panel:
     @property
     def instant(self) -> bool:
         """Stat-like kinds ask for one instant; the others for a range."""
-        return self.kind in ("bar", "pie", "table", "gauge")
+        return self.kind in ("bar", "pie", "table", "gauge", "flow")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,10 +109,25 @@ class Dashboard:
     sections: tuple[Section, ...]
     variables: tuple[str, ...] = ("cluster", "namespace")
     description: str = ""
+    # Level 2 only: a path with <name> parts, the label each part matches, the Level 1 page above it,
+    # and a query template that is non-empty when the entity exists (else the page says "not found").
+    path_template: str = ""
+    path_variables: tuple[tuple[str, str], ...] = ()
+    parent: str = ""
+    entity: str = ""
+    exists_query: str = ""
 
     @property
     def panels(self) -> tuple[Panel, ...]:
         return tuple(p for s in self.sections for p in s.panels)
+
+    @property
+    def level(self) -> int:
+        return 2 if self.path_template else 1
+
+    @property
+    def path_labels(self) -> dict[str, str]:
+        return dict(self.path_variables)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -59,11 +59,18 @@ WORKLOAD_SIGNALS = (
       'sum by (cluster) (increase(trino_execution_QueryManager_FailedQueries_TotalCount{$cluster}[15m])) '
       '/ (sum by (cluster) (increase(trino_execution_QueryManager_CompletedQueries_TotalCount{$cluster}[15m])) > 0)',
       "cluster"),
+    S(th.TRINO_WORKERS,
+      'sum by (cluster) (trino_failuredetector_HeartbeatFailureDetector_ActiveCount{$cluster}) '
+      '/ (sum by (cluster) (trino_failuredetector_HeartbeatFailureDetector_TotalCount{$cluster}) > 0)', "cluster"),
+    S(th.AIRFLOW_HEARTBEAT, '1 / sum by (cluster) (rate(airflow_scheduler_heartbeat{$cluster}[2m]))', "cluster"),
 )
 
 PIPELINE_SIGNALS = (
     S(th.ICEBERG_FILES, 'max by (table) (iceberg_table_data_files{$cluster})', "table"),
+    S(th.ICEBERG_SNAPSHOTS, 'max by (table) (iceberg_table_snapshots{$cluster})', "table"),
     S(th.HMS_RESPONSE, 'max by (api) (hive_metastore_api_95thPercentile{$cluster}) / 1000', "api"),
+    S(th.HMS_POOL, 'max by (pool) (hikaricp_connections_active{$cluster} / (hikaricp_connections_max{$cluster} > 0))',
+      "pool"),
     S(th.S3_ERRORS,
       '(sum by (cluster) (rate(minio_s3_requests_4xx_errors_total{$cluster}[5m])) '
       '+ sum by (cluster) (rate(minio_s3_requests_5xx_errors_total{$cluster}[5m]))) '
@@ -75,7 +82,7 @@ PIPELINE_SIGNALS = (
 
 OPTIMIZE_SIGNALS = (
     S(th.OOM_KILLED,
-      'sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h])) '
+      'sum by (cluster, namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h])) '
       '* on (cluster, namespace, pod, container) group_left () '
       'max by (cluster, namespace, pod, container) '
       '(kube_pod_container_status_last_terminated_reason{reason="OOMKilled", $cluster, $namespace})', "pod"),
@@ -85,13 +92,18 @@ OPTIMIZE_SIGNALS = (
       "pod"),
     S(th.IDLE_RATIO,
       '1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
-      '/ sum by (cluster) (kube_pod_container_resource_requests{resource="cpu", $cluster})', "cluster"),
+      '/ (sum by (cluster) (kube_pod_container_resource_requests{resource="cpu", $cluster} '
+      '* on (cluster, namespace, pod) group_left () max by (cluster, namespace, pod) '
+      '(kube_pod_status_phase{phase="Running", $cluster} == 1)) > 0)', "cluster"),
 )
 
 E2E_SIGNALS = (
-    S(th.TARGET_DOWN, 'min by (job) (up{$cluster})', "job"),
-    S(th.DATA_QUALITY, 'sum by (suite) (dq_check_success{$cluster}) / count by (suite) (dq_check_success{$cluster})',
-      "suite"),
+    S(th.TARGET_DOWN, 'min by (instance) (up{job="platform-critical", $cluster})', "instance"),
+    S(th.PLATFORM_AVAILABILITY, 'min by (instance) (avg_over_time(up{job="platform-critical", $cluster}[1h]))',
+      "instance"),
+    S(th.DATA_QUALITY, 'sum by (dataset) (dq_check_success) / count by (dataset) (dq_check_success)', "dataset"),
+    S(th.PIPELINE_DURATION,
+      'histogram_quantile(0.95, sum by (pipeline, le) (rate(pipeline_duration_seconds_bucket[6h])))', "pipeline"),
 )
 
 TILES: tuple[Tile, ...] = (
@@ -122,7 +134,9 @@ TILES: tuple[Tile, ...] = (
                '/ sum(kube_pod_container_resource_requests{resource="cpu", $cluster})', "CPU idle"),
          OPTIMIZE_SIGNALS, "Errors, OOM kills, idle and over-provisioned resources"),
     Tile("e2e", "E2E Analytics", "/e2e",
-         Query('avg(up{$cluster})', "targets up"), "percentunit",
-         Query('avg(up{$cluster})', "targets up"),
+         Query('sum(increase(pipeline_duration_seconds_bucket{le="3600"}[$__range])) '
+               '/ (sum(increase(pipeline_duration_seconds_count[$__range])) > 0)', "runs within 1 h"), "percentunit",
+         Query('sum(increase(pipeline_duration_seconds_bucket{le="3600"}[1h])) '
+               '/ (sum(increase(pipeline_duration_seconds_count[1h])) > 0)', "runs within 1 h"),
          E2E_SIGNALS, "Pipeline map, SLIs and business metrics"),
 )

@@ -63,4 +63,16 @@ DATA_QUALITY = T("data_quality", "Data quality score", 0.95, "below", "P3", "per
 IDLE_RATIO = T("idle_ratio", "Resource idle ratio", 0.20, "above", "P4", "percentunit", "optimize", "1h")
 PLATFORM_AVAILABILITY = T("platform_availability", "Platform availability", 0.999, "below", "P1", "percentunit", "e2e", "5m")
 
+
+# Additions by domain (append below the marker of your domain; keep ALL last).
+# --- capacity/optimize additions ---
+# --- workloads additions ---
+SPARK_DURATION_SLA = T("spark_duration_sla", "Spark application run time (SLA)", 3600, "above", "P2", "s", "workloads", "0m")
+AIRFLOW_TASK_SLA = T("airflow_task_sla", "Airflow task duration (SLA)", 1800, "above", "P2", "s", "workloads", "0m")
+# --- pipeline additions ---
+ICEBERG_DATA_LOSS = T("iceberg_data_loss", "Iceberg data files deleted unexpectedly", 0, "above", "P1", "short", "pipeline", "0m")
+# --- e2e additions ---
+PIPELINE_SLA = T("pipeline_sla", "Pipeline runs finished within 1 h", 0.999, "below", "P2", "percentunit", "e2e", "1h")
+
+
 ALL: tuple[Threshold, ...] = tuple(v for v in globals().values() if isinstance(v, Threshold))

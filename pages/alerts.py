@@ -1,0 +1,24 @@
+"""/alerts: firing and pending alerts, filterable by severity and domain in the URL."""
+import dash
+
+from components.alerts import alerts_body
+from components.layout import page_frame
+from components.pages import safe_layout
+from webapp.alerting import parse_filters
+from webapp.viewstate import parse_view_state
+
+
+@safe_layout
+def layout(**params):
+    filters, rest, notes = parse_filters(params)
+    view = parse_view_state(rest, allowed_variables=())
+    return page_frame(view, "/alerts", "Alerts",
+                      "Firing and pending alerts of the generated rules (deploy/prometheus), most severe first. "
+                      "Severity is the design's priority: critical P1, high P2, medium P3, low P4.",
+                      (), alerts_body(view, filters),
+                      {"dashboard": "alerts", "params": rest,
+                       "filters": {"severity": list(filters.severity), "domain": list(filters.domain)}},
+                      extra_notes=notes)
+
+
+dash.register_page(__name__, path="/alerts", name="Alerts", title="Alerts · DataOps Monitor", layout=layout, order=2)

@@ -1,0 +1,66 @@
+"""Level 2 pages against the real Prometheus: data for real entities, 'not found' for others."""
+import pytest
+
+from components.pages import entity_page
+from webapp.app import create_app
+from webapp.catalog import DASHBOARDS
+from webapp.runner import run_panels
+from webapp.runtime import EXTENSION
+from webapp.viewstate import parse_view_state
+
+from .recording_proxy import RecordingProxy
+
+ENTITIES = {
+    "jenkins-job": "etl-orders-build",
+    "argocd-app": "trino-gateway",
+    "namespace": "airflow",
+    "node": "prod-east-node-01",
+    "pvc": "export-minio-0",
+    "oracle-tablespace": "HMS_DATA",
+}
+
+
+@pytest.mark.parametrize("dashboard_id,value", ENTITIES.items())
+def test_entity_pages_have_data(settings, dashboard_id, value):
+    app = create_app(settings)
+    dashboard = DASHBOARDS[dashboard_id]
+    extra = {name: (label, (value,)) for name, label in dashboard.path_variables}
+    data = run_panels(app.server.extensions[EXTENSION].engine, list(dashboard.panels),
+                      parse_view_state({"from": "now-6h"}), extra)
+    assert all(d.state != "error" for d in data.values())
+    assert sum(d.state == "ok" for d in data.values()) >= len(data) - 1
+
+
+def _layout_text(app, dashboard_id, **params):
+    with app.server.test_request_context():
+        return str(entity_page(dashboard_id, **params))
+
+
+def test_existing_entity_renders_its_page_with_breadcrumbs(settings):
+    app = create_app(settings)
+    text = _layout_text(app, "jenkins-job", job="etl-orders-build", **{"from": "now-24h"})
+    assert "Jenkins job: etl-orders-build" in text and "breadcrumbs" in text and "Not found" not in text
+
+
+@pytest.mark.parametrize("value", ["no-such-job", 'x"} or vector(1) #', "%22%7D"])
+def test_unknown_or_hostile_entity_is_not_found_and_escaped(prometheus_url, value):
+    proxy = RecordingProxy(prometheus_url)
+    try:
+        from webapp.settings import Settings
+        app = create_app(Settings(prometheus_url=proxy.url))
+        text = _layout_text(app, "jenkins-job", job=value)
+        assert "Not found" in text and "Traceback" not in text
+        (query,) = [q for q in proxy.queries() if "jenkins_job" in q]
+        import promql_parser
+        found = []
+        promql_parser.walk(promql_parser.parse(query), lambda n: found.extend(
+            m.value for m in n.matchers.matchers) if isinstance(n, promql_parser.VectorSelector) else None)
+        from urllib.parse import unquote
+        assert found == [unquote(value)]
+    finally:
+        proxy.stop()
+
+
+def test_invalid_path_value_is_rejected_before_any_query(settings):
+    app = create_app(settings)
+    assert "not a valid" in _layout_text(app, "node", node="bad%0Avalue")

@@ -1,0 +1,303 @@
+"""Level 2 drill-downs: one dashboard per entity kind, with path variables.
+
+A path variable is a matcher token like the filters: `$job` in a template becomes
+`jenkins_job="<value>"`, escaped, never pasted. `exists_query` decides "not found".
+"""
+from __future__ import annotations
+
+from . import thresholds as th
+from .gitops import LAST_RESULT
+from .model import Dashboard, Link, Panel, Query, Section
+
+Q = Query
+NAMESPACE_LINK = Link("/capacity/namespace/{namespace}", "namespace")
+NODE_LINK = Link("/capacity/node/{node}", "node")
+
+
+def _l2(id_, title, path_template, variables, parent, entity, exists, sections, description=""):
+    return Dashboard(id_, title, path_template.split("/<")[0], tuple(sections), ("cluster", "namespace"),
+                     description, path_template=path_template, path_variables=tuple(variables.items()),
+                     parent=parent, entity=entity, exists_query=exists)
+
+
+JENKINS_JOB = _l2(
+    "jenkins-job", "Jenkins job", "/gitops/jenkins/<job>", {"job": "jenkins_job"}, "/gitops", "Jenkins job",
+    "count(last_over_time(default_jenkins_builds_total_build_count_total{$job}[$__range]))",
+    [Section("Builds", (
+        Panel("l2-jenkins-success", "Success rate", "stat", (
+            Q('sum(increase(default_jenkins_builds_success_build_count_total{$cluster, $job}[$__range])) '
+              '/ (sum(increase(default_jenkins_builds_total_build_count_total{$cluster, $job}[$__range])) > 0)',
+              "success"),), unit="percentunit", thresholds=(th.JENKINS_SUCCESS_RATE,), width=3),
+        Panel("l2-jenkins-last-result", "Last result", "stat", (
+            Q('max(default_jenkins_builds_last_build_result_ordinal{$cluster, $job})', "result"),),
+            unit="none", value_map=LAST_RESULT, width=3),
+        Panel("l2-jenkins-last-duration", "Last build duration", "stat", (
+            Q('max(default_jenkins_builds_last_build_duration_milliseconds{$cluster, $job}) / 1000', "duration"),),
+            unit="s", thresholds=(th.JENKINS_BUILD_DURATION,), width=3),
+        Panel("l2-jenkins-last-wait", "Last queue wait", "stat", (
+            Q('max(default_jenkins_builds_last_build_waiting_milliseconds{$cluster, $job}) / 1000', "wait"),),
+            unit="s", width=3),
+        Panel("l2-jenkins-results", "Builds per hour by result", "timeseries", (
+            Q('sum(increase(default_jenkins_builds_success_build_count_total{$cluster, $job}[1h]))', "success"),
+            Q('sum(increase(default_jenkins_builds_failed_build_count_total{$cluster, $job}[1h]))', "failed"),
+            Q('sum(increase(default_jenkins_builds_unstable_build_count_total{$cluster, $job}[1h]))', "unstable"),
+            Q('sum(increase(default_jenkins_builds_aborted_build_count_total{$cluster, $job}[1h]))', "aborted")),
+            min_step=3600, stacked=True),
+        Panel("l2-jenkins-duration", "Build duration (last build, and hourly average)", "timeseries", (
+            Q('max(default_jenkins_builds_last_build_duration_milliseconds{$cluster, $job}) / 1000', "last build"),
+            Q('sum(increase(default_jenkins_builds_duration_milliseconds_summary_sum{$cluster, $job}[1h])) '
+              '/ (sum(increase(default_jenkins_builds_duration_milliseconds_summary_count{$cluster, $job}[1h])) > 0) '
+              '/ 1000', "hourly average")),
+            unit="s", thresholds=(th.JENKINS_BUILD_DURATION,)),
+    ))],
+    "Every build of one job: results, durations and queue waits.")
+
+ARGOCD_APP = _l2(
+    "argocd-app", "Argo CD application", "/gitops/argocd/<app>", {"app": "name"}, "/gitops", "Argo CD application",
+    "count(last_over_time(argocd_app_info{$app}[$__range]))",
+    [Section("Sync and health", (
+        Panel("l2-argocd-status", "Current sync and health status", "table", (
+            Q('max by (name, project, repo, dest_server, dest_namespace, sync_status, health_status) '
+              '(argocd_app_info{$cluster, $app})', column="", unit="none"),
+            Q('max by (name) (argocd_app_orphaned_resources_count{$cluster, $app})', column="Orphaned resources")),
+            label_columns=("name", "project", "dest_namespace", "sync_status", "health_status", "repo"),
+            join_on=("name",), width=12),
+        Panel("l2-argocd-health-timeline", "Health over time", "timeseries", (
+            Q('max by (health_status) (argocd_app_info{$cluster, $app})', "{health_status}"),), width=6),
+        Panel("l2-argocd-sync-timeline", "Sync status over time", "timeseries", (
+            Q('max by (sync_status) (argocd_app_info{$cluster, $app})', "{sync_status}"),), width=6),
+        Panel("l2-argocd-syncs", "Syncs per hour by phase", "timeseries", (
+            Q('sum by (phase) (round(increase(argocd_app_sync_total{$cluster, $app}[1h])))', "{phase}"),),
+            min_step=3600, stacked=True),
+        Panel("l2-argocd-sync-duration", "Average sync duration", "timeseries", (
+            Q('sum(increase(argocd_app_sync_duration_seconds_total{$cluster, $app}[1h])) '
+              '/ (sum(increase(argocd_app_sync_total{$cluster, $app}[1h])) > 0)', "average sync"),),
+            unit="s", min_step=3600, thresholds=(th.ARGOCD_SYNC_DURATION,)),
+        Panel("l2-argocd-conditions", "Conditions", "table", (
+            Q('max by (name, condition) (argocd_app_condition{$cluster, $app}) > 0', column="Count"),),
+            label_columns=("condition",), empty_text="No conditions"),
+        Panel("l2-argocd-pods", "Pods in the destination namespace", "bar", (
+            Q('sum by (namespace, phase) (kube_pod_status_phase{$cluster} '
+              '* on (namespace) group_left () (max by (namespace) (label_replace(argocd_app_info{$cluster, $app}, '
+              '"namespace", "$1", "dest_namespace", "(.*)")) > 0)) > 0', "{phase}"),),
+            x_label="namespace", stacked=True, link=NAMESPACE_LINK),
+    ))],
+    "One application: its sync and health history, syncs and the pods it deployed.")
+
+NAMESPACE = _l2(
+    "namespace", "Namespace", "/capacity/namespace/<ns>", {"ns": "namespace"}, "/capacity", "Namespace",
+    "count(last_over_time(kube_pod_info{$ns}[$__range]))",
+    [Section("Pods", (
+        Panel("l2-ns-phase", "Pods by phase", "timeseries", (
+            Q('sum by (phase) (kube_pod_status_phase{$cluster, $ns})', "{phase}"),), stacked=True),
+        Panel("l2-ns-problems", "Waiting containers and restarts", "table", (
+            Q('max by (pod, container, reason) (kube_pod_container_status_waiting_reason{$cluster, $ns}) == 1',
+              column="", unit="none"),
+            Q('sum by (pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $ns}[1h])) > 0',
+              column="Restarts (1h)")),
+            label_columns=("pod", "container", "reason"), join_on=("pod", "container"),
+            thresholds=(th.CONTAINER_RESTARTS,), empty_text="No waiting or restarting containers"),
+        Panel("l2-ns-cpu", "CPU usage against requests", "timeseries", (
+            Q('sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster, $ns}[$__rate_interval]))',
+              "used"),
+            Q('sum(kube_pod_container_resource_requests{resource="cpu", $cluster, $ns} '
+              '* on (cluster, namespace, pod) group_left () '
+              'max by (cluster, namespace, pod) (kube_pod_status_phase{phase="Running", $cluster, $ns} == 1))',
+              "requested")), unit="cores"),
+        Panel("l2-ns-memory", "Memory working set against requests", "timeseries", (
+            Q('sum(container_memory_working_set_bytes{container!="", image!="", $cluster, $ns})', "used"),
+            Q('sum(kube_pod_container_resource_requests{resource="memory", $cluster, $ns} '
+              '* on (cluster, namespace, pod) group_left () '
+              'max by (cluster, namespace, pod) (kube_pod_status_phase{phase="Running", $cluster, $ns} == 1))',
+              "requested")), unit="bytes"),
+        Panel("l2-ns-pods-cpu", "Top pods by CPU", "bar", (
+            Q('topk(10, sum by (pod) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster, $ns}[5m])))',
+              "{pod}"),), unit="cores"),
+        Panel("l2-ns-pvc", "PVC usage", "bar", (
+            Q('max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $ns} '
+              '/ kubelet_volume_stats_capacity_bytes{$cluster, $ns})', "{persistentvolumeclaim}"),),
+            unit="percentunit", thresholds=(th.STORAGE_USAGE,), empty_text="No PVCs",
+            link=Link("/capacity/pvc/{persistentvolumeclaim}", "persistentvolumeclaim")),
+        Panel("l2-ns-network", "Network traffic", "timeseries", (
+            Q('sum(rate(container_network_receive_bytes_total{$cluster, $ns}[$__rate_interval]))', "received"),
+            Q('sum(rate(container_network_transmit_bytes_total{$cluster, $ns}[$__rate_interval]))', "sent")),
+            unit="Bps"),
+        Panel("l2-ns-rollouts", "Rollouts (ReplicaSets created)", "table", (
+            Q('max by (owner_name, replicaset) (kube_replicaset_created{$cluster, $ns} '
+              '* on (cluster, namespace, replicaset) group_left (owner_name) kube_replicaset_owner{$cluster, $ns})',
+              column="Created", unit="dateTime"),),
+            label_columns=("owner_name", "replicaset"), sort_desc=True),
+    ))],
+    "Everything running in one namespace: pods, resources, storage, traffic and rollouts.")
+
+NODE = _l2(
+    "node", "Node", "/capacity/node/<node>", {"node": "node"}, "/capacity", "Node",
+    "count(last_over_time(kube_node_info{$node}[$__range]))",
+    [Section("Node", (
+        Panel("l2-node-conditions", "Conditions", "table", (
+            Q('max by (condition, status) (kube_node_status_condition{$cluster, $node}) == 1', column="", unit="none"),),
+            label_columns=("condition", "status")),
+        Panel("l2-node-cpu", "CPU busy", "timeseries", (
+            Q('1 - avg(rate(node_cpu_seconds_total{mode="idle", $cluster, $node:instance}[$__rate_interval]))', "busy"),),
+            unit="percentunit", thresholds=(th.CPU_USAGE,)),
+        Panel("l2-node-memory", "Memory used", "timeseries", (
+            Q('1 - sum(node_memory_MemAvailable_bytes{$cluster, $node:instance}) '
+              '/ sum(node_memory_MemTotal_bytes{$cluster, $node:instance})', "used"),),
+            unit="percentunit", thresholds=(th.MEMORY_USAGE,)),
+        Panel("l2-node-requests", "Requested against allocatable", "table", (
+            Q('sum by (resource) (kube_pod_container_resource_requests{$cluster, $node} '
+              '* on (cluster, namespace, pod) group_left () '
+              'max by (cluster, namespace, pod) (kube_pod_status_phase{phase=~"Pending|Running", $cluster} == 1))',
+              column="Requested"),
+            Q('sum by (resource) (kube_node_status_allocatable{resource=~"cpu|memory", $cluster, $node})',
+              column="Allocatable")),
+            label_columns=("resource",)),
+        Panel("l2-node-pods", "Pods on this node by namespace", "bar", (
+            Q('count by (namespace) (kube_pod_info{$cluster, $node})', "{namespace}"),), link=NAMESPACE_LINK),
+        Panel("l2-node-network", "Network drops", "timeseries", (
+            Q('sum(rate(node_network_receive_drop_total{device!~"lo|veth.*", $cluster, $node:instance}[$__rate_interval])) '
+              '/ (sum(rate(node_network_receive_packets_total{device!~"lo|veth.*", $cluster, $node:instance}[$__rate_interval])) > 0)',
+              "receive drop ratio"),), unit="percentunit", thresholds=(th.PACKET_DROPS,)),
+        Panel("l2-node-disk", "Root filesystem used", "stat", (
+            Q('1 - max(node_filesystem_avail_bytes{mountpoint="/", $cluster, $node:instance} '
+              '/ node_filesystem_size_bytes{mountpoint="/", $cluster, $node:instance})', "used"),),
+            unit="percentunit", thresholds=(th.STORAGE_USAGE,), width=3),
+    ))],
+    "One node: conditions, CPU, memory, requests, pods and network.")
+
+PVC = _l2(
+    "pvc", "Persistent volume claim", "/capacity/pvc/<pvc>", {"pvc": "persistentvolumeclaim"}, "/capacity", "PVC",
+    "count(last_over_time(kubelet_volume_stats_capacity_bytes{$pvc}[$__range]))",
+    [Section("Volume", (
+        Panel("l2-pvc-usage", "Used", "timeseries", (
+            Q('max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $pvc} '
+              '/ kubelet_volume_stats_capacity_bytes{$cluster, $pvc})', "{namespace}/{persistentvolumeclaim}"),),
+            unit="percentunit", thresholds=(th.STORAGE_USAGE,)),
+        Panel("l2-pvc-forecast", "Days until full (6 h trend)", "table", (
+            Q('clamp_max(max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_available_bytes{$cluster, $pvc}) '
+              '/ (max by (namespace, persistentvolumeclaim) (-deriv(kubelet_volume_stats_available_bytes{$cluster, $pvc}[6h])) > 0) '
+              '/ 86400, 30) or clamp_max(max by (namespace, persistentvolumeclaim) '
+              '(kubelet_volume_stats_available_bytes{$cluster, $pvc}) * 0 + 30, 30)', column="Days until full", unit="none"),),
+            label_columns=("namespace", "persistentvolumeclaim"), value_map=((30, "not within 30 days"),),
+            sort_desc=False),
+        Panel("l2-pvc-inodes", "Inodes used", "timeseries", (
+            Q('max(kubelet_volume_stats_inodes_used{$cluster, $pvc} / kubelet_volume_stats_inodes{$cluster, $pvc})',
+              "inodes"),), unit="percentunit"),
+    ))],
+    "One volume: how full it is and when it will be full.")
+
+ICEBERG_TABLE = _l2(
+    "iceberg-table", "Iceberg table", "/pipeline/iceberg/<table>", {"table": "table"}, "/pipeline", "Iceberg table",
+    "count(last_over_time(iceberg_table_data_files{$table}[$__range]))",
+    [Section("Table", (
+        Panel("l2-iceberg-files", "Data files and small files", "timeseries", (
+            Q('max by (database, table) (iceberg_table_data_files{$cluster, $table})', "data files"),
+            Q('max by (database, table) (iceberg_table_small_files{$cluster, $table})', "small files")),
+            thresholds=(th.ICEBERG_FILES,)),
+        Panel("l2-iceberg-snapshots", "Snapshots", "timeseries", (
+            Q('max by (database, table) (iceberg_table_snapshots{$cluster, $table})', "snapshots"),),
+            thresholds=(th.ICEBERG_SNAPSHOTS,)),
+        Panel("l2-iceberg-size", "Table and metadata size", "timeseries", (
+            Q('max(iceberg_table_total_bytes{$cluster, $table})', "data"),
+            Q('max(iceberg_table_metadata_files_bytes{$cluster, $table})', "metadata")), unit="bytes"),
+        Panel("l2-iceberg-commits", "Last commit and last compaction", "table", (
+            Q('max by (database, table) (iceberg_table_last_commit_timestamp_seconds{$cluster, $table})',
+              column="Last commit", unit="dateTime"),
+            Q('max by (database, table) (iceberg_table_last_compaction_timestamp_seconds{$cluster, $table})',
+              column="Last compaction", unit="dateTime")),
+            label_columns=("database", "table")),
+        Panel("l2-iceberg-records", "Records", "timeseries", (
+            Q('max(iceberg_table_records{$cluster, $table})', "records"),)),
+    ))],
+    "One table: files, snapshots, size and maintenance.")
+
+S3_BUCKET = _l2(
+    "s3-bucket", "S3 bucket", "/pipeline/s3/<bucket>", {"bucket": "bucket"}, "/pipeline", "Bucket",
+    "count(last_over_time(minio_bucket_usage_total_bytes{$bucket}[$__range]))",
+    [Section("Bucket", (
+        Panel("l2-bucket-size", "Size", "timeseries", (
+            Q('max(minio_bucket_usage_total_bytes{$cluster, $bucket})', "bytes"),), unit="bytes"),
+        Panel("l2-bucket-objects", "Objects", "timeseries", (
+            Q('max(minio_bucket_usage_object_total{$cluster, $bucket})', "objects"),)),
+    ))],
+    "One bucket: size and object count.")
+
+ORACLE_TABLESPACE = _l2(
+    "oracle-tablespace", "Oracle tablespace", "/pipeline/oracle/<tablespace>", {"tablespace": "tablespace"},
+    "/pipeline", "Tablespace",
+    "count(last_over_time(oracledb_tablespace_bytes{$tablespace}[$__range]))",
+    [Section("Tablespace", (
+        Panel("l2-tablespace-usage", "Used", "timeseries", (
+            Q('max(oracledb_tablespace_bytes{$cluster, $tablespace} / oracledb_tablespace_max_bytes{$cluster, $tablespace})',
+              "used"),), unit="percentunit", thresholds=(th.ORACLE_TABLESPACE,)),
+        Panel("l2-tablespace-bytes", "Used and maximum", "timeseries", (
+            Q('max(oracledb_tablespace_bytes{$cluster, $tablespace})', "used"),
+            Q('max(oracledb_tablespace_max_bytes{$cluster, $tablespace})', "maximum")), unit="bytes"),
+    ))],
+    "One tablespace: usage against its maximum.")
+
+_APP = '$cluster, $app_id'
+SPARK_APP = _l2(
+    "spark-app", "Spark application", "/workloads/spark/<app_id>", {"app_id": "spark_app_id"}, "/workloads",
+    "Spark application",
+    "count(last_over_time(metrics_executor_totalDuration_Value{$app_id}[$__range]))",
+    [Section("Executors (PromQL)", (
+        Panel("l2-spark-executors", "Per-executor metrics", "table", (
+            Q(f'max by (executor_id) (metrics_executor_memoryUsed_Count{{{_APP}}} '
+              f'/ (metrics_executor_maxMemory_Count{{{_APP}}} > 0))', column="Storage memory", unit="percentunit"),
+            Q(f'max by (executor_id) (metrics_executor_activeTasks_Value{{{_APP}}})', column="Active tasks"),
+            Q(f'max by (executor_id) (metrics_executor_completedTasks_Count{{{_APP}}})', column="Completed tasks"),
+            Q(f'max by (executor_id) (metrics_executor_failedTasks_Count{{{_APP}}})', column="Failed tasks"),
+            Q(f'max by (executor_id) (metrics_executor_totalGCTime_Value{{{_APP}}} '
+              f'/ (metrics_executor_totalDuration_Value{{{_APP}}} > 0))', column="GC time ratio", unit="percentunit"),
+            Q(f'max by (executor_id) (metrics_executor_totalInputBytes_Count{{{_APP}}})', column="Input", unit="bytes"),
+            Q(f'max by (executor_id) (metrics_executor_totalShuffleRead_Count{{{_APP}}})', column="Shuffle read",
+              unit="bytes"),
+            Q(f'max by (executor_id) (metrics_executor_totalShuffleWrite_Count{{{_APP}}})', column="Shuffle write",
+              unit="bytes")),
+            label_columns=("executor_id",), thresholds=(th.SPARK_MEMORY, th.SPARK_GC), width=12, sort_desc=True),
+        Panel("l2-spark-memory", "Executor storage memory used", "timeseries", (
+            Q(f'max by (executor_id) (metrics_executor_memoryUsed_Count{{{_APP}}} '
+              f'/ (metrics_executor_maxMemory_Count{{{_APP}}} > 0))', "executor {executor_id}"),),
+            unit="percentunit", thresholds=(th.SPARK_MEMORY,)),
+        Panel("l2-spark-gc", "GC time ratio", "timeseries", (
+            Q(f'sum(rate(metrics_executor_totalGCTime_Value{{{_APP}}}[$__rate_interval])) '
+              f'/ (sum(rate(metrics_executor_totalDuration_Value{{{_APP}}}[$__rate_interval])) > 0)', "GC"),),
+            unit="percentunit", thresholds=(th.SPARK_GC,)),
+        Panel("l2-spark-io", "Input read", "timeseries", (
+            Q(f'sum(rate(metrics_executor_totalInputBytes_Count{{{_APP}}}[$__rate_interval]))', "input"),),
+            unit="Bps"),
+        Panel("l2-spark-shuffle", "Shuffle read and write", "timeseries", (
+            Q(f'sum(rate(metrics_executor_totalShuffleRead_Count{{{_APP}}}[$__rate_interval]))', "shuffle read"),
+            Q(f'sum(rate(metrics_executor_totalShuffleWrite_Count{{{_APP}}}[$__rate_interval]))', "shuffle write")),
+            unit="Bps"),
+        Panel("l2-spark-tasks", "Tasks completed and failed per minute", "timeseries", (
+            Q(f'sum(rate(metrics_executor_completedTasks_Count{{{_APP}}}[$__rate_interval])) * 60', "completed"),
+            Q(f'sum(rate(metrics_executor_failedTasks_Count{{{_APP}}}[$__rate_interval])) * 60', "failed"))),
+    ))],
+    "One Spark application: stages, tasks and executors, from the History Server and from PromQL.")
+
+AIRFLOW_DAG = _l2(
+    "airflow-dag", "Airflow DAG", "/workloads/airflow/<dag_id>", {"dag_id": "dag_id"}, "/workloads", "Airflow DAG",
+    "count(last_over_time(airflow_dagrun_duration_count{$dag_id}[$__range]) or "
+    "last_over_time(airflow_dagrun_failed_count{$dag_id}[$__range]))",
+    [Section("Runs (PromQL)", (
+        Panel("l2-dag-success", "Run success rate", "stat", (
+            Q('sum(increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__range])) '
+              '/ (sum(increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__range])) '
+              '+ sum(increase(airflow_dagrun_failed_count{$cluster, $dag_id}[$__range])) > 0)', "success"),),
+            unit="percentunit", width=3),
+        Panel("l2-dag-runs", "Runs per hour", "timeseries", (
+            Q('sum(increase(airflow_dagrun_duration_count{$cluster, $dag_id}[1h]))', "succeeded"),
+            Q('sum(increase(airflow_dagrun_failed_count{$cluster, $dag_id}[1h]))', "failed")),
+            min_step=3600, stacked=True, width=9),
+        Panel("l2-dag-duration", "Run duration (p90 of successful runs)", "timeseries", (
+            Q('max(airflow_dagrun_duration{quantile="0.9", $cluster, $dag_id})', "p90"),), unit="s"),
+        Panel("l2-dag-task-duration", "Average task duration", "bar", (
+            Q('sum by (task_id) (increase(airflow_task_duration_sum{$cluster, $dag_id}[$__range])) '
+              '/ (sum by (task_id) (increase(airflow_task_duration_count{$cluster, $dag_id}[$__range])) > 0)',
+              "{task_id}"),), unit="s"),
+    ))],
+    "One DAG: run history, success rate and task durations; the Airflow API adds one run's Gantt.")
+
+LEVEL2_DASHBOARDS = (SPARK_APP, AIRFLOW_DAG, JENKINS_JOB, ARGOCD_APP, NAMESPACE, NODE, PVC, ICEBERG_TABLE, S3_BUCKET, ORACLE_TABLESPACE)

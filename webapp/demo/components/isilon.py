@@ -1,0 +1,69 @@
+"""Dell PowerScale (Isilon) ``isilon-prod-01``, exported by PowerScale Data Insights (``gostats`` for
+performance, ``goquotas`` for quotas), scraped from the first cluster.
+
+gostats (cluster level): ``isilon_stat_cluster_protostats_nfs_total_in_rate`` / ``_out_rate`` (bytes/s),
+``isilon_stat_cluster_protostats_nfs_total_op_rate`` (ops/s), ``isilon_stat_cluster_protostats_nfs_total_time_avg``
+(**microseconds**), ``isilon_stat_ifs_percent_avail`` (0-100), ``isilon_stat_cluster_health`` (0 OK, 1 attention,
+2 down), ``isilon_stat_cluster_node_count_down``.
+goquotas (per quota): ``isilon_quota_present``, ``isilon_quota_ready``, ``isilon_quota_hard_exceeded``,
+``isilon_quota_hard_utilization_ratio`` (0-1), ``isilon_quota_usage_logical`` (bytes; field name UNVERIFIED),
+labels ``quota_id, quota_type, path, thresholds_on, linked, include_snapshots``.
+
+Data Insights names the PowerScale cluster in a label ``cluster``, which would clash with our Kubernetes
+``cluster`` label: the scrape config renames it (``metric_relabel_configs``: ``cluster`` -> ``isilon_cluster``),
+so the demo emits ``isilon_cluster="isilon-prod-01"``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import DAY, HOUR, Families, Family, Target, diurnal, smooth, target
+from ..world import World
+from . import Component
+
+TIB = 1024 ** 4
+ISILON = "isilon-prod-01"
+# path -> (hard limit TiB, used fraction at the anchor, growth per day)
+QUOTAS = {
+    "/ifs/data/spark/shuffle": (80, 0.64, 0.004), "/ifs/data/spark/eventlogs": (10, 0.52, 0.002),
+    "/ifs/data/ingest/landing": (120, 0.71, 0.003), "/ifs/data/ml/datasets": (200, 0.58, 0.001),
+    "/ifs/data/airflow/logs": (5, 0.77, 0.0015), "/ifs/home": (40, 0.33, 0.0005),
+    "/ifs/data/exports": (60, 0.45, 0.0), "/ifs/data/archive": (300, 0.69, 0.001),
+}
+
+
+class Isilon(Component):
+    name = "isilon"
+    jobs = ("isilon",)
+
+    def targets(self, world: World) -> list[Target]:
+        return [target("isilon", world.clusters[0], "powerscale-data-insights.monitoring.svc:9090", component=self.name)]
+
+    def families(self, world: World, tgt: Target, t0: float, t1: float) -> list[Family]:
+        F = Families()
+        lab = {"isilon_cluster": ISILON}
+        k = world.key("isilon")
+        busy = lambda ts: 0.55 + 0.45 * diurnal(ts)  # noqa: E731
+        pre = "isilon_stat_cluster_protostats_nfs_total"
+        F(f"{pre}_in_rate", "gauge").add(lab, lambda ts: np.round(420e6 * busy(ts) * (1 + 0.15 * smooth(k, ts, 900))))
+        F(f"{pre}_out_rate", "gauge").add(lab, lambda ts: np.round(950e6 * busy(ts) * (1 + 0.15 * smooth(k ^ 1, ts, 900))))
+        F(f"{pre}_op_rate", "gauge").add(lab, lambda ts: np.round(12000 * busy(ts) * (1 + 0.1 * smooth(k ^ 2, ts, 600))))
+        F(f"{pre}_time_avg", "gauge").add(lab, lambda ts: np.round(1800 + 1400 * busy(ts) * (1 + 0.3 * smooth(k ^ 3, ts, 600))))
+        F("isilon_stat_ifs_percent_avail", "gauge").add(
+            lab, lambda ts: np.round(100 * (1 - (0.71 + 0.002 * (ts - world.anchor) / DAY + 0.002 * smooth(k ^ 4, ts, 6 * HOUR))), 2))
+        F("isilon_stat_cluster_health", "gauge").add(lab, lambda ts: np.zeros(ts.shape))
+        F("isilon_stat_cluster_node_count_down", "gauge").add(lab, lambda ts: np.zeros(ts.shape))
+        for i, (path, (tib, frac, growth)) in enumerate(QUOTAS.items()):
+            kq = world.key("isilon-quota", path)
+            ql = {**lab, "quota_id": f"{0x3a00 + i:x}SW2lAAAAAAAAAAAAAAAQAAAAAAAA", "quota_type": "directory",
+                  "path": path, "thresholds_on": "applogicalsize", "linked": "false", "include_snapshots": "false"}
+            hard = tib * TIB
+
+            def ratio(ts, frac=frac, growth=growth, kq=kq):
+                return np.clip(frac + growth * (ts - world.anchor) / DAY + 0.005 * smooth(kq, ts, 3 * HOUR), 0, 0.99)
+            F("isilon_quota_present", "gauge").add(ql, lambda ts: np.ones(ts.shape))
+            F("isilon_quota_ready", "gauge").add(ql, lambda ts: np.ones(ts.shape))
+            F("isilon_quota_hard_exceeded", "gauge").add(ql, lambda ts, r=ratio: (r(ts) >= 1).astype(float))
+            F("isilon_quota_hard_utilization_ratio", "gauge").add(ql, lambda ts, r=ratio: np.round(r(ts), 4))
+            F("isilon_quota_usage_logical", "gauge").add(ql, lambda ts, r=ratio, hard=hard: np.round(r(ts) * hard))
+        return F.list()

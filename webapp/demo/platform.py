@@ -1,0 +1,308 @@
+"""DemoPlatform: the embedded simulated DataOps platform behind a real Prometheus.
+
+    p = DemoPlatform(pathlib.Path(".demo-data"), scale="small")
+    url = p.start()        # "http://127.0.0.1:<port>"
+    ...
+    p.stop()
+
+Data folder ``<data_root>/<scale>-seed<seed>-v<GENERATOR_VERSION>/``:
+``state.json`` (anchor, backfilled start/end, live_until), ``tsdb/`` (Prometheus storage),
+``prometheus.yml``, ``prometheus.log``.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import math
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import requests
+
+from .components import all_components
+from .exporter import LiveExporter
+from .generate import GENERATOR_VERSION, write_backfill
+from .world import SCALES, ScaleSpec, World, build_world
+
+__all__ = ["DemoPlatform", "SCALES", "ScaleSpec", "DemoPlatformError"]
+
+PROMETHEUS = os.environ.get("DATAOPS_PROMETHEUS_BIN", "prometheus")
+PROMTOOL = os.environ.get("DATAOPS_PROMTOOL_BIN", "promtool")
+SCRAPE_INTERVAL = 15
+
+
+class DemoPlatformError(RuntimeError):
+    pass
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _yaml_str(s: str) -> str:
+    return json.dumps(s)  # JSON strings are valid YAML scalars
+
+
+class DemoPlatform:
+    def __init__(self, data_root: pathlib.Path, scale: str = "small", seed: int = 42, prometheus_port: int = 0,
+                 exporter_port: int = 0, rule_files=()):
+        if scale not in SCALES:
+            raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+        self.data_root = pathlib.Path(data_root)
+        self.scale = SCALES[scale]
+        self.seed = int(seed)
+        self.prometheus_port = prometheus_port
+        self.exporter_port = exporter_port
+        self.rule_files = [pathlib.Path(r).resolve() for r in rule_files]
+        self.folder = self.data_root / f"{scale}-seed{self.seed}-v{GENERATOR_VERSION}"
+        self.tsdb = self.folder / "tsdb"
+        self.state_file = self.folder / "state.json"
+        self.log_file = self.folder / "prometheus.log"
+        self.config_file = self.folder / "prometheus.yml"
+        self.components = all_components()
+        self.world: World | None = None
+        self.exporter: LiveExporter | None = None
+        self.proc: subprocess.Popen | None = None
+        self.url: str | None = None
+        self.rest_apis = None   # demo Spark History Server + Airflow REST API (restapis.py), set by start()
+        self.spark_history_url: str | None = None
+        self.airflow_api_url: str | None = None
+        self.stats: dict = {"series": 0, "samples": 0, "generate_seconds": 0.0, "backfill_seconds": 0.0,
+                            "reused": False, "history_hours": 0.0}
+        self._atexit = False
+
+    # ------------------------------------------------------------------ state
+    def _load_state(self) -> dict | None:
+        try:
+            st = json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return None
+        if st.get("version") != GENERATOR_VERSION or not self.tsdb.is_dir():
+            return None
+        if st.get("components") != self._component_names():
+            return None  # a component was added or removed: regenerate rather than leave a hole
+        return st
+
+    def _component_names(self) -> list[str]:
+        return sorted(c.name or type(c).__name__ for c in self.components)
+
+    def _save_state(self, st: dict) -> None:
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(st, indent=1, sort_keys=True))
+        tmp.replace(self.state_file)
+
+    # ------------------------------------------------------------------ backfill
+    def _backfill(self, world: World, t0: float, t1: float) -> float | None:
+        """Generate and backfill [t0, t1]; returns the last timestamp written (None if empty).
+
+        Large windows are split in two shares of targets: promtool converts the first file
+        while Python writes the second (2 cores), each share becoming its own block."""
+        step = self.scale.step
+        n_parts = 2 if (t1 - t0) > 6 * 3600 else 1
+        procs: list[tuple[subprocess.Popen, pathlib.Path, float]] = []
+        end = None
+        n_series = 0
+        try:
+            for i in range(n_parts):
+                om = self.folder / f"backfill-{i}.om"
+                res = write_backfill(om, world, t0, t1, step, self.components, part=(i, n_parts))
+                self.stats["generate_seconds"] += res["seconds"]
+                if res["end"] is None or res["samples"] == 0:
+                    om.unlink(missing_ok=True)
+                    continue
+                end = res["end"] if end is None else max(end, res["end"])
+                n_series += res["series"]
+                self.stats["samples"] += res["samples"]
+                procs.append((subprocess.Popen(
+                    [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(om), str(self.tsdb),
+                     "--max-block-duration=192h"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True),
+                    om, time.monotonic()))
+            for proc, om, started in procs:
+                _out, err = proc.communicate()
+                if proc.returncode != 0:
+                    raise DemoPlatformError(f"promtool failed ({proc.returncode}) on {om.name}:\n{err[-3000:]}")
+            self.stats["series"] = max(self.stats["series"], n_series)
+            if procs:
+                self.stats["backfill_seconds"] += time.monotonic() - min(p[2] for p in procs)
+        finally:
+            for proc, om, _ in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+                om.unlink(missing_ok=True)
+        return end
+
+    def _prepare_history(self) -> World:
+        now = time.time()
+        step = self.scale.step
+        st = self._load_state()
+        if st is None:
+            if self.folder.exists():
+                shutil.rmtree(self.folder)
+            self.folder.mkdir(parents=True)
+            anchor = math.floor(now / 60) * 60
+            world = build_world(self.scale.name, self.seed, anchor)
+            end_target = math.floor((now - 2) / step) * step
+            start = end_target - self.scale.history_hours * 3600
+            st = {"version": GENERATOR_VERSION, "components": self._component_names(),
+                  "scale": self.scale.name, "seed": self.seed, "anchor": anchor,
+                  "start": start, "end": None, "live_until": None}
+            end = self._backfill(world, start, end_target)
+            st["end"] = end
+            self._save_state(st)
+        else:
+            self.stats["reused"] = True
+            world = build_world(self.scale.name, self.seed, st["anchor"])
+            end = max(st["end"], st.get("live_until") or 0)
+            self.stats["series"] = st.get("series", 0)
+        # top-up: cover what passed while generating (and, on reuse, the gap since the last run)
+        for _ in range(3):
+            now = time.time()
+            if now - end < step:
+                break
+            new_end = self._backfill(world, end + step, math.floor((now - 2) / step) * step)
+            if new_end is None:
+                break
+            end = new_end
+            st["end"] = max(st["end"], end)
+            self._save_state(st)
+        st["series"] = max(st.get("series", 0), self.stats["series"])
+        st["samples"] = st.get("samples", 0) + self.stats["samples"]
+        self._save_state(st)
+        self._state = st
+        self.stats["history_hours"] = (time.time() - st["start"]) / 3600
+        return world
+
+    # ------------------------------------------------------------------ prometheus
+    def _write_config(self, exporter_port: int) -> None:
+        by_job: dict[str, list] = {}
+        for comp in self.components:
+            for tgt in comp.targets(self.world):
+                by_job.setdefault(tgt.job, []).append(tgt)
+        lines = ["global:", f"  scrape_interval: {SCRAPE_INTERVAL}s", f"  evaluation_interval: {SCRAPE_INTERVAL}s",
+                 "  scrape_timeout: 10s"]
+        if self.rule_files:
+            lines.append("rule_files:")
+            lines += [f"  - {_yaml_str(str(r))}" for r in self.rule_files]
+        lines.append("scrape_configs:")
+        for job, tgts in by_job.items():
+            lines += [f"  - job_name: {_yaml_str(job)}", "    honor_labels: true", "    static_configs:"]
+            for t in tgts:
+                lines += [f"      - targets: [\"127.0.0.1:{exporter_port}\"]",
+                          "        labels:",
+                          f"          cluster: {_yaml_str(t.cluster)}",
+                          f"          instance: {_yaml_str(t.instance)}",
+                          f"          __metrics_path__: {_yaml_str(t.path)}"]
+        self.config_file.write_text("\n".join(lines) + "\n")
+
+    def _start_prometheus(self) -> None:
+        port = self.prometheus_port or _free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        log = open(self.log_file, "ab")
+        self._started_at = time.time()
+        self.proc = subprocess.Popen(
+            [PROMETHEUS, f"--config.file={self.config_file}", f"--storage.tsdb.path={self.tsdb}",
+             "--storage.tsdb.retention.time=60d", f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + 90
+        while True:
+            if self.proc.poll() is not None:
+                raise DemoPlatformError(f"prometheus exited with {self.proc.returncode} at startup:\n{self._log_tail()}")
+            try:
+                if requests.get(self.url + "/-/ready", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise DemoPlatformError(f"prometheus not ready after 90 s:\n{self._log_tail()}")
+            time.sleep(0.2)
+
+    def _log_tail(self, n: int = 30) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return "(no log)"
+
+    def _wait_first_scrape(self, timeout: float = 45) -> None:
+        """Wait until the first live scrape is stored (Prometheus spreads the targets' first scrapes
+        over one interval; until then their backfilled samples keep them current)."""
+        n = 1
+        q = f"count(timestamp(up) > {self._started_at - 1:.3f})"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise DemoPlatformError(f"prometheus exited with {self.proc.returncode}:\n{self._log_tail()}")
+            try:
+                r = requests.get(self.url + "/api/v1/query", params={"query": q}, timeout=5).json()
+                res = r.get("data", {}).get("result", [])
+                if res and int(float(res[0]["value"][1])) >= n:
+                    return
+            except (requests.RequestException, ValueError, KeyError):
+                pass
+            time.sleep(0.25)
+        raise DemoPlatformError(f"live exporter targets not all scraped within {timeout:.0f} s:\n{self._log_tail()}")
+
+    # ------------------------------------------------------------------ public
+    def start(self) -> str:
+        if self.url and self.proc and self.proc.poll() is None:
+            return self.url
+        t_start = time.monotonic()
+        self.world = self._prepare_history()
+        self.exporter = LiveExporter(self.world, self.components, port=self.exporter_port)
+        self.exporter.start()
+        if not self._atexit:
+            atexit.register(self.stop)
+            self._atexit = True
+        try:
+            self._write_config(self.exporter.port)
+            self._start_prometheus()
+            self._wait_first_scrape()
+            from .restapis import RestApiServer
+            self.rest_apis = RestApiServer(self.world)
+            self.rest_apis.start()
+            self.spark_history_url, self.airflow_api_url = self.rest_apis.spark_history_url, self.rest_apis.airflow_api_url()
+        except BaseException:
+            self.stop()
+            raise
+        self.stats["start_seconds"] = time.monotonic() - t_start
+        return self.url
+
+    def stop(self) -> None:
+        rest, self.rest_apis = self.rest_apis, None
+        if rest is not None:
+            rest.stop()
+        self.spark_history_url = self.airflow_api_url = None
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        exp, self.exporter = self.exporter, None
+        if exp is not None:
+            exp.stop()
+            st = getattr(self, "_state", None)
+            if st is not None and proc is not None:
+                st["live_until"] = time.time() - SCRAPE_INTERVAL
+                try:
+                    self._save_state(st)
+                except OSError:
+                    pass
+        self.url = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
