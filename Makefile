@@ -27,7 +27,7 @@ serve: venv
 	$(BIN)/dataops-monitor serve
 
 test: browser-deps venv
-	$(BIN)/pytest
+	$(BIN)/pytest --headless -p no:cacheprovider
 
 bench: system-deps venv
 	$(BIN)/python -m benchmarks.run

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import Input, Output, callback, dcc, html, no_update
+from dash import Input, Output, dcc, html, no_update
 
 from webapp.alertmanager import AlertmanagerClient, AlertmanagerError, Silence
 from webapp.alerting import (DOMAINS, FILTERS, AlertFilters, SLOStatus, alert_page_path, evaluate_slos,
@@ -25,6 +25,7 @@ from webapp.rules import PAGE_WINDOWS, SEVERITIES
 from webapp.runtime import current_runtime
 from webapp.viewstate import ViewState, parse_view_state
 
+from .callbacks import callback
 from .format import format_value
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
+from dash import ALL, Input, Output, State, ctx, no_update
 
 from webapp.catalog import DASHBOARDS, TILES
 from webapp.catalog.variables import VARIABLES
@@ -20,6 +20,31 @@ from .panels import render_error, render_panel_body
 
 log = logging.getLogger(__name__)
 LOCATION = "_pages_location"
+
+# Callbacks are registered on each app by `register_callbacks(app)`, not globally: Dash hands global
+# callbacks to the first app only, and tests (or several apps in one process) build many.
+_CALLBACKS: list[tuple[tuple, dict, object]] = []
+_CLIENTSIDE: list[tuple[str, tuple, dict]] = []
+
+
+def callback(*args, **kwargs):
+    """Like dash.callback, but recorded for `register_callbacks`."""
+    def record(fn):
+        _CALLBACKS.append((args, kwargs, fn))
+        return fn
+    return record
+
+
+def clientside_callback(code: str, *args, **kwargs) -> None:
+    _CLIENTSIDE.append((code, args, kwargs))
+
+
+def register_callbacks(app) -> None:
+    """Attach every recorded callback to this app."""
+    for args, kwargs, fn in _CALLBACKS:
+        app.callback(*args, **kwargs)(fn)
+    for code, args, kwargs in _CLIENTSIDE:
+        app.clientside_callback(code, *args, **kwargs)
 
 
 def panel_class(width: int, state: str) -> str:
@@ -59,7 +84,7 @@ def fill_panels(store, _n):
     for name, (label, value) in _path_selections(dashboard, path_vars).items():
         extra[name] = (label, (value,))
     try:
-        data = run_panels(runtime.engine, wanted, view, extra)
+        data = run_panels(runtime.engine, wanted, view, extra, runtime.rest_clients)
     except Exception:
         log.exception("panel run failed")
         return [render_error("The dashboard could not be loaded") for _ in ids], \

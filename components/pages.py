@@ -65,7 +65,7 @@ def dashboard_page(dashboard_id: str, **params) -> html.Div:
 
 def _path_value(raw) -> str | None:
     """A path variable as the user meant it (percent-decoded), or None when it cannot be valid."""
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or "/" in raw:  # a literal slash means the path had more segments
         return None
     value = unquote(raw)
     if not value or len(value) > 256 or any(unicodedata.category(ch) == "Cc" for ch in value):

@@ -290,6 +290,7 @@ def render_table(data: PanelData, query_string: str) -> list:
     if not rows:
         return render_empty(panel)
     units = {q.column: (q.unit or panel.unit) for q in panel.queries if q.column}
+    column_thresholds = {q.column: q.thresholds for q in panel.queries if q.column and q.thresholds}
     header = html.Thead(html.Tr([html.Th(c.replace("_", " ")) for c in panel.label_columns]
                                 + [html.Th(c, className="text-end") for c in value_columns]))
     body = []
@@ -303,7 +304,7 @@ def render_table(data: PanelData, query_string: str) -> list:
         for column in value_columns:
             value = row["values"].get(column, math.nan)
             unit = units[column]
-            thresholds = tuple(t for t in panel.thresholds if t.unit == unit)
+            thresholds = column_thresholds.get(column) or tuple(t for t in panel.thresholds if t.unit == unit)
             style = {"color": value_colour(value, thresholds, unit)} if thresholds else {}
             value_map = panel.value_map if unit == "none" else ()
             cells.append(html.Td(format_value(value, unit, value_map), className="text-end", style=style))
@@ -380,6 +381,9 @@ RENDERERS: dict[str, Callable[[PanelData, str], list]] = {
 def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
     """(children, state) for a panel: state is ok, empty or error."""
     state = data.state
+    notice = getattr(data, "notice", None)
+    if notice:
+        return [html.Div(notice, className="panel-notice text-muted", role="status")], "empty"
     if state == "error":
         return render_error(data.error or "Query failed"), "error"
     if state == "empty":
@@ -410,3 +414,9 @@ def panel_container(panel: Panel) -> html.Div:
         className=f"panel state-loading col-12 col-lg-{panel.width}",
         **{"data-panel": panel.id},
     )
+
+
+# Renderers of REST rows live beside these; imported last because they reuse this module's helpers.
+from .timeline import render_gantt, render_rows  # noqa: E402
+
+RENDERERS.update(gantt=render_gantt, rows=render_rows)

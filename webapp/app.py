@@ -33,17 +33,31 @@ def _cache(server: Flask, settings: Settings) -> Cache:
     return Cache(server, config=config)
 
 
+def _rest_clients(settings: Settings, cache: Cache) -> dict:
+    """The optional REST data sources of the Level 2 pages (absent when not configured)."""
+    from .airflowapi import AirflowClient
+    from .sparkhistory import SparkHistoryClient
+
+    clients: dict = {"spark_history": None, "airflow": None}
+    if settings.spark_history_url:
+        clients["spark_history"] = SparkHistoryClient(settings.spark_history_url, settings.query_timeout_seconds, cache)
+    if settings.airflow_api_url:
+        clients["airflow"] = AirflowClient(settings.airflow_api_url, settings.query_timeout_seconds, cache)
+    return clients
+
+
 def create_app(settings: Settings) -> Dash:
     """Build the app for these settings (the data source URL must be set)."""
     if not settings.prometheus_url:
         raise SettingsError("DATAOPS_PROMETHEUS_URL is not set (use `dataops-monitor demo` for the demo platform)")
-    import components.callbacks  # noqa: F401  (registers the generic callbacks)
+    from components.callbacks import register_callbacks
 
     server = Flask("dataops_monitor")
     metrics = AppMetrics()
     client = PrometheusClient(settings.prometheus_url, settings.query_timeout_seconds, settings.thanos_params)
-    engine = QueryEngine(client, _cache(server, settings), settings.max_concurrent_queries, metrics)
-    server.extensions[EXTENSION] = Runtime(settings, client, engine, metrics)
+    cache = _cache(server, settings)
+    engine = QueryEngine(client, cache, settings.max_concurrent_queries, metrics)
+    server.extensions[EXTENSION] = Runtime(settings, client, engine, metrics, _rest_clients(settings, cache))
 
     app = Dash(
         __name__,
@@ -57,6 +71,7 @@ def create_app(settings: Settings) -> Dash:
         serve_locally=True,
     )
     app.layout = html.Div([dash.page_container], id="app-root")
+    register_callbacks(app)
     _add_endpoints(server, client, metrics)
     _add_headers(server, settings, metrics)
     return app

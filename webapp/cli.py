@@ -79,7 +79,10 @@ def _demo(settings: Settings, seed: int) -> None:
     stats = platform.stats
     print(f"Demo Prometheus at {url}: {stats.get('series')} series, {stats.get('samples')} samples, "
           f"{'reused' if stats.get('reused') else 'generated'} in {time.perf_counter() - started:.1f}s", flush=True)
-    app = create_app(settings.with_prometheus(url))
+    settings = settings.with_prometheus(url)
+    settings = dataclasses.replace(settings, spark_history_url=settings.spark_history_url or platform.spark_history_url,
+                                   airflow_api_url=settings.airflow_api_url or platform.airflow_api_url)
+    app = create_app(settings)
     print(f"DataOps Monitor on http://{settings.host}:{settings.port}/  (Ctrl-C stops everything)", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

@@ -8,6 +8,7 @@ from .catalog.model import Panel, Signal, Tile
 from .engine import Outcome, QueryEngine, QueryPlan, plan_query
 from .prometheus import PrometheusError, QueryResult
 from .promql import TemplateError
+from .restpanels import RestPanelData
 from .viewstate import ViewState
 
 Extra = dict[str, tuple[str, tuple[str, ...]]]
@@ -60,17 +61,29 @@ def _plan(template: str, view: ViewState, instant: bool, panel_points: int, min_
         return exc
 
 
-def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState, extra: Extra | None = None
-               ) -> dict[str, PanelData]:
-    """Plan every query of every panel, run them together, and group outcomes per panel."""
+def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState, extra: Extra | None = None,
+               rest_clients: dict | None = None) -> dict[str, PanelData | RestPanelData]:
+    """Plan every query of every panel, run them together, and group outcomes per panel.
+
+    REST panels (Spark History Server, Airflow) are fetched at the same time as the PromQL ones.
+    """
+    from .restpanels import run_rest_panel
+    promql_panels = [p for p in panels if p.source == "prometheus"]
+    rest_panels = [p for p in panels if p.source != "prometheus"]
+    path_values = {name: values[0] for name, (_, values) in (extra or {}).items() if values}
+    rest_futures = {p.id: engine._pool.submit(run_rest_panel, p, rest_clients or {}, path_values)
+                    for p in rest_panels}
     planned = {p.id: [_plan(q.expr, view, p.instant, p.max_points, p.min_step, extra) for q in p.queries]
-               for p in panels}
+               for p in promql_panels}
     outcomes = engine.run(plan for plans in planned.values() for plan in plans if isinstance(plan, QueryPlan))
-    return {
+    data: dict[str, PanelData | RestPanelData] = {
         p.id: PanelData(p, tuple(outcomes[plan] if isinstance(plan, QueryPlan) else plan
                                  for plan in planned[p.id]))
-        for p in panels
+        for p in promql_panels
     }
+    for panel_id, future in rest_futures.items():
+        data[panel_id] = future.result()
+    return {p.id: data[p.id] for p in panels}
 
 
 @dataclasses.dataclass(frozen=True)

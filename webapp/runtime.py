@@ -19,6 +19,7 @@ class Runtime:
     client: PrometheusClient
     engine: QueryEngine
     metrics: AppMetrics
+    rest_clients: dict = dataclasses.field(default_factory=dict)  # source name -> client (optional sources)
 
 
 def current_runtime() -> Runtime | None:

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from .restsource import JsonGetter, RestSourceError, as_float, as_int, parse_time, quote_segment
+from .restsource import JsonGetter, RestSourceError, as_int, parse_time, quote_segment
 
 __all__ = ["SparkHistoryClient", "SparkApplication", "Job", "Stage", "Task", "Executor", "RestSourceError"]
 
@@ -119,8 +119,11 @@ def _list(data: Any, what: str) -> list[dict]:
 
 
 def _time(d: dict, name: str) -> dt.datetime | None:
-    """Prefer the ``<name>Epoch`` millisecond field (applications) over the GMT string."""
-    return parse_time(d.get(name + "Epoch")) or parse_time(d.get(name))
+    """Prefer the ``<name>Epoch`` millisecond field (applications) over the GMT string
+    (a running application has ``endTimeEpoch: -1``: no time, not 1969)."""
+    if name + "Epoch" in d:
+        return parse_time(d.get(name + "Epoch"))
+    return parse_time(d.get(name))
 
 
 class SparkHistoryClient:

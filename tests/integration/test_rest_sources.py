@@ -72,28 +72,26 @@ def test_oom_and_gc_stories(demo_platform, prom_apps):
     assert done[-1].jvm_gc_time_ms / done[-1].executor_run_time_ms > 0.10   # GC pressure story
 
 
-def test_failing_spark_app_story(demo_platform, prom_apps):
+def test_failing_spark_app_story(demo_platform):
     c = SparkHistoryClient(demo_platform.spark_history_url)
-    failing = [a for a, l in prom_apps.items() if l["application_name"] == "customer-360-agg"]
-    found = False
-    for app_id in sorted(c.application(a).start_time.timestamp() and a for a in failing):
+    c0 = demo_platform.world.clusters[0]
+    res = _prom(demo_platform, "sum by (spark_app_id) (max_over_time(metrics_executor_failedTasks_Count"
+                               f'{{application_name="customer-360-agg", cluster="{c0}"}}[150m]))')
+    checked = 0
+    for r in res:
+        app_id = r["metric"]["spark_app_id"]
         app = c.application(app_id)
-        if not app.completed:
+        if app is None or not app.completed or app.start_time.timestamp() < demo_platform.world.anchor - 3 * 3600:
             continue
-        jobs = c.jobs(app_id)
-        if any(j.status == "FAILED" for j in jobs):
-            stage = next(s for s in c.stages(app_id) if s.status == "FAILED")
-            assert "failed 4 times" in stage.failure_reason
-            ex = {e.id: e for e in c.executors(app_id)}
-            assert stage.num_failed_tasks == sum(e.failed_tasks for e in ex.values())
-            tasks = c.tasks(app_id, stage.stage_id, stage.attempt_id, limit=5000)
-            assert sum(t.status == "FAILED" for t in tasks) == stage.num_failed_tasks
-            found = True
-    if not found:  # no finished run inside Prometheus' current executor window: ask the History Server
-        r = requests.get(demo_platform.spark_history_url + "/api/v1/applications", params={"status": "completed"},
-                         timeout=15).json()
-        recent = [a["id"] for a in r if a["name"] == "customer-360-agg"][:2]
-        assert recent and all(any(j.status == "FAILED" for j in c.jobs(a)) for a in recent)
+        assert any(j.status == "FAILED" for j in c.jobs(app_id))
+        stage = next(s for s in c.stages(app_id) if s.status == "FAILED")
+        assert "failed 4 times" in stage.failure_reason
+        assert stage.num_failed_tasks == sum(e.failed_tasks for e in c.executors(app_id))
+        assert stage.num_failed_tasks >= float(r["value"][1]) > 0      # Prometheus saw them fail too
+        tasks = c.tasks(app_id, stage.stage_id, stage.attempt_id, limit=5000)
+        assert sum(t.status == "FAILED" for t in tasks) == stage.num_failed_tasks
+        checked += 1
+    assert checked >= 1
 
 
 def test_airflow_failing_dag(demo_platform):

@@ -26,6 +26,11 @@ def test_panel_is_valid(dashboard_id, panel):
     dashboard = DASHBOARDS[dashboard_id]
     assert panel.kind in KINDS and panel.unit in UNITS and panel.queries and 1 <= panel.width <= 12
     assert panel.title.strip()
+    if panel.source != "prometheus":
+        from webapp.restpanels import RESOURCES
+        assert all(q.expr in RESOURCES[panel.source] for q in panel.queries)
+        assert dashboard.level == 2
+        return
     for query in panel.queries:
         assert template_variables(query.expr) <= set(dashboard.variables) | set(dashboard.path_labels)
         for values in ((), ("v",), ("a", "b")):
@@ -79,7 +84,8 @@ def test_every_drilldown_link_resolves_to_a_registered_page():
             continue
         pattern = re.sub(r"\{[^}]+\}", "<>", panel.link.path)
         assert pattern in templates, f"{panel.id}: no page for {panel.link.path}"
-        assert re.findall(r"\{([^}]+)\}", panel.link.path) == [panel.link.label]
+        if panel.source == "prometheus":
+            assert re.findall(r"\{([^}]+)\}", panel.link.path) == [panel.link.label]
 
 
 def test_level2_dashboards_are_well_formed():

@@ -241,21 +241,35 @@ SPARK_APP = _l2(
     "spark-app", "Spark application", "/workloads/spark/<app_id>", {"app_id": "spark_app_id"}, "/workloads",
     "Spark application",
     "count(last_over_time(metrics_executor_totalDuration_Value{$app_id}[$__range]))",
-    [Section("Executors (PromQL)", (
+    [Section("Stages and tasks (Spark History Server)", (
+        Panel("l2-spark-stages", "Stages breakdown", "gantt", (Q("stages"),), source="spark_history", width=12,
+              description="Each stage from submission to completion, coloured by status."),
+        Panel("l2-spark-stage-table", "Stages: I/O and shuffle", "rows", (Q("stages"),), source="spark_history",
+              width=12, label_columns=("Stage", "Name", "Status", "Duration", "Tasks", "Failed tasks", "Input",
+                                       "Output", "Shuffle read", "Shuffle write", "GC time", "Failure")),
+        Panel("l2-spark-tasks", "Task timeline (Gantt) by executor", "gantt", (Q("tasks"),), source="spark_history",
+              width=12, description="Every task of the application (up to 2000), one lane per executor."),
+        Panel("l2-spark-executor-table", "Executors (History Server, including removed ones)", "rows",
+              (Q("executors"),), source="spark_history", width=12),
+        Panel("l2-spark-events", "Event timeline: executors added and removed, OOM kills, stages, jobs", "rows",
+              (Q("events"),), source="spark_history", width=12, limit=200),
+    )), Section("Executors (PromQL)", (
         Panel("l2-spark-executors", "Per-executor metrics", "table", (
             Q(f'max by (executor_id) (metrics_executor_memoryUsed_Count{{{_APP}}} '
-              f'/ (metrics_executor_maxMemory_Count{{{_APP}}} > 0))', column="Storage memory", unit="percentunit"),
+              f'/ (metrics_executor_maxMemory_Count{{{_APP}}} > 0))', column="Storage memory", unit="percentunit",
+              thresholds=(th.SPARK_MEMORY,)),
             Q(f'max by (executor_id) (metrics_executor_activeTasks_Value{{{_APP}}})', column="Active tasks"),
             Q(f'max by (executor_id) (metrics_executor_completedTasks_Count{{{_APP}}})', column="Completed tasks"),
             Q(f'max by (executor_id) (metrics_executor_failedTasks_Count{{{_APP}}})', column="Failed tasks"),
             Q(f'max by (executor_id) (metrics_executor_totalGCTime_Value{{{_APP}}} '
-              f'/ (metrics_executor_totalDuration_Value{{{_APP}}} > 0))', column="GC time ratio", unit="percentunit"),
+              f'/ (metrics_executor_totalDuration_Value{{{_APP}}} > 0))', column="GC time ratio", unit="percentunit",
+              thresholds=(th.SPARK_GC,)),
             Q(f'max by (executor_id) (metrics_executor_totalInputBytes_Count{{{_APP}}})', column="Input", unit="bytes"),
             Q(f'max by (executor_id) (metrics_executor_totalShuffleRead_Count{{{_APP}}})', column="Shuffle read",
               unit="bytes"),
             Q(f'max by (executor_id) (metrics_executor_totalShuffleWrite_Count{{{_APP}}})', column="Shuffle write",
               unit="bytes")),
-            label_columns=("executor_id",), thresholds=(th.SPARK_MEMORY, th.SPARK_GC), width=12, sort_desc=True),
+            label_columns=("executor_id",), thresholds=(th.SPARK_GC, th.SPARK_MEMORY), width=12, sort_desc=True),
         Panel("l2-spark-memory", "Executor storage memory used", "timeseries", (
             Q(f'max by (executor_id) (metrics_executor_memoryUsed_Count{{{_APP}}} '
               f'/ (metrics_executor_maxMemory_Count{{{_APP}}} > 0))', "executor {executor_id}"),),
@@ -271,7 +285,7 @@ SPARK_APP = _l2(
             Q(f'sum(rate(metrics_executor_totalShuffleRead_Count{{{_APP}}}[$__rate_interval]))', "shuffle read"),
             Q(f'sum(rate(metrics_executor_totalShuffleWrite_Count{{{_APP}}}[$__rate_interval]))', "shuffle write")),
             unit="Bps"),
-        Panel("l2-spark-tasks", "Tasks completed and failed per minute", "timeseries", (
+        Panel("l2-spark-task-rate", "Tasks completed and failed per minute", "timeseries", (
             Q(f'sum(rate(metrics_executor_completedTasks_Count{{{_APP}}}[$__rate_interval])) * 60', "completed"),
             Q(f'sum(rate(metrics_executor_failedTasks_Count{{{_APP}}}[$__rate_interval])) * 60', "failed"))),
     ))],
@@ -281,7 +295,12 @@ AIRFLOW_DAG = _l2(
     "airflow-dag", "Airflow DAG", "/workloads/airflow/<dag_id>", {"dag_id": "dag_id"}, "/workloads", "Airflow DAG",
     "count(last_over_time(airflow_dagrun_duration_count{$dag_id}[$__range]) or "
     "last_over_time(airflow_dagrun_failed_count{$dag_id}[$__range]))",
-    [Section("Runs (PromQL)", (
+    [Section("Runs (Airflow REST API)", (
+        Panel("l2-dag-run-list", "Recent runs", "rows", (Q("runs"),), source="airflow", width=6,
+              label_columns=("Run", "State", "Type", "Started", "Duration"),
+              link=Link("/workloads/airflow/{dag_id}/runs/{run_id}", "Run")),
+        Panel("l2-dag-run-gantt", "Latest run: task Gantt", "gantt", (Q("run_tasks"),), source="airflow", width=6),
+    )), Section("Runs (PromQL)", (
         Panel("l2-dag-success", "Run success rate", "stat", (
             Q('sum(increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__range])) '
               '/ (sum(increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__range])) '
@@ -300,4 +319,18 @@ AIRFLOW_DAG = _l2(
     ))],
     "One DAG: run history, success rate and task durations; the Airflow API adds one run's Gantt.")
 
-LEVEL2_DASHBOARDS = (SPARK_APP, AIRFLOW_DAG, JENKINS_JOB, ARGOCD_APP, NAMESPACE, NODE, PVC, ICEBERG_TABLE, S3_BUCKET, ORACLE_TABLESPACE)
+AIRFLOW_RUN = _l2(
+    "airflow-run", "Airflow DAG run", "/workloads/airflow/<dag_id>/runs/<run_id>",
+    {"dag_id": "dag_id", "run_id": "run_id"}, "/workloads", "Airflow DAG run",
+    "count(last_over_time(airflow_dagrun_duration_count{$dag_id}[$__range]) or "
+    "last_over_time(airflow_dagrun_failed_count{$dag_id}[$__range]))",
+    [Section("Run", (
+        Panel("l2-run-gantt", "Task Gantt of this run", "gantt", (Q("run_tasks"),), source="airflow", width=12),
+        Panel("l2-run-task-duration", "Task duration of this DAG (average over the range)", "bar", (
+            Q('sum by (task_id) (increase(airflow_task_duration_sum{$cluster, $dag_id}[$__range])) '
+              '/ (sum by (task_id) (increase(airflow_task_duration_count{$cluster, $dag_id}[$__range])) > 0)',
+              "{task_id}"),), unit="s", width=12),
+    ))],
+    "One run of a DAG: its task instances on a timeline.")
+
+LEVEL2_DASHBOARDS = (SPARK_APP, AIRFLOW_DAG, AIRFLOW_RUN, JENKINS_JOB, ARGOCD_APP, NAMESPACE, NODE, PVC, ICEBERG_TABLE, S3_BUCKET, ORACLE_TABLESPACE)

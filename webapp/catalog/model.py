@@ -11,7 +11,7 @@ UNITS = frozenset({
     "short", "percentunit", "percent", "s", "ms", "bytes", "Bps", "ops", "cores", "dollars",
     "dateTime", "none",
 })
-KINDS = frozenset({"stat", "timeseries", "bar", "pie", "table", "heatmap", "timeofday", "gauge", "flow"})
+KINDS = frozenset({"gantt", "rows", "stat", "timeseries", "bar", "pie", "table", "heatmap", "timeofday", "gauge", "flow"})
 PRIORITY_SEVERITY = {"P1": "critical", "P2": "critical", "P3": "warning", "P4": "warning"}
 PRIORITY_NAME = {"P1": "Critical", "P2": "High", "P3": "Medium", "P4": "Low"}
 
@@ -57,6 +57,7 @@ class Query:
     legend: str = ""
     column: str = ""  # table panels: the column this query fills
     unit: str = ""    # table panels: the column's unit (defaults to the panel's)
+    thresholds: tuple[Threshold, ...] = ()  # table panels: thresholds of this column only
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Panel:
     empty_text: str = "No data"
     sort_desc: bool = True
     limit: int = 50          # rows/bars shown at most
+    source: str = "prometheus"  # or a REST source (webapp/restpanels.py): then queries name resources
 
     @property
     def instant(self) -> bool:

@@ -40,10 +40,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 
-from .core import DAY, HOUR, Families, u1
+from .core import DAY, HOUR, Families, stable_key, u1
 from .components import airflow as af
 from .components import spark as sp
-from .world import INF, World
+from .world import World
 
 __all__ = ["RestApiServer"]
 
@@ -99,7 +99,6 @@ def _uuid(*parts) -> str:
 
 
 def sp_key(*parts) -> int:
-    from .core import stable_key
     return stable_key(*parts)
 
 
@@ -543,7 +542,7 @@ class AirflowModel:
         period = af.DAGS[dag_id][0] * 60
         run_id = self.run_id(dag_id, i)
         out = []
-        for (task_id, pool, ts_, te, state), (_, _, mean) in zip(r.tasks, af.DAGS[dag_id][1]):
+        for task_id, pool, ts_, te, state in r.tasks:
             s, e, st = float(ts_[i]), float(te[i]), int(state[i])
             if st == -1:   # never ran: upstream failed (once the run is over)
                 ti_state, start, end, tries = ("upstream_failed" if float(r.end[i]) <= now else None), None, None, 0

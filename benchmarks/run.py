@@ -1,0 +1,107 @@
+"""Performance harness: page loads as ratios against a baseline measured in the same process.
+
+The baseline is one trivial instant query (`vector(1)`) through the same client, so the ratios
+say how many "round trips' worth" a page costs, independent of the machine. Memory is the peak
+traced allocation of a page run divided by that of the baseline run.
+
+    python -m benchmarks.run [--scale tiny|small|medium] [--repeat 5] [--out benchmarks/report.md]
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import statistics
+import time
+import tracemalloc
+
+from webapp.app import create_app
+from webapp.catalog import TILES, level1
+from webapp.engine import QueryEngine
+from webapp.runner import evaluate_tiles, run_panels
+from webapp.runtime import EXTENSION
+from webapp.settings import Settings
+from webapp.viewstate import parse_view_state
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def _timed(fn, repeat: int) -> tuple[float, int]:
+    """Median seconds over `repeat` runs and the peak traced bytes of one run."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    tracemalloc.start()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return statistics.median(times), peak
+
+
+def measure(url: str, repeat: int, window: str) -> list[tuple[str, int, float, float, float, float]]:
+    app = create_app(Settings(prometheus_url=url))
+    runtime = app.server.extensions[EXTENSION]
+    view = parse_view_state({"from": window, "to": "now"})
+    base_s, base_mem = _timed(lambda: runtime.client.query("vector(1)"), repeat * 4)
+    rows = []
+
+    def cold_engine():
+        return QueryEngine(runtime.client, cache=None, max_workers=runtime.settings.max_concurrent_queries)
+
+    def tiles_cold():
+        evaluate_tiles(cold_engine(), TILES, view)
+    queries = sum(3 + len(t.signals) for t in TILES)
+    cold_s, cold_mem = _timed(tiles_cold, repeat)
+    warm_s, _ = _timed(lambda: evaluate_tiles(runtime.engine, TILES, view), repeat)
+    rows.append(("Level 0 (6 tiles)", queries, cold_s / base_s, warm_s / base_s, cold_mem / base_mem, cold_s))
+    for dashboard in level1():
+        panels = list(dashboard.panels)
+        queries = sum(len(p.queries) for p in panels)
+        cold_s, cold_mem = _timed(lambda: run_panels(cold_engine(), panels, view), repeat)
+        warm_s, _ = _timed(lambda: run_panels(runtime.engine, panels, view), repeat)
+        rows.append((f"{dashboard.path} ({len(panels)} panels)", queries, cold_s / base_s, warm_s / base_s,
+                     cold_mem / base_mem, cold_s))
+    return rows
+
+
+def report(rows, scale: str, window: str, repeat: int) -> str:
+    lines = [
+        f"# Benchmark report (demo scale `{scale}`, range `{window}`, median of {repeat})", "",
+        "Ratios against one `vector(1)` round trip measured in the same process. `cold` = no cache (every",
+        "query goes to Prometheus), `warm` = the app's query cache. Memory = peak traced allocation of a",
+        "cold page run divided by the baseline's. Absolute seconds are for orientation only.", "",
+        "| page | queries | cold (x baseline) | warm (x baseline) | memory (x baseline) | cold seconds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, queries, cold, warm, mem, seconds in rows:
+        lines.append(f"| {name} | {queries} | {cold:.0f} | {warm:.1f} | {mem:.0f} | {seconds:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="tiny")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--window", default="now-6h")
+    parser.add_argument("--url", help="an existing Prometheus instead of the demo platform")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "report.md"))
+    args = parser.parse_args()
+    platform = None
+    url = args.url
+    if url is None:
+        from webapp.demo.platform import DemoPlatform
+        platform = DemoPlatform(ROOT / ".demo-data" / "bench", scale=args.scale)
+        url = platform.start()
+        time.sleep(20)  # two live scrapes, so rates over the last minutes exist
+    try:
+        text = report(measure(url, args.repeat, args.window), args.scale, args.window, args.repeat)
+    finally:
+        if platform is not None:
+            platform.stop()
+    pathlib.Path(args.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Renderers for rows that come from REST sources: Gantt timelines and plain row tables."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from .format import format_value, safe
+from .panels import GRAPH_CONFIG, PALETTE, _base_layout
+
+STATUS_COLOURS = {"COMPLETE": "#2e7d32", "SUCCEEDED": "#2e7d32", "SUCCESS": "#2e7d32", "success": "#2e7d32",
+                  "FAILED": "#d32f2f", "failed": "#d32f2f", "upstream_failed": "#ef9a9a", "ACTIVE": "#0288d1",
+                  "RUNNING": "#0288d1", "running": "#0288d1", "KILLED": "#757575", "SKIPPED": "#bdbdbd",
+                  "skipped": "#bdbdbd", "queued": "#9e9e9e", "up_for_retry": "#ed6c02"}
+# Column units for the row tables (everything else is text).
+COLUMN_UNITS = {"Duration": "s", "Input": "bytes", "Output": "bytes", "Shuffle read": "bytes",
+                "Shuffle write": "bytes", "Memory used": "bytes", "Max memory": "bytes", "GC time": "s",
+                "GC ratio": "percentunit", "Tasks": "short", "Failed tasks": "short", "Completed tasks": "short",
+                "Cores": "short"}
+
+
+def render_gantt(data, query_string: str) -> list:
+    """One bar per row item from start to end; colour by group (status or stage)."""
+    rows = list(data.rows)
+    groups = list(dict.fromkeys(r["group"] for r in rows))
+    fig = go.Figure()
+    for i, group in enumerate(groups):
+        items = [r for r in rows if r["group"] == group]
+        fig.add_trace(go.Bar(
+            base=[r["start"].isoformat() for r in items],
+            x=[max(1.0, (r["end"] - r["start"]).total_seconds() * 1000) for r in items],
+            y=[safe(r["row"]) for r in items], orientation="h", name=safe(group),
+            marker_color=STATUS_COLOURS.get(group, PALETTE[i % len(PALETTE)]),
+            hovertext=[safe(r["hover"]) for r in items], hoverinfo="text"))
+    lanes = len(dict.fromkeys(r["row"] for r in rows))
+    fig.update_layout(**_base_layout(max(220, 22 * lanes + 80)), barmode="overlay",
+                      showlegend=len(groups) <= 12)
+    fig.update_xaxes(type="date")
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    return [dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="panel-graph")]
+
+
+def _cell(column: str, value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if column in COLUMN_UNITS and isinstance(value, (int, float)):
+        return format_value(float(value), COLUMN_UNITS[column])
+    return str(value)
+
+
+def render_rows(data, query_string: str) -> list:
+    """A table of REST rows; the panel's label_columns pick and order the columns when given."""
+    rows = list(data.rows)[:data.panel.limit]
+    columns = list(data.panel.label_columns) or [c for c in rows[0] if not c.startswith("_") and c not in
+                                                  ("row", "start", "end", "group", "hover")]
+    link = data.panel.link
+    body = []
+    for row in rows:
+        cells = []
+        for column in columns:
+            text = _cell(column, row.get(column))
+            href = None
+            if link is not None and column == link.label and isinstance(row.get("_href"), dict):
+                href = link.path
+                for key, value in row["_href"].items():
+                    from urllib.parse import quote
+                    href = href.replace("{" + key + "}", quote(str(value), safe=""))
+                href = f"{href}?{query_string}" if query_string else href
+            status = STATUS_COLOURS.get(str(row.get(column))) if column in ("State", "Status") else None
+            cells.append(html.Td(dcc.Link(text, href=href, className="entity-link") if href else text,
+                                 style={"color": status} if status else {},
+                                 className="text-end" if column in COLUMN_UNITS else ""))
+        body.append(html.Tr(cells))
+    header = html.Thead(html.Tr([html.Th(c, className="text-end" if c in COLUMN_UNITS else "") for c in columns]))
+    return [html.Div(html.Table([header, html.Tbody(body)], className="table table-sm table-hover mb-0"),
+                     className="panel-table")]
