@@ -28,6 +28,10 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--scale", help="demo platform size: tiny, small (default), medium, large")
             p.add_argument("--seed", type=int, default=42, help="random seed of the simulated platform")
             p.add_argument("--data-root", help="where generated history is kept and reused (default .demo-data)")
+    rules = sub.add_parser("rules", help="write (or --check) the Prometheus rule files generated from the catalog",
+                           description="write deploy/prometheus/*.rules.yml and the promtool tests from the "
+                                       "threshold, signal and SLO declarations of the catalog")
+    rules.add_argument("--check", action="store_true", help="do not write; exit 1 if the files are out of date")
     return parser
 
 
@@ -99,6 +103,9 @@ def _rule_files() -> list[pathlib.Path]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "rules":
+        from .rules import main as rules_main
+        return rules_main(["--check"] if args.check else [])
     try:
         settings = _apply_args(load_settings(), args)
         if args.command == "serve":
