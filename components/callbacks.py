@@ -191,3 +191,31 @@ clientside_callback(
     Output("share-url", "value"),
     Input("share-button", "n_clicks"),
 )
+
+
+# Clicking a bar or a line that names an entity opens its Level 2 page (the href was put on the
+# trace by the renderer, already escaped and carrying the view's query string).
+clientside_callback(
+    """
+    function(clicks, figures) {
+        var cc = window.dash_clientside.callback_context;
+        var none = window.dash_clientside.no_update;
+        if (!cc.triggered.length || !cc.triggered[0].value) { return none; }
+        var point = (cc.triggered[0].value.points || [])[0];
+        if (!point) { return none; }
+        var href = (typeof point.customdata === "string") ? point.customdata : null;
+        if (!href) {
+            var id = JSON.parse(cc.triggered[0].prop_id.split(".")[0]);
+            var ids = cc.inputs_list[0].map(function (i) { return i.id.panel; });
+            var figure = figures[ids.indexOf(id.panel)];
+            var trace = figure && figure.data && figure.data[point.curveNumber];
+            href = trace && typeof trace.meta === "string" ? trace.meta : null;
+        }
+        return (href && href.charAt(0) === "/") ? href : none;
+    }
+    """,
+    Output(LOCATION, "href", allow_duplicate=True),
+    Input({"type": "panel-graph", "panel": ALL}, "clickData"),
+    State({"type": "panel-graph", "panel": ALL}, "figure"),
+    prevent_initial_call=True,
+)

@@ -122,9 +122,11 @@ def render_timeseries(data: PanelData, query_string: str) -> list:
     panel = data.panel
     fig = go.Figure()
     for i, (name, s) in enumerate(_named_series(panel, data.results)):
+        # A series that names an entity carries its drill-down URL; clicking the line opens it.
+        href = entity_href(panel, dict(s.labels), query_string)
         fig.add_trace(go.Scatter(x=_times(s), y=s.values.astype(float), name=name, mode="lines",
                                  line=dict(width=1.5, color=PALETTE[i % len(PALETTE)]),
-                                 stackgroup="one" if panel.stacked else None,
+                                 stackgroup="one" if panel.stacked else None, meta=href,
                                  hovertemplate="%{y:.4g}<extra>" + name + "</extra>"))
     fig.update_layout(**_base_layout(), showlegend=True)
     fig.update_yaxes(**_axis_format(panel.unit), rangemode="tozero")
@@ -173,7 +175,9 @@ def render_bar(data: PanelData, query_string: str) -> list:
         xs = [values[c] for c in categories if c in values]
         colours = ([value_colour(x, panel.thresholds, panel.unit) for x in xs]
                    if panel.thresholds and not group else PALETTE[i % len(PALETTE)])
+        hrefs = {c: entity_href(panel, labels, query_string) for c, g, _, labels in rows if g == group}
         fig.add_trace(go.Bar(x=xs, y=ys, orientation="h", name=safe(group) or panel.title,
+                             customdata=[hrefs.get(c) for c in categories if c in values] if panel.link else None,
                              marker_color=colours, hovertemplate="%{y}: %{x:.4g}<extra></extra>"))
     fig.update_layout(**_base_layout(max(160, 24 * len(categories) + 60)), barmode="stack",
                       showlegend=bool(panel.x_label))

@@ -97,3 +97,34 @@ def test_alerts_page_lists_firing_alerts_with_links(dash_duo, app_url, prometheu
     slos = wait_until(dash_duo, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-slo]"), timeout=60)
     assert len(slos) == 6
     assert dash_duo.get_logs() == []
+
+
+CLICK_JS = """
+var panel = arguments[0], kind = arguments[1];
+var gd = document.querySelector('[data-panel="' + panel + '"] .js-plotly-plot');
+if (!gd || !gd.data) { return null; }
+var i = -1;
+for (var k = 0; k < gd.data.length; k++) {
+    var t = gd.data[k];
+    if (kind === 'bar' ? Array.isArray(t.customdata) : typeof t.meta === 'string') { i = k; break; }
+}
+if (i < 0) { return null; }
+var tr = gd.data[i];
+var href = Array.isArray(tr.customdata) ? tr.customdata[0] : tr.meta;
+gd.emit('plotly_click', {points: [{curveNumber: i, pointNumber: 0, x: tr.x[0], y: tr.y[0],
+    customdata: Array.isArray(tr.customdata) ? tr.customdata[0] : undefined, data: tr, fullData: gd._fullData[i]}]});
+return href;
+"""
+
+
+@pytest.mark.parametrize("panel,kind", [("restarts-trend", "series"), ("jenkins-build-duration", "bar")])
+def test_clicking_a_series_or_a_bar_opens_its_entity(dash_duo, app_url, panel, kind):
+    dash_duo.driver.get(app_url + "/gitops?from=now-24h&to=now&var-cluster=prod-east")
+    wait_until(dash_duo, panels_settled)
+    href = wait_until(dash_duo, lambda d: d.execute_script(CLICK_JS, panel, kind))
+    assert href.startswith("/capacity/namespace/" if kind == "series" else "/gitops/jenkins/")
+    assert "var-cluster=prod-east" in href
+    wait_until(dash_duo, lambda d: urlsplit(d.current_url).path == urlsplit(href).path)
+    wait_until(dash_duo, panels_settled)
+    assert "state-error" not in panel_states(dash_duo.driver).values()
+    assert dash_duo.get_logs() == []

@@ -93,3 +93,13 @@ def test_hostile_url_renders_a_normal_page_with_a_note(dash_duo, app_url):
     assert "state-error" not in states.values()
     assert states["pod-status-by-namespace"] == "state-empty"
     assert dash_duo.get_logs() == []
+
+
+@pytest.mark.parametrize("path", ["/capacity", "/workloads", "/pipeline", "/optimize", "/e2e"])
+def test_every_domain_page_loads_without_error_panels(dash_duo, app_url, path):
+    dash_duo.driver.get(app_url + path + "?from=now-6h&to=now")
+    wait_until(dash_duo, panels_settled, timeout=60)
+    states = panel_states(dash_duo.driver)
+    assert len(states) >= 20
+    assert [p for p, s in states.items() if s == "state-error"] == []
+    assert dash_duo.get_logs() == []

@@ -17,6 +17,9 @@ ENTITIES = {
     "node": "prod-east-node-01",
     "pvc": "export-minio-0",
     "oracle-tablespace": "HMS_DATA",
+    "iceberg-table": "clickstream_events",
+    "s3-bucket": "lakehouse",
+    "airflow-dag": "sales_mart_refresh",
 }
 
 

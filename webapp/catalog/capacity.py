@@ -188,6 +188,13 @@ COMPUTE = Section("Compute", (
     Panel("gpu-utilisation", "GPU utilisation", "timeseries", (
         Q('max by (Hostname, gpu) (DCGM_FI_DEV_GPU_UTIL{$cluster}) / 100', "{Hostname} GPU {gpu}"),),
         unit="percentunit", width=6, empty_text="No GPU nodes in this cluster"),
+    Panel("gpu-allocatable", "GPUs allocatable and requested per node", "table", (
+        Q('sum by (cluster, node) (kube_node_status_allocatable{resource="nvidia_com_gpu", $cluster})',
+          column="Allocatable"),
+        Q('sum by (cluster, node) (kube_pod_container_resource_requests{resource="nvidia_com_gpu", $cluster})',
+          column="Requested")),
+        label_columns=("cluster", "node"), link=Link("/capacity/node/{node}", "node"), width=6,
+        empty_text="No GPU nodes in this cluster"),
     Panel("namespace-resources", "Usage and requests by namespace", "table", (
         Q(f'sum by (cluster, namespace) ({CPU_USED})', column="CPU used", unit="cores"),
         Q(f'sum by (cluster, namespace) ({requests("cpu")})', column="CPU requested", unit="cores"),

@@ -159,14 +159,14 @@ DEPLOYMENT = Section("Deployment verification", (
     Panel("restarts-trend", "Container restarts per hour", "timeseries", (
         Q('sum by (namespace) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h]))',
           "{namespace}"),),
-        min_step=3600, thresholds=(th.CONTAINER_RESTARTS,)),
+        min_step=3600, thresholds=(th.CONTAINER_RESTARTS,), link=Link("/capacity/namespace/{namespace}", "namespace")),
     Panel("image-pull-status", "Image pull errors by namespace", "bar", (
         Q('sum by (namespace, reason) (kube_pod_container_status_waiting_reason'
           '{reason=~"ErrImagePull|ImagePullBackOff|InvalidImageName", $cluster, $namespace})', "{reason}"),),
         x_label="namespace", stacked=True, empty_text="No image pull errors"),
     Panel("pod-readiness", "Not-ready pods by namespace", "timeseries", (
         Q('sum by (namespace) (kube_pod_status_ready{condition="false", $cluster, $namespace}) > 0', "{namespace}"),),
-        thresholds=(th.POD_NOT_READY,), empty_text="All pods ready"),
+        thresholds=(th.POD_NOT_READY,), empty_text="All pods ready", link=Link("/capacity/namespace/{namespace}", "namespace")),
     Panel("scrape-health", "Probe and endpoint health: targets up", "table", (
         Q('min by (cluster, job) (up{$cluster})', column="Up", unit="none"),
         Q('count by (cluster, job) (up{$cluster})', column="Targets", unit="short")),

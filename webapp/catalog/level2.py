@@ -145,11 +145,11 @@ NODE = _l2(
               '/ sum(node_memory_MemTotal_bytes{$cluster, $node:instance})', "used"),),
             unit="percentunit", thresholds=(th.MEMORY_USAGE,)),
         Panel("l2-node-requests", "Requested against allocatable", "table", (
-            Q('sum by (resource) (kube_pod_container_resource_requests{$cluster, $node} '
+            Q('sum by (resource) (kube_pod_container_resource_requests{resource=~"cpu|memory|nvidia_com_gpu", $cluster, $node} '
               '* on (cluster, namespace, pod) group_left () '
               'max by (cluster, namespace, pod) (kube_pod_status_phase{phase=~"Pending|Running", $cluster} == 1))',
               column="Requested"),
-            Q('sum by (resource) (kube_node_status_allocatable{resource=~"cpu|memory", $cluster, $node})',
+            Q('sum by (resource) (kube_node_status_allocatable{resource=~"cpu|memory|nvidia_com_gpu", $cluster, $node})',
               column="Allocatable")),
             label_columns=("resource",)),
         Panel("l2-node-pods", "Pods on this node by namespace", "bar", (

@@ -175,6 +175,11 @@ _BASE_WORKLOADS = [
      [_c("portal-api", "registry.internal/portal/portal-api:5.2.0", 0.25, 1, 512, 1024)], 0, 26, "portal-api", "portal-ui", True),
 ]
 
+# over-provisioned-namespace story: in the second cluster, ml-serving/model-server is sized for a CPU-inference
+# peak that never came (3 cores / 6 GiB per replica) and uses ~5% of its CPU and ~20% of its memory request
+OVERPROVISIONED = ("ml-serving", "model-server")
+_OVERPROVISIONED_CONTAINERS = (_c("model-server", "registry.internal/ml/model-server:2.3.1", 3, 3, 6144, 6144),)
+
 # Clusters that only exist in the first cluster (one Jenkins for the platform)
 _FIRST_CLUSTER_ONLY = {"jenkins"}
 # workloads left out at the "lite" (tiny) scale
@@ -206,6 +211,8 @@ class World:
                 if scale.lite and name in _LITE_SKIP:
                     continue
                 replicas = rep * scale.replica_factor if scalable else rep
+                if (ns, name) == OVERPROVISIONED and ci == min(1, len(self.clusters) - 1):
+                    containers = _OVERPROVISIONED_CONTAINERS
                 self.workloads.append(Workload(cl, ns, kind, name, replicas, tuple(containers), pvc, roll, app, repo))
             for t in range(scale.extra_namespaces):
                 ns = f"team-{t + 1:02d}"
@@ -242,6 +249,9 @@ class World:
                   "PVC export-minio-0 fills from 60% toward full (86% at the anchor)"),
             Story("node-packet-drops", c1, f"{c1}-node-03", 0,
                   "node prod-west-node-03 drops ~2% of received packets on eth0"),
+            Story("overprovisioned-namespace", c1, "/".join(OVERPROVISIONED), 0,
+                  "ml-serving/model-server requests 3 cores / 6 GiB per replica and uses ~5% of the CPU and ~20% "
+                  "of the memory request, on every replica and across rollouts (usage keyed on the workload)"),
         ]
         self.story = {s.name: s for s in self.stories}
         self._pod_cache: dict[tuple, list[Pod]] = {}
@@ -341,6 +351,12 @@ class World:
                     stories.append("oom-killed-executor")
                 if w.name == "trino-worker" and ci == 0:
                     stories.append("cpu-throttled")
+                if (w.namespace, w.name) == OVERPROVISIONED and w.cluster == self.story["overprovisioned-namespace"].cluster:
+                    stories.append("overprovisioned-namespace")
+                if w.name == "model-server" and ci == 0 and rev == 1 and i == 0:
+                    # holds GPU 0 of the first GPU node (gpu.py's gpu-saturated story): requests nvidia.com/gpu: 1
+                    node = nodes[0]
+                    stories.append("gpu-saturated")
                 pod = Pod(w.cluster, w.namespace, name, self._uid(pk), node,
                           f"10.{64 + ci * 8 + node.index // 32}.{node.index * 8 % 256 + i % 8}.{int(u1(pk, 6) * 250) + 2}",
                           w, rs_name, rev, created, start, running, ready, end, tag, stories=tuple(stories))

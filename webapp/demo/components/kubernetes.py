@@ -10,6 +10,7 @@ from ..core import (DAY, HOUR, Families, Family, Target, alive, count_le, cyclic
                     smooth, stable_key, target, u1)
 from ..world import INF, Pod, World
 from . import Component
+from .gpu import GPUS_PER_NODE, gpu_nodes
 
 CRASH_PERIOD = 300.0      # back-off capped at 5 min
 CRASH_RUN = 10.0          # seconds the container runs before crashing again
@@ -22,6 +23,11 @@ CPU_MODES = {  # mode: (share of busy time or idle, daily amplitude)
     "steal": (0.02, 0.2), "nice": (0.01, 0.1),
 }
 NODE_CPUS = 2  # node-exporter cpus reported per node (each stands for cores/2)
+# overprovisioned-namespace story: fixed fractions of the request, the same for every replica and rollout
+OVERPROV_CPU = 0.046      # mean CPU usage / request (daily wave +-10%: p95 ~5%)
+OVERPROV_CPU_AMP = 0.1
+OVERPROV_MEM = 0.19       # working set / request (noise up to +12%: peak ~21%)
+GPU_RESOURCE = ("nvidia_com_gpu", "integer")   # kube-state-metrics' name for nvidia.com/gpu
 
 
 # ------------------------------------------------------------------------------ pod timeline
@@ -72,6 +78,8 @@ def running_mask(pod: Pod, ts: np.ndarray) -> np.ndarray:
 
 def cpu_rate(world: World, pod: Pod, c) -> float:
     k = pod.key("cpu", c.name)
+    if "overprovisioned-namespace" in pod.stories:
+        return c.cpu_req * OVERPROV_CPU
     if "cpu-throttled" in pod.stories:
         return c.cpu_lim * 0.96
     if "crashloop-pod" in pod.stories:
@@ -82,6 +90,8 @@ def cpu_rate(world: World, pod: Pod, c) -> float:
 def memory_fn(world: World, pod: Pod, c):
     k = pod.key("mem", c.name)
     base = min(c.mem_req * (0.55 + 0.45 * u1(k)), c.mem_lim * 0.8)
+    if "overprovisioned-namespace" in pod.stories:
+        base = c.mem_req * OVERPROV_MEM
     oom = "oom-killed-executor" in pod.stories
     s_oom = world.story["oom-killed-executor"].start
 
@@ -181,6 +191,10 @@ class Kubernetes(Component):
                     lab = {**cb, "node": p.node.name, "resource": res, "unit": unit}
                     F("kube_pod_container_resource_requests", "gauge").add(lab, (lambda life, v: lambda ts: alive(ts, *life, v))(life, req))
                     F("kube_pod_container_resource_limits", "gauge").add(lab, (lambda life, v: lambda ts: alive(ts, *life, v))(life, lim))
+                if "gpu-saturated" in p.stories:  # nvidia.com/gpu: 1 (extended resources: request == limit)
+                    lab = {**cb, "node": p.node.name, "resource": GPU_RESOURCE[0], "unit": GPU_RESOURCE[1]}
+                    F("kube_pod_container_resource_requests", "gauge").add(lab, const_fn(1.0, *life))
+                    F("kube_pod_container_resource_limits", "gauge").add(lab, const_fn(1.0, *life))
             if p.workload.kind in ("Deployment", "StatefulSet"):
                 for rdy in ("true", "false"):
                     def efn(ts, p=p, rdy=rdy):
@@ -249,6 +263,10 @@ class Kubernetes(Component):
                 lab = {"node": n.name, "resource": res, "unit": unit}
                 F("kube_node_status_capacity", "gauge").add(lab, const_fn(float(cap)))
                 F("kube_node_status_allocatable", "gauge").add(lab, const_fn(float(alloc)))
+            if n.name in gpu_nodes(world):  # the dcgm-exporter GPU nodes (gpu.py)
+                lab = {"node": n.name, "resource": GPU_RESOURCE[0], "unit": GPU_RESOURCE[1]}
+                F("kube_node_status_capacity", "gauge").add(lab, const_fn(float(GPUS_PER_NODE)))
+                F("kube_node_status_allocatable", "gauge").add(lab, const_fn(float(GPUS_PER_NODE)))
             for cond in CONDITIONS:
                 good = "true" if cond == "Ready" else "false"
                 for st in ("true", "false", "unknown"):
@@ -274,8 +292,9 @@ class Kubernetes(Component):
                        "id": f"{pod_id}/{cid}", "name": cid}
                 rate = cpu_rate(world, p, c)
                 k = p.key("cadvisor", c.name)
+                amp = OVERPROV_CPU_AMP if "overprovisioned-namespace" in p.stories else 0.3
                 F("container_cpu_usage_seconds_total", "counter").add(
-                    lab, (lambda k, p, rate, stop: lambda ts: alive(ts, p.running, stop, cyclic_counter(k, ts, p.running, rate, 0.3)))(k, p, rate, stop))
+                    lab, (lambda k, p, rate, stop, amp: lambda ts: alive(ts, p.running, stop, cyclic_counter(k, ts, p.running, rate, amp)))(k, p, rate, stop, amp))
                 F("container_memory_working_set_bytes", "gauge").add(lab, memory_fn(world, p, c))
                 active = 0.55 + 0.4 * u1(k, 7)
                 thr = 0.25 if "cpu-throttled" in p.stories else 0.002 + 0.02 * u1(k, 8) ** 3
