@@ -89,6 +89,8 @@ def _demo(settings: Settings, seed: int) -> None:
     app = create_app(settings)
     print(f"DataOps Monitor on http://{settings.host}:{settings.port}/  (Ctrl-C stops everything)", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Ctrl-C must stop everything even when the shell started us with SIGINT ignored (`make demo &`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         app.run(host=settings.host, port=settings.port, debug=False, threaded=True)
     finally:
