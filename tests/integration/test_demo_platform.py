@@ -300,7 +300,8 @@ def test_history_continuity_across_live_boundary(platform, prom):
             ts = [float(v[0]) for v in s["values"]]
             gaps = [b - a for a, b in zip(ts, ts[1:])]
             assert ts[-1] > time.time() - 60, (expr, "no live sample")
-            assert max(gaps) <= 2 * step, (expr, max(gaps))
+            # two backfill steps, plus up to two scrape intervals while Prometheus starts on a busy machine
+            assert max(gaps) <= 2 * step + 30, (expr, max(gaps))
 
 
 def test_determinism_same_seed_same_file(tmp_path):

@@ -195,6 +195,17 @@ COMPUTE = Section("Compute", (
           column="Requested")),
         label_columns=("cluster", "node"), link=Link("/capacity/node/{node}", "node"), width=6,
         empty_text="No GPU nodes in this cluster"),
+    Panel("cpu-vs-limit", "Containers closest to their CPU limit", "table", (
+        Q(f'topk(15, sum by (cluster, namespace, pod, container) ({CPU_USED}) '
+          '/ (sum by (cluster, namespace, pod, container) '
+          '(kube_pod_container_resource_limits{resource="cpu", $cluster, $namespace}) > 0))',
+          column="CPU used / limit", unit="percentunit", thresholds=(th.CPU_USAGE,)),
+        Q('sum by (cluster, namespace, pod, container) '
+          '(kube_pod_container_resource_limits{resource="cpu", $cluster, $namespace})',
+          column="CPU limit", unit="cores")),
+        label_columns=("cluster", "namespace", "pod", "container"), width=6,
+        link=Link("/capacity/namespace/{namespace}", "namespace"),
+        description="Usage against limits: above 80% the container is close to being throttled."),
     Panel("namespace-resources", "Usage and requests by namespace", "table", (
         Q(f'sum by (cluster, namespace) ({CPU_USED})', column="CPU used", unit="cores"),
         Q(f'sum by (cluster, namespace) ({requests("cpu")})', column="CPU requested", unit="cores"),

@@ -253,8 +253,9 @@ ITEMS: tuple[DesignItem, ...] = (
       "readiness waits for the load."),
 
     # ---------------------------------------------------------------- Stage 3 table
-    D(ST3, "CPU", "request/limit", ("namespace-resources", "cpu-requested", "cpu-usage-per-cluster", "l2-ns-cpu"),
-      "Partial: requests only; no panel shows CPU limits (throttling, in `cpu-throttling`, is their effect)."),
+    D(ST3, "CPU", "request/limit", ("namespace-resources", "cpu-requested", "cpu-usage-per-cluster", "l2-ns-cpu",
+                                     "cpu-vs-limit"),
+      "Requests per namespace and cluster; usage against limits per container."),
     D(ST3, "CPU", "actual usage", ("cpu-used", "cpu-usage-per-cluster", "namespace-resources")),
     D(ST3, "CPU", "throttling", ("cpu-throttling", "bottlenecks"), "Throttled CFS periods / all periods."),
     D(ST3, "CPU", "free node CPU", ("node-resources", "free-node-capacity"), "Allocatable minus live-pod requests."),

@@ -251,10 +251,17 @@ class DemoPlatform:
         raise DemoPlatformError(f"live exporter targets not all scraped within {timeout:.0f} s:\n{self._log_tail()}")
 
     # ------------------------------------------------------------------ public
+    def _remove_stale_folders(self) -> None:
+        """History made by other generator versions of this scale and seed can never be reused."""
+        for folder in self.data_root.glob(self.folder.name.rsplit("-v", 1)[0] + "-v*"):
+            if folder != self.folder and folder.is_dir() and not (folder / "tsdb" / "lock").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+
     def start(self) -> str:
         if self.url and self.proc and self.proc.poll() is None:
             return self.url
         t_start = time.monotonic()
+        self._remove_stale_folders()
         self.world = self._prepare_history()
         self.exporter = LiveExporter(self.world, self.components, port=self.exporter_port)
         self.exporter.start()
