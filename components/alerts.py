@@ -226,12 +226,18 @@ def fill_alert_pages(store, _n):
             log.exception("SLO evaluation failed")
             return dbc.Alert("The SLOs could not be evaluated; the next refresh retries.", color="danger")
     filters = _filters_from_store(store)
+    scope = runtime.engine.current_scope()
+    if scope is None:
+        return dbc.Alert("Your portal groups do not grant access to alerts.", color="warning",
+                         className="alerts-error")
     try:
         alerts = runtime.client.alerts()
     except PrometheusError as exc:
         return dbc.Alert(f"Alerts unavailable: {exc.user_message}", color="danger", className="alerts-error")
+    # A scoped user sees the alerts whose labels fall inside the scope, as a query would.
+    alerts = [a for a in alerts if all(m.matches(a.labels) for m in scope)]
     silences, silence_error = None, None
-    if runtime.settings.alertmanager_url:
+    if runtime.settings.alertmanager_url and not scope:
         try:
             silences = AlertmanagerClient(runtime.settings.alertmanager_url).silences()
         except AlertmanagerError as exc:

@@ -33,6 +33,25 @@ def _cache(server: Flask, settings: Settings) -> Cache:
     return Cache(server, config=config)
 
 
+def _scope_provider(settings: Settings):
+    """The current request's tenant scope, from the portal's group header (everything without tenancy)."""
+    if not settings.tenancy_file:
+        return lambda: ()
+    from flask import has_request_context
+
+    from .tenancy import ScopeError, load_tenancy
+    try:
+        tenancy = load_tenancy(settings.tenancy_file)
+    except ScopeError as exc:
+        raise SettingsError(f"DATAOPS_TENANCY_FILE: {exc}") from None
+
+    def scope():
+        if not has_request_context():
+            return None  # no request, no groups: nothing
+        return tenancy.scope_for(request.headers.get(tenancy.header))
+    return scope
+
+
 def _rest_clients(settings: Settings, cache: Cache) -> dict:
     """The optional REST data sources of the Level 2 pages (absent when not configured)."""
     from .airflowapi import AirflowClient
@@ -56,7 +75,7 @@ def create_app(settings: Settings) -> Dash:
     metrics = AppMetrics()
     client = PrometheusClient(settings.prometheus_url, settings.query_timeout_seconds, settings.thanos_params)
     cache = _cache(server, settings)
-    engine = QueryEngine(client, cache, settings.max_concurrent_queries, metrics)
+    engine = QueryEngine(client, cache, settings.max_concurrent_queries, metrics, scope=_scope_provider(settings))
     server.extensions[EXTENSION] = Runtime(settings, client, engine, metrics, _rest_clients(settings, cache))
 
     app = Dash(

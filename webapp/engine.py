@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .metrics import AppMetrics
 from .prometheus import PrometheusClient, PrometheusError, QueryResult
 from .promql import TemplateError, render, template_variables
+from .tenancy import ScopeError, scope_query
 from .viewstate import ViewState
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,10 @@ class QueryEngine:
     """Runs query plans concurrently through the cache and the one Prometheus client."""
 
     def __init__(self, client: PrometheusClient, cache=None, max_workers: int = 8,
-                 metrics: AppMetrics | None = None, datasource_key: str = ""):
+                 metrics: AppMetrics | None = None, datasource_key: str = "", scope=None):
         self.client = client
+        # Tenant scope of the current request: () = everything, matchers = scoped, None = nothing.
+        self.current_scope = scope or (lambda: ())
         self.cache = cache
         self.metrics = metrics
         self.datasource_key = datasource_key or client.url + repr(sorted(client.thanos_params.items()))
@@ -105,14 +108,36 @@ class QueryEngine:
             self.cache.set(key, result, timeout=self._ttl(plan))
         return result
 
+    def _scoped(self, plan: QueryPlan, scope) -> QueryPlan | PrometheusError:
+        if scope is None:
+            return PrometheusError("forbidden", "your portal groups do not grant access to this data")
+        if not scope:
+            return plan
+        try:
+            return dataclasses.replace(plan, promql=scope_query(plan.promql, scope))
+        except ScopeError:
+            log.error("query refused: tenant matchers could not be added: %s", plan.promql[:200])
+            return PrometheusError("forbidden", "this query could not be limited to your data")
+
     def run(self, plans: Iterable[QueryPlan]) -> dict[QueryPlan, Outcome]:
-        """Execute every distinct plan once, concurrently."""
+        """Execute every distinct plan once, concurrently, within the request's tenant scope."""
         unique = list(dict.fromkeys(plans))
-        futures = {plan: self._pool.submit(self._execute, plan) for plan in unique}
-        return {plan: future.result() for plan, future in futures.items()}
+        scope = self.current_scope()  # read here, in the request's thread
+        scoped = {plan: self._scoped(plan, scope) for plan in unique}
+        futures = {plan: self._pool.submit(self._execute, s) for plan, s in scoped.items()
+                   if isinstance(s, QueryPlan)}
+        return {plan: futures[plan].result() if plan in futures else scoped[plan] for plan in unique}
 
     def label_values(self, label: str, match: list[str], start: float, end: float) -> list[str]:
-        """Label values for pickers, cached briefly."""
+        """Label values for pickers, cached briefly, within the request's tenant scope."""
+        scope = self.current_scope()
+        if scope is None:
+            return []
+        if scope:
+            try:
+                match = [scope_query(m, scope) for m in match]
+            except ScopeError:
+                return []
         key = "lv:" + hashlib.sha256(f"{self.datasource_key}|{label}|{match}|{int(start) // 300}".encode()).hexdigest()
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit

@@ -38,6 +38,8 @@ class PrometheusError(Exception):
             return "Data source unreachable"
         if self.kind == "timeout":
             return "Query timed out"
+        if self.kind == "forbidden":
+            return f"Not available: {self.message}"
         if self.kind == "bad_data":
             return f"Query rejected: {self.message[:200]}"
         return f"Data source error ({self.kind}): {self.message[:200]}"

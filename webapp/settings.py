@@ -120,9 +120,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise SettingsError(f"DATAOPS_FRAME_ANCESTORS has invalid origins: {', '.join(bad)}")
         values["frame_ancestors"] = origins
     if (v := get("DATAOPS_TENANCY_FILE")) is not None:
-        # Fail closed: starting without the scoping someone asked for would show every tenant's data.
-        raise SettingsError("DATAOPS_TENANCY_FILE is set, but tenant scoping is not implemented yet; "
-                            "refusing to start rather than show unscoped data")
+        from .tenancy import ScopeError, load_tenancy
+        try:
+            load_tenancy(v)
+        except ScopeError as exc:
+            raise SettingsError(f"DATAOPS_TENANCY_FILE: {exc}") from None
+        values["tenancy_file"] = v
     if (v := get("DATAOPS_MAX_CONCURRENT_QUERIES")) is not None:
         values["max_concurrent_queries"] = _number("DATAOPS_MAX_CONCURRENT_QUERIES", v, int, 1, 64)
     if (v := get("DATAOPS_DEMO_SCALE")) is not None:

@@ -24,7 +24,8 @@ def test_defaults_and_thanos_params():
     ({"DATAOPS_REDIS_URL": "http://redis"}, "DATAOPS_REDIS_URL"),
     ({"DATAOPS_FRAME_ANCESTORS": "javascript:alert(1)"}, "DATAOPS_FRAME_ANCESTORS"),
     ({"DATAOPS_FRAME_ANCESTORS": "https://a.example; script-src *"}, "DATAOPS_FRAME_ANCESTORS"),
-    ({"DATAOPS_TENANCY_FILE": "/etc/hosts"}, "not implemented"),
+    ({"DATAOPS_TENANCY_FILE": "/etc/hosts"}, "DATAOPS_TENANCY_FILE"),
+    ({"DATAOPS_TENANCY_FILE": "/no/such/file"}, "cannot read"),
 ])
 def test_bad_values_fail_with_a_message_naming_the_setting(env, fragment):
     with pytest.raises(SettingsError) as err:
