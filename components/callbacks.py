@@ -16,7 +16,7 @@ from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
 
 from .layout import query_string_for, render_tile
-from .panels import render_error, render_panel_body
+from .panels import apply_theme, render_error, render_panel_body
 
 log = logging.getLogger(__name__)
 LOCATION = "_pages_location"
@@ -98,6 +98,7 @@ def fill_panels(store, _n):
             classes.append(panel_class(12, "error"))
             continue
         children, state = render_panel_body(data[panel_id], qs)
+        children = apply_theme(children, view.theme)
         bodies.append(children)
         classes.append(panel_class(panel.width, state))
     return bodies, classes

@@ -382,6 +382,19 @@ RENDERERS: dict[str, Callable[[PanelData, str], list]] = {
 }
 
 
+DARK_LAYOUT = dict(template="plotly_dark", paper_bgcolor="#22252b", plot_bgcolor="#22252b")
+
+
+def apply_theme(children: list, theme: str) -> list:
+    """Dark figures for `theme=dark` (the page's CSS darkens everything else)."""
+    if theme == "dark":
+        for child in children:
+            figure = getattr(child, "figure", None)
+            if isinstance(figure, go.Figure):
+                figure.update_layout(**DARK_LAYOUT)
+    return children
+
+
 def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
     """(children, state) for a panel: state is ok, empty or error."""
     state = data.state
