@@ -168,6 +168,12 @@ def update_url(picked, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store
         params += [(f"var-{name}", v) for v in values if isinstance(v, str) and v]
     if isinstance(refresh, str) and refresh != "off":
         params.append(("refresh", refresh))
+    # Page-specific filters (e.g. /alerts severity and domain) ride along; their pages validate them.
+    page_filters = store.get("filters") if isinstance(store.get("filters"), dict) else {}
+    for name in ("severity", "domain"):
+        values = page_filters.get(name)
+        if isinstance(values, list):
+            params += [(name, v) for v in values if isinstance(v, str) and len(v) <= 40]
     if view.kiosk:
         params.append(("kiosk", ""))
     if view.theme != "light":

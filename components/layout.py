@@ -70,7 +70,7 @@ def _variable_options(name: str, view: ViewState) -> tuple[list[dict], str | Non
     return options, note
 
 
-def filter_bar(view: ViewState, variables: tuple[str, ...]) -> tuple[html.Div, list[str]]:
+def filter_bar(view: ViewState, variables: tuple[str, ...], time_picker: bool = True) -> tuple[html.Div, list[str]]:
     """The filter bar and notes about it (e.g. picker values unavailable)."""
     notes = []
     pickers = []
@@ -98,7 +98,7 @@ def filter_bar(view: ViewState, variables: tuple[str, ...]) -> tuple[html.Div, l
                       placeholder="to: now"),
             html.Button("Apply", id="time-apply", className="btn btn-sm btn-outline-primary"),
         ], className="time-row"),
-    ], className="filter-item filter-time")
+    ], className="filter-item filter-time", style=None if time_picker else {"display": "none"})
     refresh_value = next((c for c in REFRESH_CHOICES[1:] if view.refresh_seconds and
                           _seconds(c) == view.refresh_seconds), "off")
     refresh = html.Div([
@@ -130,9 +130,11 @@ def notes_box(notes: list[str] | tuple[str, ...]):
 
 
 def page_frame(view: ViewState, active: str, title: str, description: str, variables: tuple[str, ...],
-               body: list, store: dict, extra_notes: list[str] = (), breadcrumbs: list | None = None) -> html.Div:
+               body: list, store: dict, extra_notes: list[str] = (), breadcrumbs: list | None = None,
+               time_picker: bool = True) -> html.Div:
     """Everything a page shows around its panels, plus the stores the callbacks read."""
-    bar, bar_notes = filter_bar(view, variables)
+    # Pages that show only "now" keep the time inputs (the URL callback needs them) but hide them.
+    bar, bar_notes = filter_bar(view, variables, time_picker)
     return html.Div([
         navbar(view, active),
         html.Div([

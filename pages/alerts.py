@@ -18,7 +18,7 @@ def layout(**params):
                       (), alerts_body(view, filters),
                       {"dashboard": "alerts", "params": rest,
                        "filters": {"severity": list(filters.severity), "domain": list(filters.domain)}},
-                      extra_notes=notes)
+                      extra_notes=notes, time_picker=False)
 
 
 dash.register_page(__name__, path="/alerts", name="Alerts", title="Alerts · DataOps Monitor", layout=layout, order=2)

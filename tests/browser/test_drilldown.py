@@ -93,6 +93,9 @@ def test_alerts_page_lists_firing_alerts_with_links(dash_duo, app_url, prometheu
     dash_duo.driver.get(app_url + "/alerts?severity=critical")
     rows = wait_until(dash_duo, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-alert]"), timeout=60)
     assert {r.get_attribute("data-severity") for r in rows} == {"critical"}
+    dash_duo.select_dcc_dropdown("#refresh-picker", "30s")
+    wait_until(dash_duo, lambda d: "refresh=30s" in d.current_url)
+    assert "severity=critical" in dash_duo.driver.current_url  # the page's own filter survives
     dash_duo.driver.get(app_url + "/slo")
     slos = wait_until(dash_duo, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-slo]"), timeout=60)
     assert len(slos) == 6
