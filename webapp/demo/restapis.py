@@ -127,13 +127,18 @@ class SparkModel:
         self.clock = clock
         self._lock = threading.Lock()
         self._index: tuple[int, dict[str, sp.App]] | None = None
+        self._built_at = 0.0
 
     # ------------------------------------------------------------------ lookup
-    def apps(self) -> dict[str, sp.App]:
+    def apps(self, fresh: bool = False) -> dict[str, sp.App]:
         now = self.clock()
         minute = int(now // 60)
         with self._lock:
-            if self._index is None or self._index[0] != minute:
+            # `fresh`: an app that started since the index was built (at most every 5 s, so misses
+            # cannot make the index rebuild on every request).
+            stale = fresh and now - self._built_at > 5
+            if self._index is None or self._index[0] != minute or stale:
+                self._built_at = now
                 t0 = max(self.world.epoch, now - LOOKBACK)
                 idx = {}
                 for cl in self.world.clusters:
@@ -144,7 +149,8 @@ class SparkModel:
             return self._index[1]
 
     def app(self, app_id: str) -> sp.App | None:
-        return self.apps().get(app_id)
+        found = self.apps().get(app_id)
+        return found if found is not None else self.apps(fresh=True).get(app_id)
 
     # ------------------------------------------------------------------ application
     def application_json(self, a: sp.App) -> dict:
