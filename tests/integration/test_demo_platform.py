@@ -241,7 +241,8 @@ def test_story_argocd_degraded_app(prom):
 
 
 def test_story_crashloop(prom):
-    res = prom('kube_pod_container_status_waiting_reason{namespace="airflow",reason="CrashLoopBackOff"} == 1')
+    # max_over_time as the kubernetes-mixin does: the container runs for a few seconds between waits
+    res = prom('max_over_time(kube_pod_container_status_waiting_reason{namespace="airflow",reason="CrashLoopBackOff"}[10m]) == 1')
     assert res and res[0]["metric"]["pod"].startswith("airflow-worker-")
     pod = res[0]["metric"]["pod"]
     assert scalar(prom(f'increase(kube_pod_container_status_restarts_total{{pod="{pod}"}}[1h])')) > 3
@@ -285,7 +286,7 @@ def test_story_small_ones(prom):
 def test_stories_visible_in_history(prom):
     # the crash loop started 4 h before the anchor: visible 2 h ago, absent 6 h ago
     past = time.time() - 2 * 3600
-    assert prom('kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"} == 1', at=past)
+    assert prom('max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}[10m]) == 1', at=past)
     assert not prom('kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"} == 1', at=time.time() - 6 * 3600)
 
 
@@ -293,8 +294,14 @@ def test_history_continuity_across_live_boundary(platform, prom):
     step = SCALES["tiny"].step
     for expr in ('up{job="kube-state-metrics",cluster="prod-east"}', 'jenkins_queue_size_value{cluster="prod-east"}',
                  'kube_node_info{cluster="prod-west"}'):
-        time.sleep(0)
-        series = prom(f"{expr}[40m]")
+        # Prometheus spreads the first scrapes over one interval: give each target its first one.
+        deadline = time.time() + 45
+        while True:
+            series = prom(f"{expr}[40m]")
+            last = min(float(s["values"][-1][0]) for s in series) if series else 0
+            if last > time.time() - 60 or time.time() > deadline:
+                break
+            time.sleep(2)
         assert series, expr
         for s in series:
             ts = [float(v[0]) for v in s["values"]]

@@ -140,12 +140,14 @@ DEPLOYMENT = Section("Deployment verification", (
     Panel("pod-phase-trend", "Pods by phase", "timeseries", (
         Q('sum by (phase) (kube_pod_status_phase{$cluster, $namespace})', "{phase}"),), stacked=True, width=4),
     Panel("pod-problems", "Pods waiting: CrashLoopBackOff, image pull and config errors", "table", (
+        # max_over_time as the kubernetes-mixin does: a crash-looping container runs between its waits
         Q('max by (cluster, namespace, pod, container, reason) '
-          '(kube_pod_container_status_waiting_reason{$cluster, $namespace}) == 1', column="", unit="none"),
+          '(max_over_time(kube_pod_container_status_waiting_reason{$cluster, $namespace}[10m])) == 1',
+          column="", unit="none"),
         Q('sum by (cluster, namespace, pod, container) '
           '(increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h])) '
           'and on (cluster, namespace, pod, container) (max by (cluster, namespace, pod, container) '
-          '(kube_pod_container_status_waiting_reason{$cluster, $namespace}) == 1)',
+          '(max_over_time(kube_pod_container_status_waiting_reason{$cluster, $namespace}[10m])) == 1)',
           column="Restarts (1h)", unit="short")),
         label_columns=("cluster", "namespace", "pod", "container", "reason"),
         join_on=("cluster", "namespace", "pod", "container"),

@@ -91,7 +91,7 @@ NAMESPACE = _l2(
         Panel("l2-ns-phase", "Pods by phase", "timeseries", (
             Q('sum by (phase) (kube_pod_status_phase{$cluster, $ns})', "{phase}"),), stacked=True),
         Panel("l2-ns-problems", "Waiting containers and restarts", "table", (
-            Q('max by (pod, container, reason) (kube_pod_container_status_waiting_reason{$cluster, $ns}) == 1',
+            Q('max by (pod, container, reason) (max_over_time(kube_pod_container_status_waiting_reason{$cluster, $ns}[10m])) == 1',
               column="", unit="none"),
             Q('sum by (pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $ns}[1h])) > 0',
               column="Restarts (1h)")),

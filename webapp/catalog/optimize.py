@@ -88,8 +88,8 @@ TOP_REASONS = 'topk(10, round(' + union([
     'label_replace(sum by (reason) (round(increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[$__range])) '
     '* on (cluster, namespace, pod, container) group_left (reason) max by (cluster, namespace, pod, container, reason) '
     '(kube_pod_container_status_last_terminated_reason{$cluster, $namespace} == 1)) > 0, "source", "Kubernetes", "", "")',
-    reason_by('kube_pod_container_status_waiting_reason{$cluster, $namespace} == 1', "reason", "$1",
-              "Kubernetes"),
+    reason_by('max_over_time(kube_pod_container_status_waiting_reason{$cluster, $namespace}[$__range]) == 1',
+              "reason", "$1", "Kubernetes"),
     reason_by('kube_pod_status_reason{$cluster, $namespace} == 1', "reason", "$1", "Kubernetes"),
     reason(_inc("default_jenkins_builds_failed_build_count_total"), "Jenkins build FAILURE", "Jenkins"),
     reason_by(_inc("argocd_app_sync_total", 'phase=~"Error|Failed", $namespace:dest_namespace'), "phase",
@@ -111,7 +111,9 @@ TOP_REASONS = 'topk(10, round(' + union([
 
 # pods in trouble now, one series per (cluster, namespace, pod, reason), value 1
 FAILED_PODS = union([
-    'max by (cluster, namespace, pod, reason) (kube_pod_container_status_waiting_reason{$cluster, $namespace} == 1)',
+    # over the range: a crash-looping container is only waiting between its restarts
+    'max by (cluster, namespace, pod, reason) '
+    '(max_over_time(kube_pod_container_status_waiting_reason{$cluster, $namespace}[$__range]) == 1)',
     'max by (cluster, namespace, pod, reason) (kube_pod_status_reason{$cluster, $namespace} == 1)',
     'label_replace(max by (cluster, namespace, pod, phase) (kube_pod_status_phase{phase=~"Failed|Pending|Unknown", '
     '$cluster, $namespace} == 1), "reason", "phase $1", "phase", "(.*)")',
@@ -135,8 +137,8 @@ RULES = (
     ("Lower the CPU request: p95 usage below 30% of it",
      f'({P95_CPU}) / (({REQ_CPU}) > 0) < 0.3', "container"),
     ("Fix the crash loop (check logs, probes, config)",
-     'count by (cluster, namespace, container) (kube_pod_container_status_waiting_reason'
-     '{reason="CrashLoopBackOff", $cluster, $namespace} == 1)', "container"),
+     'count by (cluster, namespace, container) (max_over_time(kube_pod_container_status_waiting_reason'
+     '{reason="CrashLoopBackOff", $cluster, $namespace}[10m]) == 1)', "container"),
     ("Fix the image reference or registry credentials",
      'count by (cluster, namespace, container) (kube_pod_container_status_waiting_reason'
      '{reason=~"ErrImagePull|ImagePullBackOff|InvalidImageName", $cluster, $namespace} == 1)', "container"),
