@@ -375,15 +375,18 @@ class World:
                            and p.name.startswith(rs_name or w.name)]
                 if victims:
                     v = victims[0]
+                    replica_end = v.end
                     v.failed_at = ev
                     v.ready = min(v.ready, INF)
+                    # A Failed pod is not deleted when its ReplicaSet scales down in a later rollout: it
+                    # stays until garbage-collected, so the story does not vanish with the next rollout.
+                    v.end = INF
                     v.stories = v.stories + ("evicted-pod",)
                     pk = self.key("pod-replacement", w.cluster, w.name, rev)
                     pods.append(Pod(w.cluster, w.namespace, f"{rs_name}-{k8s_suffix(pk, 5)}", self._uid(pk),
                                     nodes[(v.node.index + 1) % len(nodes)], f"10.{64 + ci * 8}.200.{int(u1(pk, 6) * 250) + 2}",
-                                    w, rs_name, rev, ev + 2, ev + 4, ev + 15, ev + 40, v.end, v.image_tag,
+                                    w, rs_name, rev, ev + 2, ev + 4, ev + 15, ev + 40, replica_end, v.image_tag,
                                     owner_kind="ReplicaSet", owner_name=rs_name))
-                    # the evicted pod object stays (until the replica set is replaced)
         if w.kind == "SparkApplication":
             ci_node = nodes[int(u1(self.key("driver", w.cluster), 0) * len(nodes))]
             pk = self.key("driver", w.cluster, w.name)

@@ -44,7 +44,7 @@ def restart_events(world: World, pod: Pod, cname: str, t_max: float) -> tuple[np
         return s + OOM_PERIOD * np.arange(n), "OOMKilled", 137
     k = pod.key("restarts", cname)
     if u1(k) < 0.25 and pod.running < INF:
-        ev = poisson_events(k, pod.running + 600, min(t_max, pod.end), lambda x: np.full(x.shape, 1 / (3 * DAY)),
+        ev = poisson_events(k, pod.running + 600, min(t_max, pod.end, pod.failed_at), lambda x: np.full(x.shape, 1 / (3 * DAY)),
                             slot=DAY)
         return ev, "Error", 143 if u1(k, 1) < 0.5 else 1
     return np.zeros(0), "", 0
