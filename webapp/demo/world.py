@@ -312,7 +312,13 @@ class World:
         nodes = self.nodes[w.cluster]
         pods: list[Pod] = []
         ci = self.clusters.index(w.cluster)
-        for rev, rs, re in self.revisions(w, t0, t1):
+        revisions = self.revisions(w, t0, t1)
+        evicted = self.story["evicted-pod"]
+        if w.name == "ingest-worker" and w.cluster == evicted.cluster and t1 >= evicted.start:
+            # the evicted pod outlives its revision: include the revision it belongs to
+            older = [r for r in self.revisions(w, evicted.start, evicted.start) if r[0] not in {x[0] for x in revisions}]
+            revisions = older + revisions
+        for rev, rs, re in revisions:
             rs_name = ""
             tag = w.containers[0].image.rsplit(":", 1)[-1]
             if w.kind == "Deployment":
