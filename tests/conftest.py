@@ -59,3 +59,12 @@ def prometheus_url(demo_platform) -> str:
 @pytest.fixture
 def settings(prometheus_url) -> Settings:
     return Settings(prometheus_url=prometheus_url, query_timeout_seconds=15)
+
+
+def free_port() -> int:
+    """A free loopback port, so that browser tests of several checkouts can run side by side."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -7,6 +7,8 @@ from selenium.webdriver.common.by import By
 
 from webapp.app import create_app
 
+from ..conftest import free_port
+
 from .test_navigation import panel_states, panels_settled, wait_until
 
 pytestmark = pytest.mark.browser
@@ -17,7 +19,7 @@ def app_url(dash_duo, settings, demo_platform):
     import dataclasses
     settings = dataclasses.replace(settings, spark_history_url=demo_platform.spark_history_url,
                                    airflow_api_url=demo_platform.airflow_api_url)
-    dash_duo.start_server(create_app(settings))
+    dash_duo.start_server(create_app(settings), port=free_port())
     return dash_duo.server_url
 
 

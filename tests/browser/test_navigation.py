@@ -7,13 +7,15 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from webapp.app import create_app
 
+from ..conftest import free_port
+
 pytestmark = pytest.mark.browser
 STATUSES = {"ok", "warning", "critical", "unknown"}
 
 
 @pytest.fixture
 def app_url(dash_duo, settings):
-    dash_duo.start_server(create_app(settings))
+    dash_duo.start_server(create_app(settings), port=free_port())
     return dash_duo.server_url
 
 
