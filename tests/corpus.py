@@ -398,7 +398,8 @@ def _engine(url: str, cluster_label: str | None):
     from webapp.engine import QueryEngine
     from webapp.prometheus import PrometheusClient
 
-    return QueryEngine(PrometheusClient(url, 30, {}), None, max_workers=4)
+    kwargs = {"cluster_label": cluster_label} if cluster_label else {}
+    return QueryEngine(PrometheusClient(url, 30, {}), None, max_workers=4, **kwargs)
 
 
 def coverage_table(outcomes: list[PanelOutcome]) -> str:
