@@ -191,3 +191,21 @@ def report_text(rep: Report) -> str:
     missing = rep.required_missing
     lines += ["", f"Required exporters missing: {', '.join(missing)}" if missing else "Every required exporter was found."]
     return "\n".join(lines)
+
+
+def doctor(settings) -> int:
+    """`dataops-monitor doctor`: print the report; 0 when every required exporter is there, else 1.
+
+    Raises SettingsError when no data source URL is set."""
+    from .engine import QueryEngine
+    from .prometheus import PrometheusClient
+    from .settings import SettingsError
+
+    if not settings.prometheus_url:
+        raise SettingsError("DATAOPS_PROMETHEUS_URL is not set (or pass --url)")
+    client = PrometheusClient(settings.prometheus_url, settings.query_timeout_seconds, settings.thanos_params)
+    engine = QueryEngine(client, None, cluster_label=settings.cluster_label)
+    rep = report(engine)
+    print(f"Data source: {settings.prometheus_url} (cluster label: {settings.cluster_label})")
+    print(report_text(rep))
+    return 0 if rep.reachable and not rep.required_missing else 1
