@@ -3,7 +3,7 @@ each page needs and lacks.
 
 - `query_metrics(template)`: metric names a catalog PromQL template reads (parsed with `promql-parser`).
 - `metric_inventory(engine)`: every metric name the data source has, one cached call per data source
-  and tenant scope (`/api/v1/label/__name__/values` over the last hour); None when it cannot be read.
+  (`/api/v1/label/__name__/values` over the last hour); None when it cannot be read.
 - `missing_metrics(panel, inventory)`: the panel's metrics the data source lacks.
 - `report(engine)`: the exporter and coverage table behind `dataops-monitor doctor` and `/datasources`.
 """
@@ -22,6 +22,7 @@ from .prometheus import PrometheusError
 from .promql import TemplateError, render, template_variables
 
 INVENTORY_WINDOW = 3600  # seconds: a metric seen within the last hour exists
+INVENTORY_TTL = 120      # seconds an inventory is reused
 
 
 @functools.lru_cache(maxsize=4096)
@@ -58,12 +59,25 @@ def panel_metrics(panel: Panel) -> frozenset[str]:
 
 
 def metric_inventory(engine) -> frozenset[str] | None:
-    """Metric names the data source has (within the request's tenant scope), or None if unreadable."""
+    """Metric names the data source has, or None if unreadable or the request may see nothing.
+
+    Read without the tenant's matchers, once per data source (cached for INVENTORY_TTL): "missing"
+    must mean the platform lacks the metric, not that the tenant's scope hides its series (their
+    panels are then plainly empty). A tenant learns only whether a metric name of the public catalog
+    exists, never a series, label value or sample."""
+    if engine.current_scope() is None:
+        return None
+    key = "inventory:" + engine.datasource_key
+    if engine.cache is not None and (hit := engine.cache.get(key)) is not None:
+        return hit
     now = time.time()
     try:
-        return frozenset(engine.label_values("__name__", ['{__name__=~".+"}'], now - INVENTORY_WINDOW, now))
+        names = frozenset(engine.client.label_values("__name__", match=None, start=now - INVENTORY_WINDOW, end=now))
     except PrometheusError:
         return None
+    if engine.cache is not None:
+        engine.cache.set(key, names, timeout=INVENTORY_TTL)
+    return names
 
 
 def missing_metrics(metrics: frozenset[str], inventory: frozenset[str] | None) -> tuple[str, ...]:

@@ -125,3 +125,22 @@ def test_level1_coverage_with_present_exporters(outcomes, corpus_prometheus):
     silent = [o for o in counted if o.state not in ("ok", "missing")]
     assert len(with_data) >= 0.95 * len(counted), coverage_table(outcomes)
     assert silent == []
+
+
+def test_cluster_filter_and_picker_use_the_configured_label(corpus_prometheus):
+    """`var-cluster` filters on `k8s_cluster`; answers and the picker speak of `cluster`."""
+    import time
+
+    from tests.corpus import CLUSTERS, _engine
+    from webapp.runner import run_panels
+    from webapp.viewstate import parse_view_state
+
+    engine = _engine(corpus_prometheus.url, corpus_prometheus.cluster_label)
+    panel = _panels()["scrape-health"]
+    both = run_panels(engine, [panel], parse_view_state({}))[panel.id]
+    east = run_panels(engine, [panel], parse_view_state({"var-cluster": CLUSTERS[0]}))[panel.id]
+    assert {s.labels.get("cluster") for r in both.results for s in r.series} == set(CLUSTERS)
+    assert {s.labels.get("cluster") for r in east.results for s in r.series} == {CLUSTERS[0]}
+    assert all(corpus_prometheus.cluster_label not in s.labels for r in east.results for s in r.series)
+    now = time.time()
+    assert engine.label_values("cluster", ["kube_node_info{}"], now - 600, now) == sorted(CLUSTERS)
