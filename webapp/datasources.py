@@ -87,13 +87,6 @@ def metric_inventory(engine) -> frozenset[str] | None:
     return names
 
 
-def missing_metrics(metrics: frozenset[str], inventory: frozenset[str] | None) -> tuple[str, ...]:
-    """The metrics absent from the inventory, sorted; () when the inventory is unknown."""
-    if inventory is None:
-        return ()
-    return tuple(sorted(m for m in metrics if m not in inventory))
-
-
 _NEVER_EMPTY = {"absent", "absent_over_time", "vector", "time", "scalar", "pi"}
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from components.panels import render_panel_body
 from webapp.catalog.model import Panel, Query
-from webapp.datasources import blocking_metrics, describe_missing, missing_metrics
+from webapp.datasources import blocking_metrics, describe_missing
 from webapp.prometheus import PrometheusError, QueryResult
 from webapp.runner import PanelData
 
@@ -24,12 +24,6 @@ def text_of(children) -> str:
             walk(node.children)
     walk(children)
     return "".join(out)
-
-
-def test_missing_is_computed_against_the_inventory_and_unknown_inventory_gives_no_verdict():
-    metrics = frozenset({"kube_pod_info", "iceberg_table_snapshots"})
-    assert missing_metrics(metrics, frozenset({"kube_pod_info"})) == ("iceberg_table_snapshots",)
-    assert missing_metrics(metrics, None) == ()
 
 
 def test_state_is_missing_only_when_empty_and_a_metric_is_absent():
