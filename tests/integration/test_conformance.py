@@ -132,11 +132,11 @@ def test_cluster_filter_and_picker_use_the_configured_label(corpus_prometheus):
     """`var-cluster` filters on `k8s_cluster`; answers and the picker speak of `cluster`."""
     import time
 
-    from tests.corpus import CLUSTERS, _engine
+    from tests.corpus import CLUSTERS, engine_for
     from webapp.runner import run_panels
     from webapp.viewstate import parse_view_state
 
-    engine = _engine(corpus_prometheus.url, corpus_prometheus.cluster_label)
+    engine = engine_for(corpus_prometheus.url, corpus_prometheus.cluster_label)
     panel = _panels()["scrape-health"]
     both = run_panels(engine, [panel], parse_view_state({}))[panel.id]
     east = run_panels(engine, [panel], parse_view_state({"var-cluster": CLUSTERS[0]}))[panel.id]
