@@ -9,6 +9,10 @@ The two file-only forms are filled here, before that:
   token; several values become `(a|b)`; All becomes the variable's `all_value` (default `.*`).
 - `${name:dur}` takes an interval variable's value, accepted only when it is a duration
   (`5m`, `1h30m`), or `auto`, which becomes `$__interval`.
+- `${name:opt}` takes a custom variable's value as written in the file (a regex such as `.+`, or a
+  label list for `by (${name:opt})`), accepted only when it is one of the variable's options. At
+  load every option must make a valid query; outside a string literal every option must be a list
+  of label names.
 """
 from __future__ import annotations
 
@@ -21,7 +25,8 @@ from webapp.timerange import TimeParseError, format_duration, parse_duration
 
 from .schema import VariableSpec
 
-FILE_TOKEN = re.compile(r"\$\{([a-z][a-z0-9_]*):(re|dur)\}")
+FILE_TOKEN = re.compile(r"\$\{([a-z][a-z0-9_]*):(re|dur|opt)\}")
+LABEL_LIST = re.compile(r"^\s*[a-zA-Z_][a-zA-Z0-9_]*(\s*,\s*[a-zA-Z_][a-zA-Z0-9_]*)*\s*$")
 _WHOLE = re.compile(r"\$([a-z][a-z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?\b")
 
 
@@ -74,6 +79,13 @@ def fill_file_tokens(template: str, variables: Mapping[str, VariableSpec],
         if variable is None:
             raise TemplateError(f"template uses unknown variable {name}")
         values = values_of(variable, selected)
+        if form == "opt":
+            unknown = [v for v in values if v not in variable.options]
+            if unknown:
+                raise TemplateError(f"{variable.title or name}: {unknown[0][:40]!r} is not one of its options")
+            chosen = values or ((variable.all_value,) if variable.all_value else variable.options[:1])
+            text = chosen[0] if len(chosen) == 1 else "|".join(f"({v})" for v in chosen)
+            return json.dumps(text, ensure_ascii=False)[1:-1]
         if form == "dur":
             value = values[0] if values else "auto"
             if value == "auto":
@@ -121,6 +133,14 @@ def check_template(template: str, variables: Mapping[str, VariableSpec]) -> None
             raise TemplateError(f"${{{name}:re}} must sit inside a string literal")
         if form == "dur" and variable.kind != "interval":
             raise TemplateError(f"${{{name}:dur}} needs an interval variable, {name!r} is {variable.kind}")
+        if form == "opt":
+            if variable.kind != "custom" or not variable.options:
+                raise TemplateError(f"${{{name}:opt}} needs a custom variable with options")
+            if any("$" in o for o in variable.options + (variable.all_value,)):
+                raise TemplateError(f"options of {name!r} contain '$'")
+            inside = any(s < match.start() and match.end() < e for s, e in spans)
+            if not inside and not all(LABEL_LIST.match(o) for o in variable.options):
+                raise TemplateError(f"${{{name}:opt}} outside a string literal needs options that are label lists")
     stripped = FILE_TOKEN.sub("", template)
     spans = string_spans(stripped)
     for match in _WHOLE.finditer(stripped):
@@ -135,8 +155,13 @@ def check_template(template: str, variables: Mapping[str, VariableSpec]) -> None
         if any(s < match.start() < e for s, e in spans):
             raise TemplateError(f"${name} inside a string literal: write ${{{name}:re}}")
     choices: list[dict[str, tuple[str, ...]]] = [{}]
-    choices.append({n: (SAMPLE_VALUES[0],) for n, v in variables.items() if v.kind != "interval"})
-    choices.append({n: SAMPLE_VALUES for n, v in variables.items() if v.kind != "interval"})
+    choices.append({n: (SAMPLE_VALUES[0],) for n, v in variables.items() if v.kind not in ("interval", "custom")})
+    choices.append({n: SAMPLE_VALUES for n, v in variables.items() if v.kind not in ("interval", "custom")})
+    for name, variable in variables.items():
+        if variable.kind == "custom" and f"${{{name}:opt}}" in template:
+            choices += [{name: (option,)} for option in variable.options]
+        elif variable.kind == "custom":
+            choices[1][name], choices[2][name] = (SAMPLE_VALUES[0],), SAMPLE_VALUES
     for selected in choices:
         filled = fill_file_tokens(template, variables, selected)
         render(filled, whole_matcher_selections(variables, selected, template), 3600, 60)

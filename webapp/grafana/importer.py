@@ -58,6 +58,7 @@ class ImportReport:
     supported: int = 0
     unsupported: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (panel title, why)
     notes: list[str] = dataclasses.field(default_factory=list)
+    units_as_short: dict[str, int] = dataclasses.field(default_factory=dict)  # Grafana unit -> panels
 
     @property
     def ratio(self) -> float:
@@ -208,6 +209,8 @@ class Importer:
                 raise Unsupported(f"interval variable ${gname} as a label value")
             if op in ("!=", "!~"):
                 raise Unsupported(f"negated matcher on variable ${gname}")
+            if op == "=~" and variable.kind == "custom":  # its options are regexes chosen by the author
+                return f'{label}=~"${{{names[gname]}:opt}}"'
             return f"${names[gname]}:{label}"
         text = re.sub(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"\$(\w+)"', whole, text)
 
@@ -233,6 +236,10 @@ class Importer:
             if text[match.end():match.end() + 1] == ":" and re.match(r"[a-zA-Z_]", text[match.end() + 1:match.end() + 2]):
                 continue  # already `$name:label`
             inside = any(s < match.start() < e for s, e in spans)
+            if variables[names[gname]].kind == "custom":
+                out += [text[last:match.start()], f"${{{names[gname]}:opt}}"]
+                last = match.end()
+                continue
             if not inside:
                 raise Unsupported(f"variable ${gname} outside a label value")
             out.append(text[last:match.start()])
@@ -289,7 +296,7 @@ class Importer:
             unit = raw.get("format") or ""
         our_unit = UNIT.get(unit)
         if our_unit is None:
-            report.notes.append(f"panel {raw.get('title')!r}: unit {unit} shown as short")
+            report.units_as_short[unit] = report.units_as_short.get(unit, 0) + 1
             our_unit = "short"
         transformations = [t.get("id") for t in raw.get("transformations") or [] if isinstance(t, dict)]
         unknown = [t for t in transformations if t not in ("organize", "joinByField", "merge", "seriesToColumns")]
@@ -411,7 +418,7 @@ class Importer:
                         break
                     params.append(f"{_name(key[4:])}={{{name}}}".replace(_name(key[4:]), "var-" + _name(key[4:]), 1))
                     label = label or name
-            if label is None and field and re.match(r"^[a-zA-Z_]\w*$", field):
+            if field and re.match(r"^[a-zA-Z_]\w*$", field) and (label is None or f"{{{field}}}" in "&".join(params)):
                 label = field
             if label is None:
                 continue
