@@ -85,7 +85,7 @@ def fill_panels(store, _n):
     for name, (label, value) in _path_selections(dashboard, path_vars).items():
         extra[name] = (label, (value,))
     if (item := file_dashboards().get(dashboard.id)) is not None:
-        wanted, own = item.prepare(wanted, view.variables)
+        wanted, own = item.prepare(wanted, view.variables, view.time_range.seconds)
         extra.update(own)
     try:
         data = run_panels(runtime.engine, wanted, view, extra, runtime.rest_clients)

@@ -48,7 +48,7 @@ class FileDashboard:
     def path(self) -> str:
         return self.dashboard.path
 
-    def prepare(self, panels: Sequence[Panel], selected: Mapping[str, Sequence[str]]
+    def prepare(self, panels: Sequence[Panel], selected: Mapping[str, Sequence[str]], range_seconds: float | None = None
                 ) -> tuple[list[Panel], dict[str, tuple[str, tuple[str, ...]]]]:
         """Panels with `${name:re}`/`${name:dur}` filled for this view, and the whole-matcher selections.
 
@@ -62,7 +62,7 @@ class FileDashboard:
             queries = []
             for query in panel.queries:
                 try:
-                    expr = fill_file_tokens(query.expr, variables, selected)
+                    expr = fill_file_tokens(query.expr, variables, selected, range_seconds)
                     extra.update(whole_matcher_selections(variables, selected, query.expr))
                 except TemplateError:
                     expr = "$__invalid_value"

@@ -41,6 +41,8 @@ class VariableSpec(_Closed):
     regex: str = Field(default="", max_length=500)
     default: tuple[str, ...] = ()
     auto: bool = False
+    auto_count: int = Field(default=30, ge=1, le=10000)  # interval `auto`: the range split in this many steps
+    auto_min: str = Field(default="10s", pattern=r"^\d+[smhdw]$")  # ... but never below this
 
 
 class QuerySpec(_Closed):

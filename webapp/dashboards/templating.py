@@ -8,7 +8,8 @@ The two file-only forms are filled here, before that:
   backslash run, `$`, comma or brace that could end the literal or be read as another template
   token; several values become `(a|b)`; All becomes the variable's `all_value` (default `.*`).
 - `${name:dur}` takes an interval variable's value, accepted only when it is a duration
-  (`5m`, `1h30m`), or `auto`, which becomes `$__interval`.
+  (`5m`, `1h`), or `auto`: Grafana's auto interval, the range divided into `auto_count` steps,
+  rounded to a round duration and at least `auto_min` (without a range, the query step).
 - `${name:opt}` takes a custom variable's value as written in the file (a regex such as `.+`, or a
   label list for `by (${name:opt})`), accepted only when it is one of the variable's options. At
   load every option must make a valid query; outside a string literal every option must be a list
@@ -70,8 +71,20 @@ def values_of(variable: VariableSpec, selected: Mapping[str, Sequence[str]]) -> 
     return values
 
 
+ROUND_INTERVALS = (1, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200,
+                   86400, 604800, 2592000, 31536000)
+
+
+def auto_interval(variable: VariableSpec, range_seconds: float) -> str:
+    """Grafana's `auto` interval: range / auto_count, rounded to the nearest round duration, >= auto_min."""
+    import math
+    raw = max(range_seconds / variable.auto_count, 0.001)
+    nearest = min(ROUND_INTERVALS, key=lambda r: abs(math.log(r / raw)))
+    return format_duration(max(nearest, parse_duration(variable.auto_min)))
+
+
 def fill_file_tokens(template: str, variables: Mapping[str, VariableSpec],
-                     selected: Mapping[str, Sequence[str]]) -> str:
+                     selected: Mapping[str, Sequence[str]], range_seconds: float | None = None) -> str:
     """Replace `${name:re}` and `${name:dur}`; raises TemplateError for a value that cannot be placed."""
     def replace(match: re.Match[str]) -> str:
         name, form = match[1], match[2]
@@ -89,7 +102,7 @@ def fill_file_tokens(template: str, variables: Mapping[str, VariableSpec],
         if form == "dur":
             value = values[0] if values else "auto"
             if value == "auto":
-                return "$__interval"
+                return auto_interval(variable, range_seconds) if range_seconds else "$__interval"
             try:
                 return format_duration(parse_duration(value))
             except TimeParseError:

@@ -160,6 +160,10 @@ class Importer:
                         "options": list(dict.fromkeys(options))[:500]}
                 if kind == "interval":
                     spec.update(auto=bool(raw.get("auto")), multi=False, include_all=False)
+                    if isinstance(raw.get("auto_count"), int) and 1 <= raw["auto_count"] <= 10000:
+                        spec["auto_count"] = raw["auto_count"]
+                    if re.match(r"^\d+[smhdw]$", str(raw.get("auto_min") or "")):
+                        spec["auto_min"] = raw["auto_min"]
                     default = default if default else (() if raw.get("auto") else tuple(options[:1]))
                     spec["options"] = [o for o in spec["options"] if re.match(r"^\d+[smhdwy]$", o)]
                 elif kind == "constant":
