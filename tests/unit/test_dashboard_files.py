@@ -135,6 +135,7 @@ VARIABLES = {"list": [
     {"type": "query", "name": "Job", "query": "label_values(up, job)", "multi": True, "includeAll": True},
     {"type": "interval", "name": "iv", "query": "1m,10m", "auto": True},
     {"type": "query", "name": "q", "query": "query_result(up)"},
+    {"type": "query", "name": "inst", "query": "label_values(up, instance)", "includeAll": True, "allValue": ".+"},
 ]}
 
 
@@ -143,6 +144,7 @@ VARIABLES = {"list": [
     ('up{job="${Job}"}', "up{$job:job}"),
     ('up{job=~"$Job|"}', 'up{job=~"${job:re}|"}'),
     ('increase(up[$iv])', "increase(up[${iv:dur}])"),
+    ('up{instance=~"$inst"}', 'up{instance=~"${inst:re}"}'),  # allValue `.+`: All keeps requiring the label
 ])
 def test_importer_places_variables_by_context(expr, converted):
     document, report = _convert({"uid": "u", "title": "T", "templating": VARIABLES, "panels": [_panel(expr)]})

@@ -215,6 +215,9 @@ class Importer:
                 raise Unsupported(f"negated matcher on variable ${gname}")
             if op == "=~" and variable.kind == "custom":  # its options are regexes chosen by the author
                 return f'{label}=~"${{{names[gname]}:opt}}"'
+            if op == "=~" and variable.all_value not in ("", ".*"):
+                # e.g. `.+`: All still requires the label, so the matcher stays (values escaped in it)
+                return f'{label}=~"${{{names[gname]}:re}}"'
             return f"${names[gname]}:{label}"
         text = re.sub(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"\$(\w+)"', whole, text)
 
