@@ -218,3 +218,35 @@ def _with_all(template: str, item) -> str:
     variables = item.variables
     filled = fill_file_tokens(template, variables, {})
     return render(filled, whole_matcher_selections(variables, {}, template), 3600, 60)
+
+
+def test_pre_16_rows_layout_converts_like_grafanas_migration():
+    legacy = {"uid": "old", "title": "Old", "schemaVersion": 14, "rows": [
+        {"title": "Row A", "panels": [{"type": "graph", "id": 1, "title": "G", "span": 6, "stack": True,
+                                       "yaxes": [{"format": "bytes"}], "targets": [{"expr": "up"}]}]},
+        {"title": "Hidden title", "showTitle": False, "panels": [
+            {"type": "singlestat", "id": 2, "title": "S", "span": 3, "format": "percentunit",
+             "targets": [{"expr": "avg(up)"}]}]}]}
+    document, report = _convert(legacy)
+    first, second = document["sections"]
+    assert first["title"] == "Row A" and second["title"] == ""
+    graph = first["panels"][0]
+    assert (graph["kind"], graph["width"], graph["unit"], graph["stacked"]) == ("timeseries", 6, "bytes", True)
+    assert (second["panels"][0]["kind"], second["panels"][0]["unit"]) == ("stat", "percentunit")
+    assert report.ratio == 1.0
+
+
+def test_import_and_export_commands(tmp_path, capsys):
+    from webapp.cli import main
+    assert main(["import-grafana", *sorted(str(p) for p in FIXTURES.glob("*.json")), "--out", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "total: 6 of 8 panels supported (75.0%)" in out
+    assert "'About': not supported: panel type text" in out
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["fx-pod.yaml", "fx-pods.yaml"]
+    (tmp_path / "broken.json").write_text("{not json")
+    assert main(["import-grafana", str(tmp_path / "broken.json"), "--out", str(tmp_path / "d")]) == 2
+    assert "broken.json: cannot be read as JSON" in capsys.readouterr().err
+    assert main(["export-grafana", "--out", str(tmp_path / "g")]) == 0
+    exported = sorted(p.name for p in (tmp_path / "g").iterdir())
+    assert exported == sorted(f"dataops-{d}.json" for d in ("gitops", "capacity", "workloads", "pipeline",
+                                                             "optimize", "e2e"))
