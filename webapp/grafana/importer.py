@@ -164,7 +164,7 @@ class Importer:
                         spec["auto_count"] = raw["auto_count"]
                     if re.match(r"^\d+[smhdw]$", str(raw.get("auto_min") or "")):
                         spec["auto_min"] = raw["auto_min"]
-                    default = default if default else (() if raw.get("auto") else tuple(options[:1]))
+                    default = default or (("auto",) if raw.get("auto") else tuple(options[:1]))
                     spec["options"] = [o for o in spec["options"] if re.match(r"^\d+[smhdwy]$", o)]
                 elif kind == "constant":
                     spec.update(multi=False, include_all=False)
