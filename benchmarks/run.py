@@ -5,6 +5,10 @@ say how many "round trips' worth" a page costs, independent of the machine. Memo
 traced allocation of a page run divided by that of the baseline run.
 
     python -m benchmarks.run [--scale tiny|small|medium] [--repeat 5] [--out benchmarks/report.md]
+                             [--users 50,200] [--page /gitops] [--quick]
+
+The portal part (`benchmarks/load.py`) runs `dataops-monitor serve` behind a recording proxy: load
+with N users, isolation of a slow query, bytes of a first and a repeat visit, with their floors.
 """
 from __future__ import annotations
 
@@ -86,6 +90,10 @@ def main() -> None:
     parser.add_argument("--window", default="now-6h")
     parser.add_argument("--url", help="an existing Prometheus instead of the demo platform")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "report.md"))
+    parser.add_argument("--users", default="50,200", help="simulated users per load round (comma-separated)")
+    parser.add_argument("--page", default="/gitops", help="the page whose callbacks the users replay")
+    parser.add_argument("--quick", action="store_true", help="a short run: 10 users, one repeat")
+    parser.add_argument("--no-portal", action="store_true", help="only the in-process page timings")
     args = parser.parse_args()
     platform = None
     url = args.url
@@ -94,8 +102,14 @@ def main() -> None:
         platform = DemoPlatform(ROOT / ".demo-data" / "bench", scale=args.scale)
         url = platform.start()
         time.sleep(20)  # two live scrapes, so rates over the last minutes exist
+    if args.quick:
+        args.users, args.repeat = "10", 1
     try:
         text = report(measure(url, args.repeat, args.window), args.scale, args.window, args.repeat)
+        if not args.no_portal:
+            from .load import measure_portal, report_portal
+            users = [int(n) for n in args.users.split(",") if n.strip()]
+            text += "\n" + report_portal(measure_portal(url, args.page, users)) + "\n"
     finally:
         if platform is not None:
             platform.stop()

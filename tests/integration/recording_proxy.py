@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +19,8 @@ class RecordingProxy:
         self.upstream = upstream.rstrip("/")
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
         self.inject_warnings: list[str] = []
+        # (substring of the PromQL, seconds): queries containing it are held that long (a slow source).
+        self.delays: list[tuple[str, float]] = []
         self._lock = threading.Lock()
         self.port = port
         self.server: ThreadingHTTPServer | None = None
@@ -42,6 +45,10 @@ class RecordingProxy:
                 form = parse_qs(body if method == "POST" else split.query, keep_blank_values=True)
                 with proxy._lock:
                     proxy.requests.append((split.path, form))
+                    delay = max((seconds for text, seconds in proxy.delays
+                                 if text in (form.get("query") or [""])[0]), default=0)
+                if delay:
+                    time.sleep(delay)
                 upstream = requests.request(method, proxy.upstream + split.path, params=split.query if method == "GET" else None,
                                             data=body if method == "POST" else None, timeout=30,
                                             headers={"Content-Type": self.headers.get("Content-Type", "")})
