@@ -7,17 +7,18 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from dash import ALL, Input, Output, State, ctx, no_update
+from dash import ALL, MATCH, Input, Output, State, ctx, no_update
 
 from webapp.catalog import TILES
 from webapp.catalog.variables import VARIABLES
 from webapp.dashboards import file_dashboards, find_dashboard
-from webapp.runner import run_panels, evaluate_tiles
+from webapp.runner import evaluate_tiles
 from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
 
 from .layout import query_string_for, render_tile
-from .panels import apply_theme, render_error, render_panel_body
+from .panel_service import panel_cache, serve_panel
+from .panels import render_error
 
 log = logging.getLogger(__name__)
 LOCATION = "_pages_location"
@@ -65,47 +66,33 @@ def _view_from_store(store):
 
 
 @callback(
-    Output({"type": "panel-body", "panel": ALL}, "children"),
-    Output({"type": "panel", "panel": ALL}, "className"),
+    Output({"type": "panel-body", "panel": MATCH}, "children"),
+    Output({"type": "panel", "panel": MATCH}, "className"),
     Input("view-params", "data"),
     Input("refresh-timer", "n_intervals"),
 )
-def fill_panels(store, _n):
-    """Run every panel of the page's dashboard concurrently and render each on its own."""
-    ids = [item["id"]["panel"] for item in ctx.outputs_list[0]]
-    if not ids:
-        return [], []
+def fill_panel(store, _n):
+    """One panel of the page's dashboard: each panel is its own request, so a slow query delays
+    only the panel that sends it, and panels appear as they are ready."""
+    panel_id = ctx.outputs_list[0]["id"].get("panel")
     dashboard, view, path_vars = _view_from_store(store)
     runtime = current_runtime()
     if dashboard is None or runtime is None:
-        return [render_error("Unknown dashboard") for _ in ids], [panel_class(12, "error") for _ in ids]
-    panels = {p.id: p for p in dashboard.panels}
-    wanted = [panels[i] for i in ids if i in panels]
-    extra = {}
-    for name, (label, value) in _path_selections(dashboard, path_vars).items():
-        extra[name] = (label, (value,))
+        return render_error("Unknown dashboard"), panel_class(12, "error")
+    panel = next((p for p in dashboard.panels if p.id == panel_id), None)
+    if panel is None:
+        return render_error("Unknown panel"), panel_class(12, "error")
+    extra = {name: (label, (value,)) for name, (label, value) in _path_selections(dashboard, path_vars).items()}
     if (item := file_dashboards().get(dashboard.id)) is not None:
-        wanted, own = item.prepare(wanted, view.variables, view.time_range.seconds)
+        prepared, own = item.prepare([panel], view.variables, view.time_range.seconds)
+        panel = prepared[0] if prepared else panel
         extra.update(own)
     try:
-        data = run_panels(runtime.engine, wanted, view, extra, runtime.rest_clients)
+        children, state = serve_panel(runtime, panel_cache(), panel, view, extra, query_string_for(view))
     except Exception:
-        log.exception("panel run failed")
-        return [render_error("The dashboard could not be loaded") for _ in ids], \
-            [panel_class(panels[i].width if i in panels else 12, "error") for i in ids]
-    qs = query_string_for(view)
-    bodies, classes = [], []
-    for panel_id in ids:
-        panel = panels.get(panel_id)
-        if panel is None:
-            bodies.append(render_error("Unknown panel"))
-            classes.append(panel_class(12, "error"))
-            continue
-        children, state = render_panel_body(data[panel_id], qs)
-        children = apply_theme(children, view.theme)
-        bodies.append(children)
-        classes.append(panel_class(panel.width, state))
-    return bodies, classes
+        log.exception("panel %s failed", panel_id)
+        return render_error("This panel could not be loaded"), panel_class(panel.width, "error")
+    return children, panel_class(panel.width, state)
 
 
 def _path_selections(dashboard, path_vars: dict) -> dict[str, tuple[str, str]]:

@@ -70,6 +70,9 @@ def create_app(settings: Settings) -> Dash:
     if not settings.prometheus_url:
         raise SettingsError("DATAOPS_PROMETHEUS_URL is not set (use `dataops-monitor demo` for the demo platform)")
     from components.callbacks import register_callbacks
+    from components.panel_service import install_panel_cache
+
+    from .compression import enable_compression
 
     server = Flask("dataops_monitor")
     metrics = AppMetrics()
@@ -93,6 +96,8 @@ def create_app(settings: Settings) -> Dash:
     app.layout = html.Div([dash.page_container], id="app-root")
     _add_file_dashboards(app, settings)
     register_callbacks(app)
+    install_panel_cache(server, settings.redis_url)
+    enable_compression(server)
     _add_endpoints(server, client, metrics)
     _add_headers(server, settings, metrics)
     return app

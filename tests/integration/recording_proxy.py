@@ -19,8 +19,9 @@ class RecordingProxy:
         self.upstream = upstream.rstrip("/")
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
         self.inject_warnings: list[str] = []
-        # (substring of the PromQL, seconds): queries containing it are held that long (a slow source).
-        self.delays: list[tuple[str, float]] = []
+        # (substring of the PromQL, seconds or a threading.Event): queries containing it are held that
+        # long, or until the event is set (a slow source).
+        self.delays: list[tuple[str, float | threading.Event]] = []
         self._lock = threading.Lock()
         self.port = port
         self.server: ThreadingHTTPServer | None = None
@@ -45,10 +46,12 @@ class RecordingProxy:
                 form = parse_qs(body if method == "POST" else split.query, keep_blank_values=True)
                 with proxy._lock:
                     proxy.requests.append((split.path, form))
-                    delay = max((seconds for text, seconds in proxy.delays
-                                 if text in (form.get("query") or [""])[0]), default=0)
-                if delay:
-                    time.sleep(delay)
+                    holds = [hold for text, hold in proxy.delays if text in (form.get("query") or [""])[0]]
+                for hold in holds:
+                    if isinstance(hold, threading.Event):
+                        hold.wait(60)
+                    else:
+                        time.sleep(hold)
                 upstream = requests.request(method, proxy.upstream + split.path, params=split.query if method == "GET" else None,
                                             data=body if method == "POST" else None, timeout=30,
                                             headers={"Content-Type": self.headers.get("Content-Type", "")})
