@@ -101,10 +101,11 @@ def test_counters_never_reset(prometheus_url):
     import requests
 
     for metric in ("spark_application_success_count", "spark_application_failure_count",
-                   "metrics_executor_totalGCTime_Value", "metrics_executor_totalDuration_Value",
-                   "metrics_executor_totalShuffleRead_Count", "jvm_gc_collection_seconds_sum",
+                   "metrics_executor_totalGCTime_seconds_total", "metrics_executor_totalDuration_seconds_total",
+                   "metrics_executor_totalShuffleRead_bytes_total", "jvm_gc_collection_seconds_sum",
                    "airflow_task_duration_bucket", "airflow_dagrun_failed_count", "airflow_scheduler_heartbeat",
-                   "trino_execution_QueryManager_CompletedQueries_TotalCount"):
+                   "trino_execution_QueryManager_CompletedQueries_TotalCount",
+                   "trino_execution_name_QueryManager_CompletedQueries_TotalCount"):
         r = requests.get(prometheus_url + "/api/v1/query",
                          params={"query": f"sum(resets({metric}[1d])) or vector(0)"}, timeout=30).json()
         assert float(r["data"]["result"][0]["value"][1]) == 0, metric

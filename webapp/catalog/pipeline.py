@@ -175,16 +175,16 @@ S3 = Section("S3 / MinIO", (
         Q(f'sum by (api) ({_s3_rate("minio_s3_requests_total")})', "{api}"),),
         unit="ops", stacked=True, width=6),
     Panel("pipeline-s3-bucket-size", "Bucket size trend", "timeseries", (
-        Q(f'sum by (bucket) (minio_bucket_usage_total_bytes{_S3})', "{bucket}"),),
+        Q(f'max by (bucket) (minio_bucket_usage_total_bytes{_S3})', "{bucket}"),),
         unit="bytes", stacked=True, width=6, link=Link("/pipeline/s3/{bucket}", "bucket"),
         description="From MinIO's background scanner: refreshed every few minutes to hours."),
     Panel("s3-object-count", "Objects per bucket", "bar", (
-        Q(f'sum by (bucket) (minio_bucket_usage_object_total{_S3})', "{bucket}"),),
+        Q(f'max by (bucket) (minio_bucket_usage_object_total{_S3})', "{bucket}"),),
         width=6, link=Link("/pipeline/s3/{bucket}", "bucket")),
     Panel("s3-buckets", "Buckets", "table", (
-        Q(f'sum by (cluster, bucket) (minio_bucket_usage_total_bytes{_S3})', column="Size", unit="bytes"),
-        Q(f'sum by (cluster, bucket) (minio_bucket_usage_object_total{_S3})', column="Objects", unit="short"),
-        Q(f'sum by (cluster, bucket) (delta(minio_bucket_usage_total_bytes{_S3}[$__range]))', column="Growth in range",
+        Q(f'max by (cluster, bucket) (minio_bucket_usage_total_bytes{_S3})', column="Size", unit="bytes"),
+        Q(f'max by (cluster, bucket) (minio_bucket_usage_object_total{_S3})', column="Objects", unit="short"),
+        Q(f'max by (cluster, bucket) (delta(minio_bucket_usage_total_bytes{_S3}[$__range]))', column="Growth in range",
           unit="bytes")),
         label_columns=("cluster", "bucket"), width=6, link=Link("/pipeline/s3/{bucket}", "bucket")),
     Panel("s3-traffic", "S3 traffic", "timeseries", (
@@ -251,6 +251,8 @@ ORACLE = Section("Oracle DB", (
 ))
 
 _CEPH = '{$cluster}'
+# one name per pool: a renamed pool keeps its old metadata series for a few minutes (staleness)
+_POOL_NAME = f'topk by (cluster, pool_id) (1, ceph_pool_metadata{_CEPH})'
 _ISI = '{$cluster}'
 _NFS = 'isilon_stat_cluster_protostats_nfs_total'
 STORAGE = Section("Storage (Ceph / Isilon)", (
@@ -281,11 +283,11 @@ STORAGE = Section("Storage (Ceph / Isilon)", (
         description="Linear extrapolation of the last 6 hours (deriv)."),
     Panel("pipeline-ceph-pools", "Ceph pool usage", "table", (
         Q(f'max by (cluster, name) (ceph_pool_stored{_CEPH} / ((ceph_pool_stored{_CEPH} + ceph_pool_max_avail{_CEPH}) > 0) '
-          f'* on (cluster, pool_id) group_left (name) ceph_pool_metadata{_CEPH})', column="Used", unit="percentunit"),
+          f'* on (cluster, pool_id) group_left (name) {_POOL_NAME})', column="Used", unit="percentunit"),
         Q(f'max by (cluster, name) (ceph_pool_stored{_CEPH} * on (cluster, pool_id) group_left (name) '
-          f'ceph_pool_metadata{_CEPH})', column="Stored", unit="bytes"),
+          f'{_POOL_NAME})', column="Stored", unit="bytes"),
         Q(f'max by (cluster, name) (ceph_pool_max_avail{_CEPH} * on (cluster, pool_id) group_left (name) '
-          f'ceph_pool_metadata{_CEPH})', column="Max available", unit="bytes")),
+          f'{_POOL_NAME})', column="Max available", unit="bytes")),
         label_columns=("cluster", "name"), thresholds=(th.STORAGE_DISK_USAGE,), width=6,
         description="stored / (stored + max_avail), as `ceph df` reports %USED."),
     Panel("ceph-osd-usage", "Fullest OSDs (top 10)", "bar", (

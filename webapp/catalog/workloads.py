@@ -42,7 +42,7 @@ def _fd(attribute: str) -> str:
 def _mp(attribute: str) -> str:
     return trino("ClusterMemoryPool", attribute, _SEL)
 
-_DRIVER_TS = f'timestamp(metrics_executor_totalDuration_seconds_total{{executor_id="driver", {_SEL}}})'
+_DRIVER_TS = f'timestamp(metrics_executor_memoryUsed_bytes{{executor_id="driver", {_SEL}}})'
 
 
 def _ratio(num: str, den: str) -> str:
