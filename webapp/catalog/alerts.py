@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 from . import thresholds as th
-from .exporters import minio, trino
+from .forms import minio, trino
 from .model import Priority, Signal
 
 S = Signal

@@ -1,6 +1,6 @@
 """Level 1.5 Optimization & Troubleshooting: performance, errors, cost and recommendations.
 
-PromQL follows metrics.md: Trino percentiles are precomputed gauges in ms (either form, exporters.py),
+PromQL follows metrics.md: Trino percentiles are precomputed gauges in ms (either form, forms.py),
 Spark executor times are cumulative seconds (Spark >= 3.0), Airflow statsd counters, OOM kills in the corrected §15 form, OpenCost prices in $/h
 (x 730 for a month). Right-sizing uses the p95 of usage over the selected range (a subquery) with 20%
 headroom; the HPA formula (target 70% of the request) gives the replica recommendation.
@@ -8,7 +8,7 @@ headroom; the HPA formula (target 70% of the request) gives the replica recommen
 from __future__ import annotations
 
 from . import thresholds as th
-from .exporters import trino, trino_names
+from .forms import trino, trino_names
 from .model import Dashboard, Link, Panel, Query, Section
 
 Q = Query

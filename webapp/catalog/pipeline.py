@@ -6,14 +6,14 @@ Iceberg custom exporter (Iceberg namespace as label ``database``), Hive Codahale
 jmx_exporter with or without the shipped rules, MinIO metrics v2 or v3 (TTFB distribution without
 ``_bucket``), Oracle exporter gauges and counters of seconds (blocked sessions and SQL time from the
 shipped custom metrics), Ceph mgr module and ceph-exporter (OSD perf counters, latency sums in
-seconds), Isilon ``time_avg`` in µs. Both-form queries come from exporters.py.
+seconds), Isilon ``time_avg`` in µs. Both-form queries come from forms.py.
 ``$namespace`` is used where the series carry the Kubernetes namespace of the scraped pod
 (Hive Metastore, MinIO); Iceberg, Oracle, Ceph and Isilon have no Kubernetes namespace.
 """
 from __future__ import annotations
 
 from . import thresholds as th
-from .exporters import hms_api, hms_api_rate, hms_directsql_errors_rate, hms_gauge, hms_pool, minio
+from .forms import hms_api, hms_api_rate, hms_directsql_errors_rate, hms_gauge, hms_pool, minio
 from .model import Dashboard, Link, Panel, Query, Section
 
 Q = Query

@@ -5,14 +5,14 @@ PromQL follows what the exporters emit (`../shared/real-exposition/`): spark-ope
 with `_seconds_total`, `_bytes`, `_total`; times in seconds; labels `application_id`,
 `application_name`, `executor_id`), Airflow through statsd_exporter with the mapping of
 `deploy/exporters/airflow/statsd-mappings.yml` (seconds), Trino's built-in `/metrics` or jmx_exporter
-(either form, see exporters.py; TimeStat in ms, CounterStat `_TotalCount`).
+(either form, see forms.py; TimeStat in ms, CounterStat `_TotalCount`).
 Rates use fixed windows of at least 5 minutes so that history scraped at a coarse resolution
 still has two samples per window.
 """
 from __future__ import annotations
 
 from . import thresholds as th
-from .exporters import airflow_pool, trino
+from .forms import airflow_pool, trino
 from .model import Dashboard, Link, Panel, Query, Section
 
 Q = Query
