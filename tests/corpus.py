@@ -180,7 +180,8 @@ def write_backfill(path: pathlib.Path, corpus: dict[str, list[Family]], targets:
     with open(path, "w", encoding="utf-8") as fh:
         for target in targets:
             extra = tuple((k, v) for k, v in target.items() if k != "exporter")
-            for fam in corpus[target["exporter"]]:
+            up = Family("up", "gauge", (Sample("up", (), 1.0, False),))  # the target was up all along
+            for fam in [up, *corpus[target["exporter"]]]:
                 for s in fam.samples:
                     labels = dict(s.labels)
                     labels.update(extra)
@@ -319,8 +320,8 @@ class CorpusPrometheus:
         return self.url
 
     def _wait_for_scrapes(self, n_targets: int, timeout: float = 90) -> None:
-        # `up` is not backfilled: two `up` samples are two live scrapes.
-        query = "count(count_over_time(up[1m]) >= 2)"
+        # Two live scrapes: `scrape_samples_scraped` is not backfilled (`up` is).
+        query = "count(count_over_time(scrape_samples_scraped[1m]) >= 2)"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is None or self.proc.poll() is not None:

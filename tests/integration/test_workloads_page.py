@@ -79,12 +79,11 @@ def test_trino_night_p95_is_visible_in_24h(settings):
 def test_cluster_and_namespace_filters(settings):
     every = run(settings, **{"from": "now-6h"})
     west = run(settings, **{"from": "now-6h", "var-cluster": "prod-west"})
-    # the failing Spark job lives in prod-east: every run of customer-360-agg there fails (one every 45 min
-    # since 3 h before the anchor); prod-west only has the rare chance failure (1.5% of runs)
-    east = run(settings, **{"from": "now-6h", "var-cluster": "prod-east"})
-    east_failed = east["spark-failures"].results[0].series[0].last
-    assert east_failed >= 3
-    assert west["spark-failures"].results[0].series[0].last < east_failed
+    # the failing Spark job and DAG live in prod-east; prod-west only has the odd background failure
+    failed = lambda data: data["spark-failures"].results[0].series[0].last  # noqa: E731
+    assert failed(west) < failed(every)
+    assert "customer-360-agg" not in {s.labels["application_name"] for s in west["spark-apps"].results[0].series
+                                      if s.last > 0}
     assert {s.labels["cluster"] for r in west["trino-queries"].results for s in r.series} == {"prod-west"}
     assert len(every["trino-queries"].results[0].series) == 2
     only_airflow = run(settings, **{"from": "now-6h", "var-namespace": "airflow"})
@@ -105,11 +104,10 @@ def test_counters_never_reset(prometheus_url):
     import requests
 
     for metric in ("spark_application_success_count", "spark_application_failure_count",
-                   "metrics_executor_totalGCTime_seconds_total", "metrics_executor_totalDuration_seconds_total",
-                   "metrics_executor_totalShuffleRead_bytes_total", "jvm_gc_collection_seconds_sum",
+                   "metrics_executor_totalGCTime_Value", "metrics_executor_totalDuration_Value",
+                   "metrics_executor_totalShuffleRead_Count", "jvm_gc_collection_seconds_sum",
                    "airflow_task_duration_bucket", "airflow_dagrun_failed_count", "airflow_scheduler_heartbeat",
-                   "trino_execution_QueryManager_CompletedQueries_TotalCount",
-                   "trino_execution_name_QueryManager_CompletedQueries_TotalCount"):
+                   "trino_execution_QueryManager_CompletedQueries_TotalCount"):
         r = requests.get(prometheus_url + "/api/v1/query",
                          params={"query": f"sum(resets({metric}[1d])) or vector(0)"}, timeout=30).json()
         assert float(r["data"]["result"][0]["value"][1]) == 0, metric
