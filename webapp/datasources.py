@@ -17,6 +17,7 @@ import promql_parser
 
 from .catalog import TILES, level1
 from .catalog.exporters import EXPORTERS, Exporter, exporter_of
+from .catalog.forms import alternative_present
 from .catalog.model import Panel
 from .prometheus import PrometheusError
 from .promql import TemplateError, render, template_variables
@@ -81,10 +82,11 @@ def metric_inventory(engine) -> frozenset[str] | None:
 
 
 def missing_metrics(metrics: frozenset[str], inventory: frozenset[str] | None) -> tuple[str, ...]:
-    """The metrics absent from the inventory, sorted; () when the inventory is unknown."""
+    """The metrics absent from the inventory, sorted; () when the inventory is unknown. A metric whose
+    exporter's other form is present (catalog/forms.py: a query reading either form) is not missing."""
     if inventory is None:
         return ()
-    return tuple(sorted(m for m in metrics if m not in inventory))
+    return tuple(sorted(m for m in metrics if m not in inventory and not alternative_present(m, inventory)))
 
 
 def describe_missing(metrics: tuple[str, ...]) -> str:

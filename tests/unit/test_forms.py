@@ -1,0 +1,41 @@
+"""Queries that read either form of a multi-form exporter (webapp/catalog/forms.py)."""
+from __future__ import annotations
+
+import pytest
+
+from webapp.catalog import forms
+from webapp.datasources import missing_metrics
+from webapp.promql import validate
+
+
+def test_trino_reads_the_built_in_and_the_jmx_names():
+    expr = forms.trino("ClusterMemoryPool", "FreeDistributedBytes", "$cluster", lambda s: f"max({s})")
+    assert expr == ('(max(trino_memory_type_ClusterMemoryPool_name_general_FreeDistributedBytes{$cluster}) or '
+                    'max(trino_memory_ClusterMemoryPool_FreeDistributedBytes{name="general", $cluster}))')
+    assert forms.trino("QueryManager", "RunningQueries", "") == (
+        "(trino_execution_name_QueryManager_RunningQueries or trino_execution_QueryManager_RunningQueries)")
+
+
+def test_minio_v3_gets_the_api_label_and_case_insensitive_api_names():
+    expr = forms.minio("minio_s3_requests_total", "$cluster", lambda s: f"rate({s}[5m])", "getobject|putobject")
+    assert 'api=~"(?i)(getobject|putobject)"' in expr and 'name=~"(?i)(getobject|putobject)", type="s3"' in expr
+    assert 'label_replace(rate(minio_api_requests_total{' in expr and '"api", "$1", "name", "(.*)")' in expr
+
+
+@pytest.mark.parametrize("expr", [
+    forms.hms_api("95thPercentile", "", "get_table|lock"), forms.hms_api_rate("5m", ""), forms.hms_pool("active", ""),
+    forms.hms_gauge("hive_metastore_num_locks", ""), forms.hms_directsql_errors_rate("5m", ""),
+    forms.airflow_pool("running_slots", ""), forms.minio("minio_s3_traffic_sent_bytes", "", lambda s: f"rate({s}[5m])"),
+])
+def test_every_form_union_is_valid_promql(expr):
+    validate(expr)
+
+
+def test_a_metric_present_in_the_other_form_is_not_missing():
+    inventory = frozenset({"trino_execution_name_QueryManager_RunningQueries", "metrics_api_get_table_Count",
+                           "metrics_objectstore_pool_ActiveConnections_Value", "minio_api_requests_total",
+                           "airflow_pool_queued_slots_default_pool"})
+    read = frozenset({"trino_execution_name_QueryManager_RunningQueries", "trino_execution_QueryManager_RunningQueries",
+                      "hive_metastore_api_Count", "hikaricp_connections_active", "hikaricp_connections_max",
+                      "minio_s3_requests_total", "airflow_pool_queued_slots", "trino_execution_QueryManager_QueuedQueries"})
+    assert missing_metrics(read, inventory) == ("hikaricp_connections_max", "trino_execution_QueryManager_QueuedQueries")
