@@ -4,7 +4,8 @@ each page needs and lacks.
 - `query_metrics(template)`: metric names a catalog PromQL template reads (parsed with `promql-parser`).
 - `metric_inventory(engine)`: every metric name the data source has, one cached call per data source
   (`/api/v1/label/__name__/values` over the last hour); None when it cannot be read.
-- `missing_metrics(panel, inventory)`: the panel's metrics the data source lacks.
+- `blocking_metrics(template, inventory)`: the absent metrics that make a query empty (`a or b` needs
+  both absent); an empty panel with such metrics is in the missing state.
 - `report(engine)`: the exporter and coverage table behind `dataops-monitor doctor` and `/datasources`.
 """
 from __future__ import annotations
@@ -17,7 +18,6 @@ import promql_parser
 
 from .catalog import TILES, level1
 from .catalog.exporters import EXPORTERS, Exporter, exporter_of
-from .catalog.forms import alternative_present
 from .catalog.model import Panel
 from .prometheus import PrometheusError
 from .promql import TemplateError, render, template_variables
@@ -27,14 +27,20 @@ INVENTORY_TTL = 120      # seconds an inventory is reused
 
 
 @functools.lru_cache(maxsize=4096)
-def query_metrics(template: str) -> frozenset[str]:
-    """Metric names read by a template (vector selectors' names and `__name__="..."` matchers).
-
-    Variables are filled with a placeholder value first, so the template parses as PromQL."""
+def _parsed(template: str):
+    """The template's AST, variables filled with a placeholder value so it parses; None if it does not."""
     selections = {name: (name, ("x",)) for name in template_variables(template)}
     try:
-        expr = promql_parser.parse(render(template, selections, range_seconds=3600, step_seconds=60))
+        return promql_parser.parse(render(template, selections, range_seconds=3600, step_seconds=60))
     except (TemplateError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def query_metrics(template: str) -> frozenset[str]:
+    """Metric names read by a template (vector selectors' names and `__name__="..."` matchers)."""
+    expr = _parsed(template)
+    if expr is None:
         return frozenset()
     found: set[str] = set()
 
@@ -81,12 +87,48 @@ def metric_inventory(engine) -> frozenset[str] | None:
     return names
 
 
-def missing_metrics(metrics: frozenset[str], inventory: frozenset[str] | None) -> tuple[str, ...]:
-    """The metrics absent from the inventory, sorted; () when the inventory is unknown. A metric whose
-    exporter's other form is present (catalog/forms.py: a query reading either form) is not missing."""
-    if inventory is None:
+_NEVER_EMPTY = {"absent", "absent_over_time", "vector", "time", "scalar", "pi"}
+
+
+def _blocking(node, inventory: frozenset[str]) -> frozenset[str]:
+    """Absent metrics that alone make `node` return nothing (`a or b` needs both sides absent;
+    `a unless b` only its left side; `absent()` and `vector()` always answer)."""
+    if isinstance(node, promql_parser.MatrixSelector):
+        node = node.vector_selector
+    if isinstance(node, promql_parser.VectorSelector):
+        names = {node.name} if node.name else {m.value for m in node.matchers.matchers
+                                               if m.name == "__name__" and m.op == promql_parser.MatchOp.Equal}
+        return frozenset(n for n in names if n not in inventory)
+    if isinstance(node, promql_parser.BinaryExpr):
+        lhs, rhs = _blocking(node.lhs, inventory), _blocking(node.rhs, inventory)
+        op = str(node.op)
+        if op == "or":
+            return lhs | rhs if lhs and rhs else frozenset()
+        if op == "unless":
+            return lhs
+        return lhs | rhs
+    if isinstance(node, promql_parser.Call):
+        if node.func.name in _NEVER_EMPTY:
+            return frozenset()
+        return frozenset().union(*(_blocking(a, inventory) for a in node.args if isinstance(a, promql_parser.Expr)))
+    inner = getattr(node, "expr", None)
+    return _blocking(inner, inventory) if isinstance(inner, promql_parser.Expr) else frozenset()
+
+
+def blocking_metrics(template: str, inventory: frozenset[str] | None) -> tuple[str, ...]:
+    """The absent metrics that explain why a template's query is empty, sorted; () if none do (or the
+    inventory is unknown): then an empty answer is a real "no data"."""
+    expr = _parsed(template)
+    if inventory is None or expr is None:
         return ()
-    return tuple(sorted(m for m in metrics if m not in inventory and not alternative_present(m, inventory)))
+    return tuple(sorted(_blocking(expr, inventory)))
+
+
+def panel_blocking_metrics(panel: Panel, inventory: frozenset[str] | None) -> tuple[str, ...]:
+    """Absent metrics that make some query of the panel empty (see `blocking_metrics`)."""
+    if panel.source != "prometheus":
+        return ()
+    return tuple(sorted({m for q in panel.queries for m in blocking_metrics(q.expr, inventory)}))
 
 
 def describe_missing(metrics: tuple[str, ...]) -> str:
@@ -112,7 +154,7 @@ class PageCoverage:
     path: str
     title: str
     panels: int
-    panels_complete: int                   # every metric the panel reads exists
+    panels_complete: int                   # no metric the panel needs is absent (`a or b` needs one of them)
     absent: tuple[tuple[str, str], ...]    # (metric, exporter name) the page needs and lacks
 
     @property
@@ -168,7 +210,7 @@ def report(engine) -> Report:
         absent: dict[str, str] = {}
         complete = 0
         for panel in panels:
-            lacking = missing_metrics(panel_metrics(panel), inventory)
+            lacking = panel_blocking_metrics(panel, inventory)
             complete += not lacking
             for metric in lacking:
                 exporter = exporter_of(metric)
@@ -178,11 +220,11 @@ def report(engine) -> Report:
     tiles_lacking: dict[str, str] = {}
     for tile in TILES:
         for signal in tile.signals:
-            for metric in missing_metrics(query_metrics(signal.expr), inventory):
+            for metric in blocking_metrics(signal.expr, inventory):
                 exporter = exporter_of(metric)
                 tiles_lacking[metric] = exporter.name if exporter else "unknown"
     signals = sum(len(t.signals) for t in TILES)
-    complete_signals = sum(1 for t in TILES for s in t.signals if not missing_metrics(query_metrics(s.expr), inventory))
+    complete_signals = sum(1 for t in TILES for s in t.signals if not blocking_metrics(s.expr, inventory))
     pages.insert(0, PageCoverage("/", "Overview tiles (signals)", signals, complete_signals,
                                  tuple(sorted(tiles_lacking.items(), key=lambda kv: (kv[1], kv[0])))))
     return Report(True, statuses, tuple(pages))

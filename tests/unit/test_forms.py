@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from webapp.catalog import forms
-from webapp.datasources import missing_metrics
 from webapp.promql import validate
 
 
@@ -30,12 +29,3 @@ def test_minio_v3_gets_the_api_label_and_case_insensitive_api_names():
 def test_every_form_union_is_valid_promql(expr):
     validate(expr)
 
-
-def test_a_metric_present_in_the_other_form_is_not_missing():
-    inventory = frozenset({"trino_execution_name_QueryManager_RunningQueries", "metrics_api_get_table_Count",
-                           "metrics_objectstore_pool_ActiveConnections_Value", "minio_api_requests_total",
-                           "airflow_pool_queued_slots_default_pool"})
-    read = frozenset({"trino_execution_name_QueryManager_RunningQueries", "trino_execution_QueryManager_RunningQueries",
-                      "hive_metastore_api_Count", "hikaricp_connections_active", "hikaricp_connections_max",
-                      "minio_s3_requests_total", "airflow_pool_queued_slots", "trino_execution_QueryManager_QueuedQueries"})
-    assert missing_metrics(read, inventory) == ("hikaricp_connections_max", "trino_execution_QueryManager_QueuedQueries")

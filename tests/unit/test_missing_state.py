@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from components.panels import render_panel_body
 from webapp.catalog.model import Panel, Query
-from webapp.datasources import describe_missing, missing_metrics
+from webapp.datasources import blocking_metrics, describe_missing
 from webapp.prometheus import PrometheusError, QueryResult
 from webapp.runner import PanelData
 
@@ -26,12 +26,6 @@ def text_of(children) -> str:
     return "".join(out)
 
 
-def test_missing_is_computed_against_the_inventory_and_unknown_inventory_gives_no_verdict():
-    metrics = frozenset({"kube_pod_info", "iceberg_table_snapshots"})
-    assert missing_metrics(metrics, frozenset({"kube_pod_info"})) == ("iceberg_table_snapshots",)
-    assert missing_metrics(metrics, None) == ()
-
-
 def test_state_is_missing_only_when_empty_and_a_metric_is_absent():
     assert PanelData(PANEL, (EMPTY,), ("iceberg_table_snapshots",)).state == "missing"
     assert PanelData(PANEL, (EMPTY,)).state == "empty"
@@ -52,3 +46,21 @@ def test_renderer_shows_missing_never_no_data():
     text = text_of(children)
     assert "iceberg_table_snapshots" in text and "No data" not in text
     assert children[0].className.startswith("panel-missing")
+
+
+INVENTORY = frozenset({"present", "also_present"})
+
+
+def test_only_absent_metrics_that_empty_the_query_make_it_missing():
+    assert blocking_metrics("sum(absent_one) / present", INVENTORY) == ("absent_one",)
+    assert blocking_metrics("present or absent_one", INVENTORY) == ()              # either form will do
+    assert blocking_metrics("absent_one or absent_two", INVENTORY) == ("absent_one", "absent_two")
+    assert blocking_metrics("present unless absent_one", INVENTORY) == ()
+    assert blocking_metrics("absent_one unless present", INVENTORY) == ("absent_one",)
+    assert blocking_metrics("absent(absent_one)", INVENTORY) == ()
+    assert blocking_metrics('label_replace(rate(absent_one[5m]), "a", "$1", "b", "(.*)") > 0', INVENTORY) == \
+        ("absent_one",)
+    assert blocking_metrics("max_over_time(sum by (cluster) (absent_one{$namespace})[1h:5m])", INVENTORY) == \
+        ("absent_one",)
+    assert blocking_metrics("time() - present", INVENTORY) == ()
+    assert blocking_metrics("sum(absent_one)", None) == ()

@@ -24,7 +24,6 @@ and `deploy/exporters/README.md` (the configuration a platform applies).
 """
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 Wrap = Callable[[str], str]
@@ -174,39 +173,3 @@ def airflow_pool(stat: str, matchers: str = "$cluster, $namespace") -> str:
                 f'label_replace({{__name__=~"{name}_.+"}}, "pool", "$1", "__name__", "{name}_(.+)")')
     return _union([f"{name}{{{matchers}}}", unmapped])
 
-
-# ----------------------------------------------------------------------------------- alternatives
-_HMS_DEFAULT_RE = {  # rules-form name -> regex of the same metric's default jmx_exporter names
-    **{f"{HMS_TIMER}{stat}": rf"metrics_api_.+_{stat}" for stat in ("Count", "Mean", "95thPercentile", "99thPercentile")},
-    **{f"hikaricp_connections_{stat}": rf"metrics_.+_pool_{attr}_Value" for stat, attr in HMS_POOL.items()},
-    **{name: re.escape(default) for name, (default, _type) in HMS_GAUGES.items()},
-    "hive_metastore_directsql_errors": "metrics_directsql_errors_Count",
-}
-
-
-def _alternative_patterns(metric: str) -> list[str]:
-    """Regexes of the names `metric` has in the exporter's other form(s)."""
-    out = []
-    for (builtin, _b), (jmx, _j) in TRINO_FORMS.values():
-        if metric.startswith(builtin):
-            out.append(re.escape(jmx + metric[len(builtin):]))
-        elif metric.startswith(jmx):
-            out.append(re.escape(builtin + metric[len(jmx):]))
-    if metric in _HMS_DEFAULT_RE:
-        out.append(_HMS_DEFAULT_RE[metric])
-    out += [re.escape(rules) for rules, pattern in _HMS_DEFAULT_RE.items() if re.fullmatch(pattern, metric)]
-    v3 = MINIO_V2.get(metric)
-    if v3:
-        out.append(re.escape(v3))
-    out += [re.escape(v2) for v2, v3name in MINIO_V2.items() if v3name == metric]
-    if re.fullmatch(r"airflow_pool_(running|queued|open)_slots|airflow_pool_starving_tasks", metric):
-        out.append(re.escape(metric) + "_.+")
-    return out
-
-
-def alternative_present(metric: str, inventory: frozenset[str]) -> bool:
-    """True when the data source has `metric` in another form of its exporter (a panel reading both forms
-    lacks nothing then): Trino built-in or JMX names, HMS with or without rules, MinIO v2 or v3, Airflow
-    pools mapped or not."""
-    patterns = [re.compile(p) for p in _alternative_patterns(metric)]
-    return any(p.fullmatch(name) for p in patterns for name in inventory)
