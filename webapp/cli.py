@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
                                            "each page needs and lacks; exit 1 if a required exporter is missing",
                             description="print the exporter and coverage table of DATAOPS_PROMETHEUS_URL (or --url)")
     doctor.add_argument("--url", help="Prometheus/Thanos base URL (default DATAOPS_PROMETHEUS_URL)")
+    from .grafana.commands import add_parsers as add_grafana_parsers
+    add_grafana_parsers(sub)
     return parser
 
 
@@ -112,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rules":
         from .rules import main as rules_main
         return rules_main(["--check"] if args.check else [])
+    if args.command in ("import-grafana", "export-grafana"):
+        from .grafana.commands import export_main, import_main
+        return import_main(args) if args.command == "import-grafana" else export_main(args)
     try:
         if args.command == "doctor":
             from .datasources import doctor
