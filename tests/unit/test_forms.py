@@ -29,3 +29,16 @@ def test_minio_v3_gets_the_api_label_and_case_insensitive_api_names():
 def test_every_form_union_is_valid_promql(expr):
     validate(expr)
 
+
+
+def test_missing_state_sees_through_both_forms():
+    """A panel reading `named or label_replace({__name__=~pattern})` is missing the named metric only when
+    the pattern matches nothing either; the pattern itself is never named."""
+    from webapp.datasources import blocking_metrics
+
+    ratio = f'max({forms.hms_pool("active", "")} / ({forms.hms_pool("max", "")} > 0))'
+    default_form = frozenset({"metrics_objectstore_pool_ActiveConnections_Value"})
+    assert blocking_metrics(ratio, default_form) == ("hikaricp_connections_max",)
+    assert blocking_metrics(forms.hms_pool("active", ""), default_form) == ()
+    assert blocking_metrics(forms.hms_pool("active", ""), frozenset()) == ("hikaricp_connections_active",)
+    assert blocking_metrics(forms.airflow_pool("queued_slots", ""), frozenset({"airflow_pool_queued_slots_spark"})) == ()
