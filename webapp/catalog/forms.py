@@ -86,7 +86,7 @@ def hms_api(stat: str, matchers: str = "$cluster, $namespace", apis: str = "") -
     name_re = f"metrics_api_({apis})_{stat}" if apis else f"metrics_api_.+_{stat}"
     default = (f'label_replace({{__name__=~"{name_re}", {_matchers(_TIMERS, matchers)}}}, '
                f'"api", "$1", "__name__", "metrics_api_(.+)_{stat}")')
-    return _union([f"{HMS_TIMER}{stat}{{{rules_sel}}}", default])
+    return _union([_selector(HMS_TIMER + stat, rules_sel), default])
 
 
 def hms_api_rate(window: str, matchers: str = "$cluster, $namespace") -> str:
@@ -97,7 +97,7 @@ def hms_api_rate(window: str, matchers: str = "$cluster, $namespace") -> str:
     """
     default = (f'rate(label_replace({{__name__=~"metrics_api_.+_Count", {_matchers(_TIMERS, matchers)}}}, '
                f'"api", "$1", "__name__", "metrics_api_(.+)_Count")[{window}:1m])')
-    return _union([f"rate({HMS_TIMER}Count{{{matchers}}}[{window}])", default])
+    return _union([f"rate({_selector(HMS_TIMER + 'Count', matchers)}[{window}])", default])
 
 
 # name with rules -> (name without rules, JMX type key)
@@ -111,12 +111,12 @@ HMS_GAUGES = {
 def hms_gauge(name: str, matchers: str = "$cluster, $namespace") -> str:
     """One HMS gauge (see HMS_GAUGES) from either form."""
     default, jmx_type = HMS_GAUGES[name]
-    return _union([f"{name}{{{matchers}}}", default + "{" + _matchers(f'type="{jmx_type}"', matchers) + "}"])
+    return _union([_selector(name, matchers), _selector(default, f'type="{jmx_type}"', matchers)])
 
 
 def hms_directsql_errors_rate(window: str, matchers: str = "$cluster, $namespace") -> str:
     """Direct SQL failures per second (HMS falls back to JDO): the only error counter HMS keeps."""
-    return _union([f"rate(hive_metastore_directsql_errors{{{matchers}}}[{window}])",
+    return _union([f"rate({_selector('hive_metastore_directsql_errors', matchers)}[{window}])",
                    f"rate(metrics_directsql_errors_Count{{{_matchers(_COUNTERS, matchers)}}}[{window}])"])
 
 
@@ -130,7 +130,7 @@ def hms_pool(stat: str, matchers: str = "$cluster, $namespace") -> str:
     attr = HMS_POOL[stat]
     default = (f'label_replace({{__name__=~"metrics_.+_pool_{attr}_Value", {_matchers(_GAUGES, matchers)}}}, '
                f'"pool", "$1", "__name__", "metrics_(.+)_pool_{attr}_Value")')
-    return _union([f"hikaricp_connections_{stat}{{{matchers}}}", default])
+    return _union([_selector(f"hikaricp_connections_{stat}", matchers), default])
 
 
 # --------------------------------------------------------------------------------------------- MinIO
@@ -154,8 +154,8 @@ def minio(v2_name: str, matchers: str = "$cluster, $namespace", wrap: Wrap = _sa
     v3_name = MINIO_V2[v2_name]
     v2_api = f'api=~"(?i)({apis})"' if apis else ""
     v3_api = f'name=~"(?i)({apis})"' if apis else ""
-    v2 = f"{v2_name}{{{_matchers(v2_api, matchers)}}}"
-    v3 = f"{v3_name}{{{_matchers(v3_api, _S3, matchers)}}}"
+    v2 = _selector(v2_name, v2_api, matchers)
+    v3 = _selector(v3_name, v3_api, _S3, matchers)
     if "traffic" in v2_name:
         return _union([wrap(v2), wrap(v3)])
     return _union([wrap(v2), f'label_replace({wrap(v3)}, "api", "$1", "name", "(.*)")'])
@@ -171,5 +171,5 @@ def airflow_pool(stat: str, matchers: str = "$cluster, $namespace") -> str:
     unmapped = (f'label_replace({{__name__=~"{name}_.+", {matchers}}}, "pool", "$1", "__name__", "{name}_(.+)")'
                 if matchers else
                 f'label_replace({{__name__=~"{name}_.+"}}, "pool", "$1", "__name__", "{name}_(.+)")')
-    return _union([f"{name}{{{matchers}}}", unmapped])
+    return _union([_selector(name, matchers), unmapped])
 
