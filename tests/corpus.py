@@ -386,7 +386,7 @@ def measure(url: str, cluster_label: str | None = None) -> list[PanelOutcome]:
     from webapp.runner import evaluate_tiles, run_panels
     from webapp.viewstate import parse_view_state
 
-    engine = _engine(url, cluster_label)
+    engine = engine_for(url, cluster_label)
     view = parse_view_state({})
     outcomes: list[PanelOutcome] = []
     for dashboard in level1():
@@ -400,7 +400,8 @@ def measure(url: str, cluster_label: str | None = None) -> list[PanelOutcome]:
     return outcomes
 
 
-def _engine(url: str, cluster_label: str | None):
+def engine_for(url: str, cluster_label: str | None = None):
+    """A query engine on `url` (no cache) whose cluster label is `cluster_label` (default: the app's)."""
     from webapp.engine import QueryEngine
     from webapp.prometheus import PrometheusClient
 
