@@ -56,6 +56,9 @@ _EXPOSITION_COMMENT = re.compile(r"#\s+(HELP|TYPE)\s+[a-zA-Z_:][a-zA-Z0-9_:]*(\s
 _GROWING_TYPES = {"counter", "histogram", "summary"}
 # Untyped samples that are counters all the same (Spark servlet, jmx_exporter, Codahale via JMX).
 _COUNTER_SUFFIXES = ("_total", "_count", "_Count", "_sum", "_bucket", "TotalCount")
+# Gauge-typed samples that only ever grow in the real exporter: airlift CounterStats on Trino's built-in
+# /metrics (`..._TotalCount`), oracledb_exporter's gv$sysstat `activity_*`, MinIO v2's TTFB distribution.
+_MONOTONIC_GAUGES = re.compile(r".*_TotalCount|oracledb_activity_.*|minio_.*_ttfb_seconds_distribution")
 
 
 def corpus_dir() -> pathlib.Path:
@@ -94,6 +97,8 @@ def _grows(family_type: str, sample_name: str, labels: dict) -> bool:
         return "quantile" not in labels and not sample_name.endswith("_created")
     if family_type in ("unknown", "untyped"):
         return sample_name.endswith(_COUNTER_SUFFIXES)
+    if family_type == "gauge":
+        return _MONOTONIC_GAUGES.fullmatch(sample_name) is not None
     return False
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import time
 
 import promql_parser
@@ -88,6 +89,7 @@ def metric_inventory(engine) -> frozenset[str] | None:
 
 
 _NEVER_EMPTY = {"absent", "absent_over_time", "vector", "time", "scalar", "pi"}
+_PATTERN = "~"   # marks an absent metric-name pattern among the blocking names
 
 
 def _blocking(node, inventory: frozenset[str]) -> frozenset[str]:
@@ -98,6 +100,13 @@ def _blocking(node, inventory: frozenset[str]) -> frozenset[str]:
     if isinstance(node, promql_parser.VectorSelector):
         names = {node.name} if node.name else {m.value for m in node.matchers.matchers
                                                if m.name == "__name__" and m.op == promql_parser.MatchOp.Equal}
+        if not names:
+            # a name pattern (a form that carries a label in the metric name, catalog/forms.py): absent when
+            # nothing matches; it blocks but names nothing the panel could show (_PATTERN, dropped below)
+            patterns = [m.value for m in node.matchers.matchers
+                        if m.name == "__name__" and m.op == promql_parser.MatchOp.Re]
+            if patterns and not any(re.fullmatch(p, n) for p in patterns for n in inventory):
+                return frozenset({_PATTERN + patterns[0]})
         return frozenset(n for n in names if n not in inventory)
     if isinstance(node, promql_parser.BinaryExpr):
         lhs, rhs = _blocking(node.lhs, inventory), _blocking(node.rhs, inventory)
@@ -121,7 +130,7 @@ def blocking_metrics(template: str, inventory: frozenset[str] | None) -> tuple[s
     expr = _parsed(template)
     if inventory is None or expr is None:
         return ()
-    return tuple(sorted(_blocking(expr, inventory)))
+    return tuple(sorted(n for n in _blocking(expr, inventory) if not n.startswith(_PATTERN)))
 
 
 def panel_blocking_metrics(panel: Panel, inventory: frozenset[str] | None) -> tuple[str, ...]:
