@@ -32,6 +32,17 @@ ASYNC_CHUNKS = ("/_dash-component-suites/dash/dcc/async-graph.{stamp}",
                 "/_dash-component-suites/plotly/package_data/plotly.min.js")
 
 
+def session() -> requests.Session:
+    """A client like a browser's: a keep-alive connection the server already closed is retried once."""
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    s = requests.Session()
+    retry = Retry(total=1, connect=1, read=1, status=0, other=0, allowed_methods=None, raise_on_status=False)
+    s.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=BROWSER_CONNECTIONS))
+    return s
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -224,7 +235,7 @@ def run_users(base: str, page: Page, users: int) -> tuple[list[Timing], float]:
     barrier = threading.Barrier(users)
 
     def user(_):
-        with requests.Session() as s:
+        with session() as s:
             barrier.wait()
             return load_page(s, base, page)
     t0 = time.perf_counter()
@@ -237,13 +248,16 @@ def static_floor(base: str, rel: str, users: int, per_user: int) -> list[float]:
     """`users` users each fetching the static file `per_user` times over BROWSER_CONNECTIONS connections."""
     barrier = threading.Barrier(users)
 
-    def get(session):
+    def get(s):
         t0 = time.perf_counter()
-        session.get(base + rel, timeout=120, headers={"Accept-Encoding": ENCODINGS}).content
+        try:
+            s.get(base + rel, timeout=120, headers={"Accept-Encoding": ENCODINGS}).content
+        except requests.RequestException:
+            return float("inf")  # an error sorts last: it can only raise the floor's percentiles
         return time.perf_counter() - t0
 
     def user(_):
-        with requests.Session() as s:
+        with session() as s:
             barrier.wait()
             with ThreadPoolExecutor(BROWSER_CONNECTIONS) as pool:
                 return list(pool.map(lambda _: get(s), range(per_user)))
@@ -393,7 +407,7 @@ def measure_portal(upstream: str, path: str, users: list[int], delay: float = 12
             with proxy._lock:
                 proxy.requests.clear()
             t0 = time.perf_counter()
-            undisturbed = arrivals(load_page(requests.Session(), server.url, calm))
+            undisturbed = arrivals(load_page(session(), server.url, calm))
             results["single_cold"] = time.perf_counter() - t0
             results["query_floor"] = query_floor(upstream, list(proxy.requests))
             slow = prepare_page(server.url, path, "?from=now-4h&to=now")
@@ -402,7 +416,7 @@ def measure_portal(upstream: str, path: str, users: list[int], delay: float = 12
                                   if sum(q in other for other in texts.values()) == 1), (None, None))
             if query:
                 proxy.delays.append((query, delay))
-                disturbed = arrivals(load_page(requests.Session(), server.url, slow))
+                disturbed = arrivals(load_page(session(), server.url, slow))
                 proxy.delays.clear()
                 others = [s for p, s in disturbed.items() if p != victim]
                 results["isolation"] = {"delay": delay, "panel": victim, "undisturbed": max(undisturbed.values()),
@@ -410,7 +424,7 @@ def measure_portal(upstream: str, path: str, users: list[int], delay: float = 12
                                         "first_other": min(others) if others else float("nan"),
                                         "victim": disturbed.get(victim, float("nan"))}
             warm_page = prepare_page(server.url, path)
-            load_page(requests.Session(), server.url, warm_page)
+            load_page(session(), server.url, warm_page)
             results["bytes"] = first_visit_bytes(server.url, path, warm_page)
         finally:
             server.stop()
