@@ -32,10 +32,56 @@ PANEL_TTL = INSTANT_ALIGN
 KEPT_STATES = ("ok", "empty")
 
 
+class SharedFlightCache(JsonCache):
+    """A JsonCache over Redis whose misses are single-flight across processes too: the first
+    process to miss a key takes a short Redis lock (SET NX PX) and renders; the others wait for
+    the value to appear (or the lock to go, then render themselves). Within a process, JsonCache's
+    own single-flight already holds the other threads."""
+
+    POLL_SECONDS = 0.05
+
+    def __init__(self, backend: RedisBackend, default_timeout: int, lock_seconds: float = 30.0):
+        super().__init__(backend, default_timeout)
+        self.lock_seconds = lock_seconds
+
+    def get_or_fetch(self, key, fetch, timeout, cacheable=lambda _: True):
+        return super().get_or_fetch(key, lambda: self._across(key, fetch, timeout, cacheable), timeout, cacheable)
+
+    def _across(self, key, fetch, timeout, cacheable):
+        import time
+
+        redis, lock = self.backend._redis, self.backend.prefix + "lock:" + key
+        try:
+            leader = bool(redis.set(lock, b"1", nx=True, px=int(self.lock_seconds * 1000)))
+        except Exception as exc:  # a Redis outage costs the coalescing, never the panel
+            log.warning("panel lock failed: %s", type(exc).__name__)
+            return fetch()
+        if leader:
+            try:
+                value = fetch()
+                if value is not None and cacheable(value):
+                    self.set(key, value, timeout)  # before the lock goes, so waiters find it
+                return value
+            finally:
+                redis.delete(lock)
+        deadline = time.monotonic() + self.lock_seconds
+        while time.monotonic() < deadline:
+            value = self.get(key)
+            if value is not None:
+                return value
+            if not redis.exists(lock):
+                break  # the leader's answer was not kept (error, partial): render our own
+            time.sleep(self.POLL_SECONDS)
+        return fetch()
+
+
 def install_panel_cache(server: Flask, redis_url: str | None) -> JsonCache:
-    """The app's cache of rendered panels: in process, or in Redis (shared by workers) when configured."""
-    backend = RedisBackend(redis_url, prefix="dataops:panel:") if redis_url else MemoryBackend(max_items=2000)
-    cache = JsonCache(backend, PANEL_TTL)
+    """The app's cache of rendered panels: in process, or in Redis (shared by workers, misses
+    coalesced across them) when configured."""
+    if redis_url:
+        cache: JsonCache = SharedFlightCache(RedisBackend(redis_url, prefix="dataops:panel:"), PANEL_TTL)
+    else:
+        cache = JsonCache(MemoryBackend(max_items=2000), PANEL_TTL)
     server.extensions[EXTENSION] = cache
     return cache
 
