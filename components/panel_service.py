@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 
-from dash._utils import to_json
+from plotly.io.json import to_json_plotly as to_json
 from flask import Flask
 
 from webapp.catalog.model import Panel

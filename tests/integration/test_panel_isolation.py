@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from components.panel_service import EXTENSION as PANEL_CACHE, panel_key, render_panel, serve_panel
-from dash._utils import to_json
+from plotly.io.json import to_json_plotly as to_json
 from webapp.app import create_app
 from webapp.catalog import DASHBOARDS
 from webapp.engine import plan_query

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
-from dash._utils import to_json
+from plotly.io.json import to_json_plotly as to_json
 
 from components.panels import (DARK_TEMPLATE, LIGHT_TEMPLATE, apply_theme, render_stat, render_timeseries,
                                threshold_marks, typed_array)
