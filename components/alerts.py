@@ -16,13 +16,16 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html, no_update
 
-from webapp.alertmanager import AlertmanagerClient, AlertmanagerError, Silence
+from webapp.alertmanager import Silence, parse_silences, select_silences
 from webapp.alerting import (DOMAINS, FILTERS, AlertFilters, SLOStatus, alert_page_path, evaluate_slos,
                              parse_filters, sort_alerts)
 from webapp.catalog.overview import TILES
-from webapp.prometheus import ActiveAlert, PrometheusError
+from webapp.prometheus import ActiveAlert, parse_alerts
 from webapp.rules import PAGE_WINDOWS, SEVERITIES
 from webapp.runtime import current_runtime
+from webapp.sources.alertmanager import Silences
+from webapp.sources.alerts import AlertList
+from webapp.sources.base import SourceError
 from webapp.viewstate import ViewState, parse_view_state
 
 from .callbacks import callback
@@ -226,22 +229,23 @@ def fill_alert_pages(store, _n):
             log.exception("SLO evaluation failed")
             return dbc.Alert("The SLOs could not be evaluated; the next refresh retries.", color="danger")
     filters = _filters_from_store(store)
-    scope = runtime.engine.current_scope()
-    if scope is None:
-        return dbc.Alert("Your portal groups do not grant access to alerts.", color="warning",
-                         className="alerts-error")
+    engine = runtime.engine
+    # Alerts (scoped to the alerts the group's matchers select) and silences, through the one engine.
+    wanted = [("alerts", AlertList())] + ([("alertmanager", Silences())] if "alertmanager" in engine.sources else [])
+    answers = engine.fetch_many(wanted)
     try:
-        alerts = runtime.client.alerts()
-    except PrometheusError as exc:
-        return dbc.Alert(f"Alerts unavailable: {exc.user_message}", color="danger", className="alerts-error")
-    # A scoped user sees the alerts whose labels fall inside the scope, as a query would.
-    alerts = [a for a in alerts if all(m.matches(a.labels) for m in scope)]
+        if isinstance(answers[0], SourceError):
+            raise answers[0]
+        alerts = parse_alerts(answers[0])
+    except SourceError as exc:
+        return dbc.Alert(f"Alerts unavailable: {exc.user_message}", color="danger" if exc.kind != "forbidden"
+                         else "warning", className="alerts-error")
     silences, silence_error = None, None
-    if runtime.settings.alertmanager_url and not scope:
-        try:
-            silences = AlertmanagerClient(runtime.settings.alertmanager_url).silences()
-        except AlertmanagerError as exc:
-            silence_error = str(exc)
+    if len(answers) > 1:
+        if isinstance(answers[1], SourceError):
+            silence_error = None if answers[1].kind == "forbidden" else answers[1].message
+        else:
+            silences = select_silences(parse_silences(answers[1]))
     return render_alerts(alerts, filters, qs, silences, silence_error)
 
 

@@ -84,7 +84,7 @@ def fill_panels(store, _n):
     for name, (label, value) in _path_selections(dashboard, path_vars).items():
         extra[name] = (label, (value,))
     try:
-        data = run_panels(runtime.engine, wanted, view, extra, runtime.rest_clients)
+        data = run_panels(runtime.engine, wanted, view, extra)
     except Exception:
         log.exception("panel run failed")
         return [render_error("The dashboard could not be loaded") for _ in ids], \

@@ -7,13 +7,15 @@ import unicodedata
 from urllib.parse import unquote
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import ctx, dcc, html
 
 from webapp.catalog import DASHBOARDS, TILES
 from webapp.catalog.model import Dashboard
 from webapp.engine import plan_query
 from webapp.prometheus import QueryResult
 from webapp.promql import TemplateError
+from webapp.restpanels import RESOURCES
+from webapp.sources.base import SourceError
 from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
 
@@ -74,19 +76,64 @@ def _path_value(raw) -> str | None:
 
 
 def _entity_exists(dashboard: Dashboard, view, path_values: dict[str, str]) -> bool | None:
-    """True/False from the dashboard's existence query; None when the data source cannot tell."""
+    """True/False from the dashboard's existence query and its REST sources, within the request's
+    tenant scope; None when the data sources cannot tell. An entity outside the scope is False,
+    exactly like one that does not exist (no hint that it does)."""
     runtime = current_runtime()
-    if runtime is None or not dashboard.exists_query:
+    if runtime is None:
         return None
-    extra = {name: (label, (path_values[name],)) for name, label in dashboard.path_variables}
-    try:
-        plan = plan_query(dashboard.exists_query, view, True, extra=extra)
-    except TemplateError:
+    engine = runtime.engine
+    scope = engine.current_scope()
+    if scope is None:
         return False
-    outcome = runtime.engine.run([plan])[plan]
-    if not isinstance(outcome, QueryResult):
+    verdict = None
+    if dashboard.exists_query:
+        extra = {name: (label, (path_values[name],)) for name, label in dashboard.path_variables}
+        try:
+            plan = plan_query(dashboard.exists_query, view, True, extra=extra)
+        except TemplateError:
+            return False
+        outcome = engine.run([plan], scope)[plan]
+        if isinstance(outcome, QueryResult):
+            if outcome.empty:
+                return False
+            verdict = True
+        elif isinstance(outcome, SourceError) and outcome.kind in ("forbidden", "not_found"):
+            return False
+    if scope:  # each REST source of the page judges its own entity by its own fields
+        for panel in dashboard.panels:
+            source = engine.sources.get(panel.source) if panel.source != "prometheus" else None
+            if source is None:
+                continue
+            variable, _ = RESOURCES[panel.source][panel.queries[0].expr]
+            try:
+                if source.visible(path_values[variable], scope) is False:
+                    return False
+            except SourceError:
+                continue  # the source is down: its panels say so
+    return verdict
+
+
+def _path_from_location(dashboard: Dashboard) -> dict[str, str] | None:
+    """The path variables as the browser's path names them (Dash merges query parameters over
+    path variables of the same name; the path must win). None outside a page-routing callback."""
+    try:
+        pathname = ctx.inputs.get("_pages_location.pathname")
+    except Exception:  # not inside a callback (tests, server-side rendering)
         return None
-    return not outcome.empty
+    if not isinstance(pathname, str):
+        return None
+    parts = pathname.strip("/").split("/")
+    template = dashboard.path_template.strip("/").split("/")
+    if len(parts) != len(template):
+        return None
+    out = {}
+    for seg, tmpl in zip(parts, template):
+        if tmpl.startswith("<") and tmpl.endswith(">"):
+            out[tmpl[1:-1]] = seg
+        elif seg != tmpl:
+            return None
+    return out
 
 
 def breadcrumbs(view, trail: list[tuple[str, str | None]]) -> html.Nav:
@@ -106,6 +153,11 @@ def entity_page(dashboard_id: str, **params) -> html.Div:
     """A Level 2 page: a catalog dashboard filtered to the entity named in the path."""
     dashboard: Dashboard = DASHBOARDS[dashboard_id]
     query, raw_path = _split(params, dashboard.path_labels)
+    located = _path_from_location(dashboard)
+    if located is not None:
+        # The path wins; a query parameter of the same name stays in `query` to be noted as ignored.
+        query = {k: v for k, v in params.items() if k not in located or params[k] != located[k]}
+        raw_path = located
     path_values = {name: _path_value(raw_path.get(name)) for name in dashboard.path_labels}
     view = parse_view_state(query, allowed_variables=dashboard.variables)
     if any(v is None for v in path_values.values()):
