@@ -54,8 +54,7 @@ HEADER_FORMATS = ("separator", "json")
 REST_FIELDS = {"spark_history": ("id", "name", "user", "namespace"), "airflow": ("dag_id", "tags", "owners")}
 # Series without a namespace (nodes, the cluster, storage back ends) in the demo's and real exporters.
 CLUSTER_SCOPED_METRICS = ("kube_node_.*|node_.*|kubelet_node_.*|machine_.*|DCGM_.*|ceph_.*|isilon_.*|"
-                          "kube_persistentvolume_.*|opencost_node_.*|oracledb_.*|minio_.*|jenkins_.*|"
-                          "default_jenkins_.*|bitbucket_.*")
+                          "kube_persistentvolume_.*|opencost_node_.*")
 _KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
              "offset", "atan2", "inf", "nan"}
 _GROUPING = {"by", "without", "on", "ignoring", "group_left", "group_right"}
