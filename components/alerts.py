@@ -30,6 +30,7 @@ from webapp.viewstate import ViewState, parse_view_state
 
 from .callbacks import callback
 from .format import format_value
+from .pages import pinned_now
 
 log = logging.getLogger(__name__)
 PAGES = ("alerts", "slo")
@@ -220,7 +221,8 @@ def fill_alert_pages(store, _n):
     if runtime is None:
         return no_update
     params = store.get("params") if isinstance(store.get("params"), dict) else {}
-    view = parse_view_state(params, allowed_variables=())
+    view = parse_view_state(params, now=pinned_now(store),
+                            allowed_variables=())
     qs = view.query_string()
     if store["dashboard"] == "slo":
         try:

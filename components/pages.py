@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 import unicodedata
 from urllib.parse import unquote
 
@@ -37,6 +38,22 @@ def safe_layout(build):
     return wrapper
 
 
+PIN_SECONDS = 300  # a page's callbacks keep the layout's "now" this long (refreshes take a new one)
+
+
+def pinned_now(store) -> float | None:
+    """The "now" the page's layout resolved its view at, so the layout and its panels show one view;
+    None (take the current time) on a refresh or when the store's value is not a recent time."""
+    try:
+        refreshing = ctx.triggered_id == "refresh-timer"
+    except Exception:  # called outside a callback
+        refreshing = False
+    now = store.get("now") if isinstance(store, dict) else None
+    if refreshing or isinstance(now, bool) or not isinstance(now, (int, float)):
+        return None
+    return float(now) if time.time() - PIN_SECONDS <= now <= time.time() else None
+
+
 def _split(params: dict, path_names=()) -> tuple[dict, dict]:
     path_vars = {k: params[k] for k in path_names if k in params}
     query = {k: v for k, v in params.items() if k not in path_vars}
@@ -46,23 +63,25 @@ def _split(params: dict, path_names=()) -> tuple[dict, dict]:
 @safe_layout
 def overview_page(**params) -> html.Div:
     """Level 0: the six domain tiles."""
-    view = parse_view_state(params)
+    now = time.time()
+    view = parse_view_state(params, now=now)
     placeholders = [html.Div(html.Div([html.Div(t.title, className="tile-title"),
                                        html.Div("Loading…", className="text-muted")], className="tile-inner"),
                              className="tile tile-placeholder col-12 col-md-6 col-xl-4") for t in TILES]
     body = [html.Div(placeholders, id="tiles", className="row g-3 tiles")]
     return page_frame(view, "/", "DataOps Platform Overview",
                       "Health of each domain, judged by the design's thresholds. Click a tile for its dashboard.",
-                      ("cluster", "namespace"), body, {"dashboard": "overview", "params": params})
+                      ("cluster", "namespace"), body, {"dashboard": "overview", "params": params, "now": now})
 
 
 @safe_layout
 def dashboard_page(dashboard_id: str, **params) -> html.Div:
     """A Level 1 dashboard from the catalog."""
     dashboard: Dashboard = DASHBOARDS[dashboard_id]
-    view = parse_view_state(params, allowed_variables=dashboard.variables)
+    now = time.time()
+    view = parse_view_state(params, now=now, allowed_variables=dashboard.variables)
     return page_frame(view, dashboard.path, dashboard.title, dashboard.description, dashboard.variables,
-                      dashboard_body(dashboard), {"dashboard": dashboard.id, "params": params})
+                      dashboard_body(dashboard), {"dashboard": dashboard.id, "params": params, "now": now})
 
 
 def _path_value(raw) -> str | None:
@@ -159,7 +178,8 @@ def entity_page(dashboard_id: str, **params) -> html.Div:
         query = {k: v for k, v in params.items() if k not in located or params[k] != located[k]}
         raw_path = located
     path_values = {name: _path_value(raw_path.get(name)) for name in dashboard.path_labels}
-    view = parse_view_state(query, allowed_variables=dashboard.variables)
+    now = time.time()
+    view = parse_view_state(query, now=now, allowed_variables=dashboard.variables)
     if any(v is None for v in path_values.values()):
         return not_found_page(f"That is not a valid {dashboard.entity.lower()} name.")
     entity = ", ".join(path_values.values())
@@ -173,7 +193,7 @@ def entity_page(dashboard_id: str, **params) -> html.Div:
     notes = [] if exists else ["Could not check that this entity exists: the data source did not answer."]
     return page_frame(view, dashboard.parent, f"{dashboard.entity}: {entity}", dashboard.description,
                       dashboard.variables, dashboard_body(dashboard),
-                      {"dashboard": dashboard.id, "params": query, "path_vars": path_values},
+                      {"dashboard": dashboard.id, "params": query, "path_vars": path_values, "now": now},
                       extra_notes=notes, breadcrumbs=breadcrumbs(view, trail))
 
 
