@@ -16,15 +16,13 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html, no_update
 
-from webapp.alertmanager import Silence, parse_silences, select_silences
-from webapp.alerting import (DOMAINS, FILTERS, AlertFilters, SLOStatus, alert_page_path, evaluate_slos,
-                             parse_filters, sort_alerts)
+from webapp.alertmanager import Silence
+from webapp.alerting import (DOMAINS, FILTERS, AlertFilters, SLOStatus, active_alerts, alert_page_path,
+                             evaluate_slos, parse_filters, sort_alerts)
 from webapp.catalog.overview import TILES
-from webapp.prometheus import ActiveAlert, parse_alerts
+from webapp.prometheus import ActiveAlert
 from webapp.rules import PAGE_WINDOWS, SEVERITIES
 from webapp.runtime import current_runtime
-from webapp.sources.alertmanager import Silences
-from webapp.sources.alerts import AlertList
 from webapp.sources.base import SourceError
 from webapp.viewstate import ViewState, parse_view_state
 
@@ -231,23 +229,11 @@ def fill_alert_pages(store, _n):
             log.exception("SLO evaluation failed")
             return dbc.Alert("The SLOs could not be evaluated; the next refresh retries.", color="danger")
     filters = _filters_from_store(store)
-    engine = runtime.engine
-    # Alerts (scoped to the alerts the group's matchers select) and silences, through the one engine.
-    wanted = [("alerts", AlertList())] + ([("alertmanager", Silences())] if "alertmanager" in engine.sources else [])
-    answers = engine.fetch_many(wanted)
     try:
-        if isinstance(answers[0], SourceError):
-            raise answers[0]
-        alerts = parse_alerts(answers[0])
+        alerts, silences, silence_error = active_alerts(runtime.engine)
     except SourceError as exc:
         return dbc.Alert(f"Alerts unavailable: {exc.user_message}", color="danger" if exc.kind != "forbidden"
                          else "warning", className="alerts-error")
-    silences, silence_error = None, None
-    if len(answers) > 1:
-        if isinstance(answers[1], SourceError):
-            silence_error = None if answers[1].kind == "forbidden" else answers[1].message
-        else:
-            silences = select_silences(parse_silences(answers[1]))
     return render_alerts(alerts, filters, qs, silences, silence_error)
 
 

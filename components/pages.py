@@ -12,11 +12,7 @@ from dash import ctx, dcc, html
 
 from webapp.catalog import DASHBOARDS, TILES
 from webapp.catalog.model import Dashboard
-from webapp.engine import plan_query
-from webapp.prometheus import QueryResult
-from webapp.promql import TemplateError
-from webapp.restpanels import RESOURCES
-from webapp.sources.base import SourceError
+from webapp.runner import entity_exists
 from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
 
@@ -94,45 +90,6 @@ def _path_value(raw) -> str | None:
     return value
 
 
-def _entity_exists(dashboard: Dashboard, view, path_values: dict[str, str]) -> bool | None:
-    """True/False from the dashboard's existence query and its REST sources, within the request's
-    tenant scope; None when the data sources cannot tell. An entity outside the scope is False,
-    exactly like one that does not exist (no hint that it does)."""
-    runtime = current_runtime()
-    if runtime is None:
-        return None
-    engine = runtime.engine
-    scope = engine.current_scope()
-    if scope is None:
-        return False
-    verdict = None
-    if dashboard.exists_query:
-        extra = {name: (label, (path_values[name],)) for name, label in dashboard.path_variables}
-        try:
-            plan = plan_query(dashboard.exists_query, view, True, extra=extra)
-        except TemplateError:
-            return False
-        outcome = engine.run([plan], scope)[plan]
-        if isinstance(outcome, QueryResult):
-            if outcome.empty:
-                return False
-            verdict = True
-        elif isinstance(outcome, SourceError) and outcome.kind in ("forbidden", "not_found"):
-            return False
-    if scope:  # each REST source of the page judges its own entity by its own fields
-        for panel in dashboard.panels:
-            source = engine.sources.get(panel.source) if panel.source != "prometheus" else None
-            if source is None:
-                continue
-            variable, _ = RESOURCES[panel.source][panel.queries[0].expr]
-            try:
-                if source.visible(path_values[variable], scope) is False:
-                    return False
-            except SourceError:
-                continue  # the source is down: its panels say so
-    return verdict
-
-
 def _path_from_location(dashboard: Dashboard) -> dict[str, str] | None:
     """The path variables as the browser's path names them (Dash merges query parameters over
     path variables of the same name; the path must win). None outside a page-routing callback."""
@@ -183,7 +140,8 @@ def entity_page(dashboard_id: str, **params) -> html.Div:
     if any(v is None for v in path_values.values()):
         return not_found_page(f"That is not a valid {dashboard.entity.lower()} name.")
     entity = ", ".join(path_values.values())
-    exists = _entity_exists(dashboard, view, path_values)
+    runtime = current_runtime()
+    exists = entity_exists(runtime.engine, dashboard, view, path_values) if runtime is not None else None
     if exists is False:
         return not_found_page(f"No {dashboard.entity.lower()} named “{entity}” has data in the selected time "
                               f"range ({view.time_range.raw_from} to {view.time_range.raw_to}).")

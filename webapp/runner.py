@@ -93,6 +93,44 @@ def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState,
     return {p.id: data[p.id] for p in panels}
 
 
+def entity_exists(engine: QueryEngine, dashboard, view: ViewState, path_values: dict[str, str]) -> bool | None:
+    """True/False from the dashboard's existence query and its REST sources, within the request's
+    tenant scope; None when the data sources cannot tell. An entity outside the scope is False,
+    exactly like one that does not exist (no hint that it does)."""
+    from .restpanels import RESOURCES
+    from .sources.base import SourceError
+
+    scope = engine.current_scope()
+    if scope is None:
+        return False
+    verdict = None
+    if dashboard.exists_query:
+        extra = {name: (label, (path_values[name],)) for name, label in dashboard.path_variables}
+        try:
+            plan = plan_query(dashboard.exists_query, view, True, extra=extra)
+        except TemplateError:
+            return False
+        outcome = engine.run([plan], scope)[plan]
+        if isinstance(outcome, QueryResult):
+            if outcome.empty:
+                return False
+            verdict = True
+        elif isinstance(outcome, SourceError) and outcome.kind in ("forbidden", "not_found"):
+            return False
+    if scope:  # each REST source of the page judges its own entity by its own fields
+        for panel in dashboard.panels:
+            source = engine.sources.get(panel.source) if panel.source != "prometheus" else None
+            if source is None:
+                continue
+            variable, _ = RESOURCES[panel.source][panel.queries[0].expr]
+            try:
+                if source.visible(path_values[variable], scope) is False:
+                    return False
+            except SourceError:
+                continue  # the source is down: its panels say so
+    return verdict
+
+
 @dataclasses.dataclass(frozen=True)
 class Problem:
     threshold_key: str
