@@ -27,7 +27,7 @@ system-deps:
 	scripts/install-system-deps.sh prometheus
 
 browser-deps:
-	scripts/install-system-deps.sh prometheus chromium
+	scripts/install-system-deps.sh prometheus chromium redis
 
 demo: system-deps venv
 	$(BIN)/dataops-monitor demo

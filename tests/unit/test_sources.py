@@ -10,7 +10,7 @@ import pytest
 
 from webapp.engine import QueryEngine
 from webapp.prometheus import PrometheusClient
-from webapp.settings import SettingsError, load_settings
+from webapp.settings import Settings, SettingsError, load_settings
 from webapp.sources.base import SourceError
 from webapp.sources.cache import JsonCache, MemoryBackend
 from webapp.sources.transport import Credentials, credentials_from_env, session
@@ -194,3 +194,19 @@ def test_every_source_goes_through_the_tenant_gate_and_the_cache():
     answers = engine.fetch_many([("fake", "team-a"), ("prometheus", "ignored")])
     assert [a.kind for a in answers] == ["forbidden", "forbidden"]
     assert source.fetched == ["team-b", "team-a"]
+
+
+def test_repeated_group_headers_are_read_as_one_list(tmp_path):
+    from flask import Flask
+
+    from webapp.app import _scope_provider
+
+    (tmp_path / "tenancy.yml").write_text(
+        "header: X-Portal-Groups\ngroups:\n  team-a: ['namespace=\"a\"']\n  team-b: ['namespace=\"b\"']\n")
+    scope = _scope_provider(Settings(prometheus_url="http://127.0.0.1:9", tenancy_file=str(tmp_path / "tenancy.yml")))
+    flask_app = Flask(__name__)
+    with flask_app.test_request_context(headers=[("X-Portal-Groups", "strangers"), ("X-Portal-Groups", "team-b")]):
+        assert scope() == (parse_matcher('namespace="b"'),)
+    with flask_app.test_request_context(headers=[("X-Portal-Groups", "strangers")]):
+        assert scope() is None
+    assert scope() is None  # outside a request: nothing
