@@ -5,6 +5,7 @@ from webapp.catalog import DASHBOARDS, TILES
 from webapp.runner import evaluate_tiles, run_panels
 from webapp.runtime import EXTENSION
 from webapp.settings import Settings
+from webapp.sources import source_health
 from webapp.viewstate import parse_view_state
 
 from components.panels import render_panel_body
@@ -42,6 +43,9 @@ def test_outage_and_recovery(prometheus_url):
         assert {pid: d.state for pid, d in data.items()} == healthy
         assert client.get("/readyz").status_code == 200
         assert b"dataops_query_errors_total" in client.get("/metrics").data
+        # Health probes are reused for a few seconds; a fresh one sees the source back.
+        health = {h.name: h for h in source_health(app.server.extensions[EXTENSION], max_age=0)}
+        assert health["prometheus"].up and not health["spark_history"].configured
         assert b'dataops_datasource_up{source="prometheus"} 1.0' in client.get("/metrics").data
     finally:
         proxy.stop()
