@@ -131,6 +131,14 @@ class AirflowClient:
         return "/api/v2/dags/" + quote_segment(dag_id, "DAG id")
 
     # ------------------------------------------------------------------ endpoints
+    def health(self) -> dict:
+        """``/api/v2/monitor/health`` (never cached), after the login: raises RestSourceError."""
+        self._ensure_login()
+        data = self._http.get("/api/v2/monitor/health", use_cache=False)
+        if not isinstance(data, dict):
+            raise RestSourceError("invalid_response", "health: expected an object", source=SOURCE)
+        return data
+
     def dag(self, dag_id: str) -> Dag | None:
         d = self._get(self._dag_path(dag_id), not_found_ok=True)
         if d is None:

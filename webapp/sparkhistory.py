@@ -158,6 +158,13 @@ class SparkHistoryClient:
             spark_user=str(last.get("sparkUser", "")), spark_version=str(last.get("appSparkVersion", "")),
             attempts=len(attempts))
 
+    def version(self) -> str:
+        """The History Server's Spark version (``/api/v1/version``, never cached): its health probe."""
+        data = self._http.get("/api/v1/version", use_cache=False)
+        if not isinstance(data, dict) or "spark" not in data:
+            raise RestSourceError("invalid_response", "version: expected an object with spark", source=SOURCE)
+        return str(data["spark"])
+
     def spark_properties(self, app_id: str) -> dict[str, str] | None:
         """The application's Spark properties (``/environment``: ``sparkProperties`` pairs), e.g.
         ``spark.kubernetes.namespace``; None if the History Server does not know the application."""

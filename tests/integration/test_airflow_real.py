@@ -119,6 +119,9 @@ def test_without_credentials_airflow_refuses(airflow_server):
         _source(url, Credentials(username_file=airflow_server[1].username_file,
                                  password_file=str(wrong))).client.dag("sales_mart_refresh")
     assert refused.value.kind == "auth" and "not-the-password" not in str(refused.value)
+    # Refused credentials show in the source's health (/metrics, the data sources page).
+    wrong_source = _source(url, Credentials(username_file=airflow_server[1].username_file, password_file=str(wrong)))
+    assert wrong_source.health().up is False and _source(url, airflow_server[1]).health().up is True
 
 
 def test_a_team_sees_its_own_dag_and_not_another_teams(airflow_server):

@@ -631,7 +631,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._spark(owner.spark, segs[3:], q)
             if len(segs) >= 4 and segs[0] == "airflow" and segs[2:4] == ["api", "v2"] \
                     and segs[1] in owner.world.clusters:
-                if not owner.authorized("airflow", self.headers.get("Authorization", "")):
+                if segs[4:] != ["monitor", "health"] and \
+                        not owner.authorized("airflow", self.headers.get("Authorization", "")):
                     return self._json({"detail": "Not authenticated"}, 401)
                 return self._airflow(owner.airflow, segs[1], segs[4:], q)
             self._send(404, b"Not Found", "text/plain")

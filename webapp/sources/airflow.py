@@ -24,7 +24,8 @@ class AirflowSource(RestPanelSource):
         return {"dag_id": dag.dag_id, "tags": list(dag.tags), "owners": list(dag.owners)}
 
     def probe(self) -> None:
-        self.client._http.get("/api/v2/monitor/health", use_cache=False)
+        # Through the login, so that refused credentials show as the source being down.
+        self.client.health()
 
 
 def build(settings, cache, credentials, prometheus_client=None):

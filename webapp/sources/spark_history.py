@@ -25,7 +25,7 @@ class SparkHistorySource(RestPanelSource):
                 "namespace": props.get("spark.kubernetes.namespace", "")}
 
     def probe(self) -> None:
-        self.client._http.get("/api/v1/version", use_cache=False)
+        self.client.version()
 
 
 def build(settings, cache, credentials, prometheus_client=None):
