@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from .labelnames import DEFAULT_CLUSTER_LABEL, rename_label, rename_result_labels
 from .metrics import AppMetrics
 from .prometheus import PrometheusClient, PrometheusError, QueryResult, parse_response
 from .promql import TemplateError, render, template_variables
@@ -66,11 +67,14 @@ class QueryEngine:
     """
 
     def __init__(self, client: PrometheusClient, cache=None, max_workers: int = 8,
-                 metrics: AppMetrics | None = None, datasource_key: str = "", scope=None, sources=None):
+                 metrics: AppMetrics | None = None, datasource_key: str = "", scope=None, sources=None,
+                 cluster_label: str = DEFAULT_CLUSTER_LABEL):
         from .sources.cache import JsonCache, NullBackend
         from .sources.prometheus import PrometheusSource
 
         self.client = client
+        # The data source's name for the catalog's `cluster` label (labelnames.py).
+        self.cluster_label = cluster_label
         # Tenant scope of the current request: () = everything, matchers = scoped, None = nothing.
         self.current_scope = scope or (lambda: ())
         # No cache given: nothing is kept, but concurrent identical requests still go out once.
@@ -119,20 +123,29 @@ class QueryEngine:
         """One request through the whole path (in the calling thread); raises SourceError."""
         return self.execute(source, self.scoped(source, request, scope))
 
-    def fetch_many(self, items, scope=_UNSET) -> list:
-        """[(source, request), ...] -> answers or SourceErrors, in order, concurrently on the pool.
+    def submit_many(self, items, scope=_UNSET) -> list:
+        """[(source, request), ...] -> a Future or a SourceError each, in order: started on the pool.
 
         The scope is read once, here, in the request's thread (worker threads have no request)."""
         scope = self.current_scope() if scope is _UNSET else scope
-        futures = []
+        started = []
         for source, request in items:
             try:
                 scoped = self.scoped(source, request, scope)
             except SourceError as exc:
-                futures.append(exc)
+                started.append(exc)
                 continue
-            futures.append(self.pool.submit(self._safe_execute, source, scoped))
-        return [f if isinstance(f, SourceError) else f.result() for f in futures]
+            started.append(self.pool.submit(self._safe_execute, source, scoped))
+        return started
+
+    @staticmethod
+    def answers(started: list) -> list:
+        """The answers (or SourceErrors) of `submit_many`, waiting for each."""
+        return [f if isinstance(f, SourceError) else f.result() for f in started]
+
+    def fetch_many(self, items, scope=_UNSET) -> list:
+        """[(source, request), ...] -> answers or SourceErrors, in order, concurrently on the pool."""
+        return self.answers(self.submit_many(items, scope))
 
     def _safe_execute(self, source: str, request):
         try:
@@ -141,26 +154,51 @@ class QueryEngine:
             return exc
 
     # ---------------------------------------------------------------- PromQL
+    def _renamed(self, plan: QueryPlan) -> QueryPlan | TemplateError:
+        """The plan in the data source's label names (the catalog writes `cluster`)."""
+        if self.cluster_label == DEFAULT_CLUSTER_LABEL:
+            return plan
+        try:
+            return dataclasses.replace(plan, promql=rename_label(plan.promql, DEFAULT_CLUSTER_LABEL,
+                                                                 self.cluster_label))
+        except TemplateError as exc:
+            log.error("query refused: %s: %s", exc, plan.promql[:200])
+            return exc
+
+    def _answer(self, outcome: Outcome) -> Outcome:
+        if isinstance(outcome, QueryResult) and self.cluster_label != DEFAULT_CLUSTER_LABEL:
+            return rename_result_labels(outcome, self.cluster_label, DEFAULT_CLUSTER_LABEL)
+        return outcome
+
     def run(self, plans: Iterable[QueryPlan], scope=_UNSET) -> dict[QueryPlan, Outcome]:
         """Execute every distinct plan once, concurrently, within the request's tenant scope."""
         unique = list(dict.fromkeys(plans))
-        answers = self.fetch_many((("prometheus", plan) for plan in unique), scope)
-        out: dict[QueryPlan, Outcome] = {}
-        for plan, answer in zip(unique, answers):
+        renamed = {plan: self._renamed(plan) for plan in unique}
+        sendable = [plan for plan in unique if isinstance(renamed[plan], QueryPlan)]
+        answers = self.fetch_many((("prometheus", renamed[plan]) for plan in sendable), scope)
+        out: dict[QueryPlan, Outcome] = {plan: renamed[plan] for plan in unique if plan not in sendable}
+        for plan, answer in zip(sendable, answers):
             if isinstance(answer, SourceError):
                 out[plan] = answer if isinstance(answer, PrometheusError) else PrometheusError(
                     answer.kind, answer.message, answer.status)
                 continue
             try:
-                out[plan] = parse_response(plan.promql, answer)
+                out[plan] = self._answer(parse_response(plan.promql, answer))
             except PrometheusError as exc:
                 out[plan] = exc
-        return out
+        return {plan: out[plan] for plan in unique}
 
     def label_values(self, label: str, match: list[str], start: float, end: float) -> list[str]:
         """Label values for pickers, cached briefly, within the request's tenant scope."""
         from .sources.prometheus import LabelValues
 
+        if self.cluster_label != DEFAULT_CLUSTER_LABEL:
+            try:
+                match = [rename_label(m, DEFAULT_CLUSTER_LABEL, self.cluster_label) for m in match]
+            except TemplateError:
+                return []
+            if label == DEFAULT_CLUSTER_LABEL:
+                label = self.cluster_label
         try:
             return list(self.fetch("prometheus", LabelValues(label, tuple(match), start, end)))
         except SourceError as exc:
