@@ -83,7 +83,7 @@ def _entities(prometheus_url: str) -> dict:
     apps = values("max by (name, dest_namespace) (argocd_app_info)", "name")
     own_apps = values('max by (name) (argocd_app_info{dest_namespace=~"spark-jobs|airflow"})', "name")
     return {
-        "spark_app": values("group by (spark_app_id) (metrics_executor_totalDuration_Value)", "spark_app_id")[0],
+        "spark_app": values("group by (application_id) (metrics_executor_totalDuration_seconds_total)", "application_id")[0],
         "own_argocd": own_apps, "other_argocd": sorted(set(apps) - set(own_apps)),
         "node": values("group by (node) (kube_node_info)", "node")[0],
     }
@@ -223,7 +223,7 @@ def test_another_team_sees_none_of_the_spark_team(walk):
         for r in getattr(data, "results", ()):
             for s in (r.series if r else ()):
                 assert s.labels.get("namespace") in (None, "team-01")
-                assert "spark_app_id" not in s.labels and "dag_id" not in s.labels
+                assert "application_id" not in s.labels and "dag_id" not in s.labels
 
 
 def _route(client, headers, pathname: str, search: str) -> str:
