@@ -1,4 +1,5 @@
-"""Query planning and execution: templates -> escaped PromQL -> cached, concurrent queries.
+"""Query planning and execution: templates -> escaped PromQL; every request to every data source
+(`webapp.sources`) -> tenant scope -> cache (JSON, single-flight) -> source, concurrently.
 
 Identical queries of one page are sent once; ranges are aligned to the step so the cache (and
 Thanos Query Frontend) hit; a failure stays with the query that failed.
