@@ -38,6 +38,8 @@ class Settings:
     spark_history_url: str | None = None
     airflow_api_url: str | None = None
     alertmanager_url: str | None = None
+    worker_tmp_dir: str | None = None  # None: /dev/shm when writable, else the temporary directory
+    log_format: str = "json"
 
     @property
     def thanos_params(self) -> dict[str, str]:
@@ -139,4 +141,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     ):
         if (v := get(name)) is not None:
             values[field] = _url(name, v)
+    if (v := get("DATAOPS_WORKER_TMP_DIR")) is not None:
+        values["worker_tmp_dir"] = v
+    if (v := get("DATAOPS_LOG_FORMAT")) is not None:
+        if v not in ("json", "text"):
+            raise SettingsError(f"DATAOPS_LOG_FORMAT must be json or text, got {v!r}")
+        values["log_format"] = v
     return Settings(**values)
