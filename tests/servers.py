@@ -92,3 +92,19 @@ class Redis:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+
+def tiles_request(params: dict[str, str]) -> dict:
+    """The body Dash's renderer posts to /_dash-update-component for the Level 0 tiles."""
+    return {"output": "tiles.children", "outputs": {"id": "tiles", "property": "children"},
+            "inputs": [{"id": "view-params", "property": "data", "value": {"dashboard": None, "params": params}},
+                       {"id": "refresh-timer", "property": "n_intervals", "value": 0}],
+            "changedPropIds": ["view-params.data"], "state": []}
+
+
+def dash_callback(session: requests.Session, url: str, body: dict, **headers: str) -> requests.Response:
+    """POST one callback as the browser does; raises for a non-200 answer."""
+    answer = session.post(url + "/_dash-update-component", json=body, timeout=120,
+                          headers={"Content-Type": "application/json", **headers})
+    answer.raise_for_status()
+    return answer
