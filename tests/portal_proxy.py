@@ -11,6 +11,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 PASSED_HEADERS = ("Content-Type", "X-Request-Id", "X-Forwarded-Groups", "Accept")
 
@@ -22,6 +24,11 @@ class PortalProxy:
         self._next = itertools.cycle(self.backends)
         self._lock = threading.Lock()
         self._session = requests.Session()
+        # A keep-alive connection gunicorn closed while idle is retried once on a new one, as
+        # nginx's proxy_next_upstream does (Dash callbacks are idempotent).
+        self._session.mount("http://", HTTPAdapter(max_retries=Retry(total=1, connect=1, read=1, status=0,
+                                                                     other=0, allowed_methods=None),
+                                                   pool_maxsize=64))
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,7 +46,7 @@ class PortalProxy:
                                                     timeout=60, allow_redirects=False)
                     status, payload, ctype = answer.status_code, answer.content, answer.headers.get("Content-Type", "")
                 except requests.RequestException as exc:
-                    status, payload, ctype = 502, f"bad gateway: {type(exc).__name__}".encode(), "text/plain"
+                    status, payload, ctype = 502, f"bad gateway: {type(exc).__name__}: {exc}".encode(), "text/plain"
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(payload)))

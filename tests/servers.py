@@ -106,5 +106,6 @@ def dash_callback(session: requests.Session, url: str, body: dict, **headers: st
     """POST one callback as the browser does; raises for a non-200 answer."""
     answer = session.post(url + "/_dash-update-component", json=body, timeout=120,
                           headers={"Content-Type": "application/json", **headers})
-    answer.raise_for_status()
+    if answer.status_code != 200:
+        raise AssertionError(f"callback answered HTTP {answer.status_code}: {answer.text[:300]}")
     return answer

@@ -115,35 +115,41 @@ def _can_remount_read_only() -> bool:
     return probe.returncode == 0
 
 
+CHART_VALUES = ROOT / "deploy" / "helm" / "dataops-monitor" / "values.yaml"
 READ_ONLY_SCRIPT = """
 set -e
 # The container's view: the root filesystem (and this checkout, wherever it is mounted) read-only;
 # /dev/shm stays a writable tmpfs, as container runtimes mount it.
 mount --bind / / && mount -o remount,bind,ro /
 mount --bind "$REPO" "$REPO" && mount -o remount,bind,ro "$REPO"
-if setpriv --reuid=65534 --regid=65534 --clear-groups touch /tmp/.rw-probe "$REPO/.rw-probe" 2>/dev/null; then
+if setpriv --reuid="$UID_" --regid="$UID_" --clear-groups touch /tmp/.rw-probe "$REPO/.rw-probe" 2>/dev/null; then
     echo "root filesystem is writable" >&2; exit 97
 fi
-exec setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+exec setpriv --reuid="$UID_" --regid="$UID_" --clear-groups "$@"
 """
 
 
 def test_image_command_starts_as_nobody_on_a_read_only_root(prometheus_url, tmp_path):
-    """The Deployment's conditions: uid 65534, no writable path but /dev/shm, no TMPDIR, no HOME.
+    """The Deployment's conditions: the chart's uid, no writable path but /dev/shm, no TMPDIR, no HOME.
 
     What this proves: gunicorn finds a usable folder for its heartbeat files and the app for its
     multiprocess metrics without writing to the root filesystem or the app's folder, and the app
-    runs as a user that owns nothing. Where mount namespaces are not allowed, the same command runs
-    as nobody in a folder it cannot write (a weaker check: root is not read-only then)."""
+    runs as a user that owns nothing (the chart's uid has no account here). Where mount namespaces
+    are not allowed, the same command runs as that user in folders it cannot write (a weaker check:
+    the root filesystem is not read-only then, only not writable for that user)."""
+    import yaml
+
+    uid = str(yaml.safe_load(CHART_VALUES.read_text())["podSecurityContext"]["runAsUser"])
+    assert uid != "0"
     port = str(free_port())
     env = {"PATH": "/usr/bin:/bin", "DATAOPS_PROMETHEUS_URL": prometheus_url, "DATAOPS_HOST": "127.0.0.1",
-           "DATAOPS_PORT": port, "HOME": "/nonexistent", "REPO": str(ROOT)}
+           "DATAOPS_PORT": port, "HOME": "/nonexistent", "REPO": str(ROOT), "UID_": uid}
     log = tmp_path / "ro.log"
     os.chmod(tmp_path, 0o755)
     if _can_remount_read_only():
         prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", READ_ONLY_SCRIPT, "ro"]
     else:
-        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        prefix = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
     server = Served(["serve", "--workers", "2"], env, log, prefix=prefix)
     try:
         server.wait_ready()
@@ -151,7 +157,7 @@ def test_image_command_starts_as_nobody_on_a_read_only_root(prometheus_url, tmp_
         assert "dataops_http_requests_total" in requests.get(server.url + "/metrics", timeout=10).text
         # unshare, sh and setpriv exec one another: the process started is gunicorn's master.
         for pid in [server.proc.pid, *_children(server.proc.pid)]:
-            assert pathlib.Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0] == "65534"
+            assert pathlib.Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0] == uid
         assert "No usable temporary directory" not in server.output()
     finally:
         server.stop()
