@@ -73,6 +73,8 @@ def run(settings: Settings, load_app: Callable[[], object], workers: int, thread
     from gunicorn.app.base import BaseApplication
     from gunicorn.glogging import Logger
 
+    if not 1 <= workers <= 64 or not 1 <= threads <= 256:
+        raise SettingsError(f"--workers must be 1..64 and --threads 1..256, got {workers} and {threads}")
     tmp_dir = worker_tmp_dir(settings)
     metrics_dir, created = prepare_multiproc_dir(tmp_dir)
     owner = os.getpid()

@@ -163,8 +163,14 @@ def test_image_command_starts_as_nobody_on_a_read_only_root(prometheus_url, tmp_
         server.stop()
 
 
-def test_unwritable_worker_tmp_dir_is_a_clear_error(prometheus_url, tmp_path):
-    env = serve_env(prometheus_url, DATAOPS_WORKER_TMP_DIR=str(tmp_path / "missing"))
+def test_unwritable_worker_tmp_dir_is_a_clear_error(tmp_path):
+    env = serve_env("http://127.0.0.1:9", DATAOPS_WORKER_TMP_DIR=str(tmp_path / "missing"))
     done = subprocess.run([CLI, "serve"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "DATAOPS_WORKER_TMP_DIR" in done.stderr and "not a writable directory" in done.stderr
+
+
+def test_worker_counts_out_of_range_are_a_clear_error():
+    done = subprocess.run([CLI, "serve", "--workers", "0"], env=serve_env("http://127.0.0.1:9"), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "--workers must be 1..64" in done.stderr
