@@ -115,11 +115,11 @@ def _can_remount_read_only() -> bool:
     return probe.returncode == 0
 
 
-CHART_VALUES = ROOT / "deploy" / "helm" / "dataops-monitor" / "values.yaml"
 READ_ONLY_SCRIPT = """
 set -e
-# The container's view: the root filesystem (and this checkout, wherever it is mounted) read-only;
-# /dev/shm stays a writable tmpfs, as container runtimes mount it.
+# The container's view: a private tmpfs on /dev/shm (as container runtimes mount it, and the chart's
+# emptyDir), the root filesystem and this checkout (wherever it is mounted) read-only.
+mount -t tmpfs -o size=64m,mode=1777 tmpfs /dev/shm
 mount --bind / / && mount -o remount,bind,ro /
 mount --bind "$REPO" "$REPO" && mount -o remount,bind,ro "$REPO"
 if setpriv --reuid="$UID_" --regid="$UID_" --clear-groups touch /tmp/.rw-probe "$REPO/.rw-probe" 2>/dev/null; then
@@ -129,34 +129,49 @@ exec setpriv --reuid="$UID_" --regid="$UID_" --clear-groups "$@"
 """
 
 
-def test_image_command_starts_as_nobody_on_a_read_only_root(prometheus_url, tmp_path):
-    """The Deployment's conditions: the chart's uid, no writable path but /dev/shm, no TMPDIR, no HOME.
+def _chart_container() -> tuple[dict, dict, str]:
+    """The chart's (default values) app container, its ConfigMap settings and the pod's uid."""
+    from tests.deploy.test_helm_chart import _render
 
-    What this proves: gunicorn finds a usable folder for its heartbeat files and the app for its
-    multiprocess metrics without writing to the root filesystem or the app's folder, and the app
-    runs as a user that owns nothing (the chart's uid has no account here). Where mount namespaces
-    are not allowed, the same command runs as that user in folders it cannot write (a weaker check:
-    the root filesystem is not read-only then, only not writable for that user)."""
-    import yaml
+    docs = _render({})
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    config = next(d for d in docs if d["kind"] == "ConfigMap")
+    return pod["containers"][0], config["data"], str(pod["securityContext"]["runAsUser"])
 
-    uid = str(yaml.safe_load(CHART_VALUES.read_text())["podSecurityContext"]["runAsUser"])
-    assert uid != "0"
-    port = str(free_port())
-    env = {"PATH": "/usr/bin:/bin", "DATAOPS_PROMETHEUS_URL": prometheus_url, "DATAOPS_HOST": "127.0.0.1",
-           "DATAOPS_PORT": port, "HOME": "/nonexistent", "REPO": str(ROOT), "UID_": uid}
-    log = tmp_path / "ro.log"
+
+def test_chart_command_starts_as_its_user_on_a_read_only_root(prometheus_url, tmp_path):
+    """The rendered Deployment's command, environment and uid, with no writable path but /dev/shm.
+
+    What this proves: with the chart's arguments and environment (its settings ConfigMap and its
+    env entries; only the data source URL, listen address and port are this machine's), gunicorn
+    finds a usable folder for its heartbeat files and the workers for their metric files without
+    writing to the root filesystem or the app's folder; no TMPDIR and no HOME are needed; the app
+    runs as the chart's uid, which owns nothing here (it has no account). Where mount namespaces are
+    not allowed, the same command runs as that uid in a checkout it cannot write (weaker: the root
+    filesystem is then not read-only, only not writable for that user)."""
+    container, settings, uid = _chart_container()
+    assert uid != "0" and container["securityContext"]["readOnlyRootFilesystem"] is True
+    env = {"PATH": "/usr/bin:/bin", **settings, **{e["name"]: e["value"] for e in container["env"] if "value" in e},
+           "DATAOPS_PROMETHEUS_URL": prometheus_url, "DATAOPS_HOST": "127.0.0.1", "DATAOPS_PORT": str(free_port()),
+           "REPO": str(ROOT), "UID_": uid}
     os.chmod(tmp_path, 0o755)
     if _can_remount_read_only():
         prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", READ_ONLY_SCRIPT, "ro"]
     else:
         prefix = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-    server = Served(["serve", "--workers", "2"], env, log, prefix=prefix)
+        metrics = tmp_path / "metrics"  # /dev/shm is shared with the machine here
+        metrics.mkdir(mode=0o777)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+    server = Served(container["args"], env, tmp_path / "ro.log", prefix=prefix)
     try:
         server.wait_ready()
         assert requests.get(server.url + "/readyz", timeout=30).status_code == 200
         assert "dataops_http_requests_total" in requests.get(server.url + "/metrics", timeout=10).text
         # unshare, sh and setpriv exec one another: the process started is gunicorn's master.
-        for pid in [server.proc.pid, *_children(server.proc.pid)]:
+        workers = _children(server.proc.pid)
+        assert len(workers) == int(container["args"][container["args"].index("--workers") + 1])
+        for pid in [server.proc.pid, *workers]:
             assert pathlib.Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0] == uid
         assert "No usable temporary directory" not in server.output()
     finally:
