@@ -109,3 +109,16 @@ def test_build_info_names_the_version():
     body, content_type = metrics.exposition()
     assert content_type.startswith("text/plain")
     assert b'dataops_build_info{python_version="' in body and b'version="0.1.0"' in body
+
+
+def test_prometheus_session_retries_a_connect_error_once_and_never_a_status():
+    client = PrometheusClient("http://127.0.0.1:9", timeout=1)
+    for scheme in ("http://", "https://"):
+        adapter = client._session.get_adapter(scheme + "thanos.example")
+        assert isinstance(adapter, telemetry.TracedAdapter) and adapter.source == "prometheus"
+        retry = adapter.max_retries
+        assert (retry.total, retry.connect, retry.read, retry.status) == (1, 1, False, 0)
+        assert not retry.status_forcelist and retry.backoff_factor == 0
+    with pytest.raises(PrometheusError) as caught:
+        client.query("up")
+    assert caught.value.kind == "unreachable"
