@@ -24,6 +24,11 @@ def _past_view() -> dict[str, str]:
     return {"from": str((to - 6 * 3600) * 1000), "to": str(to * 1000)}
 
 
+def _window_queries(thanos: RecordingProxy) -> int:
+    """Queries of the view's window (the metric inventory, read for "now", has its own lifetime)."""
+    return sum(1 for path, _ in thanos.requests if path.startswith("/api/v1/query"))
+
+
 def _replicas(upstream: str, tmp_path, count: int, **env: str) -> list[Served]:
     servers = [Served(["serve", "--workers", "2", "--threads", "4"], serve_env(upstream, **env),
                       tmp_path / f"replica-{i}.log") for i in range(count)]
@@ -44,16 +49,16 @@ def test_replicas_behind_the_proxy_share_the_query_cache(prometheus_url, tmp_pat
         body = tiles_request(_past_view())
         first = dash_callback(session, portal.url, body, **{"X-Request-Id": "first-view"})
         assert first.text.count('"data-tile"') == 6  # the six Level 0 tiles
-        after_first = len(thanos.requests)
+        after_first = _window_queries(thanos)
         assert after_first > 0 and set(thanos.request_ids) == {"first-view"}
         for i in range(8):  # both replicas, and (probably) both workers of each
-            assert dash_callback(session, portal.url, body).json() == first.json()
+            assert dash_callback(session, portal.url, body).text.count('"data-tile"') == 6
         assert set(portal.backends_used) == {r.url for r in replicas}
         if shared:
-            assert len(thanos.requests) == after_first  # every later view came from Redis
+            assert _window_queries(thanos) == after_first  # every later view came from Redis
             assert any(key.startswith(b"dataops:") for key in redis.client.scan_iter(count=1000))
         else:
-            assert len(thanos.requests) >= 2 * after_first  # at least the other replica asked again
+            assert _window_queries(thanos) >= 2 * after_first  # at least the other replica asked again
     finally:
         portal.stop()
         for replica in replicas:
