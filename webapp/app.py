@@ -8,8 +8,8 @@ import time
 import dash
 from dash import Dash, html
 from flask import Flask, Response, jsonify, request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from . import requestlog
 from .engine import QueryEngine
 from .metrics import AppMetrics
 from .prometheus import PrometheusClient
@@ -61,7 +61,7 @@ def create_app(settings: Settings) -> Dash:
     metrics = AppMetrics()
     credentials = dict(settings.source_credentials)
     client = PrometheusClient(settings.prometheus_url, settings.query_timeout_seconds, settings.thanos_params,
-                              session=transport.session(credentials.get("prometheus")))
+                              session=transport.session(credentials.get("prometheus"), source="prometheus"))
     cache = _cache(settings)
     sources = build_sources(settings, cache, credentials, prometheus_client=client)
     engine = QueryEngine(client, cache, settings.max_concurrent_queries, metrics, scope=_scope_provider(settings),
@@ -84,6 +84,7 @@ def create_app(settings: Settings) -> Dash:
     register_callbacks(app)
     _add_endpoints(server, metrics)
     _add_headers(server, settings, metrics)
+    requestlog.install(server, app.callback_map, metrics)
     return app
 
 
@@ -122,7 +123,8 @@ def _add_endpoints(server: Flask, metrics: AppMetrics) -> None:
         runtime = server.extensions.get(EXTENSION)
         if runtime is not None:
             source_health(runtime)  # refreshes dataops_datasource_up{source}
-        return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
 
 
 def _add_headers(server: Flask, settings: Settings, metrics: AppMetrics) -> None:

@@ -11,7 +11,6 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 from .labelnames import DEFAULT_CLUSTER_LABEL, rename_label, rename_result_labels
 from .metrics import AppMetrics
@@ -19,6 +18,7 @@ from .prometheus import PrometheusClient, PrometheusError, QueryResult, parse_re
 from .promql import TemplateError, render, template_variables
 from .sources.base import SourceError, forbidden
 from .sources.prometheus import INSTANT_ALIGN
+from .telemetry import ContextExecutor
 from .tenancy import Scope
 from .viewstate import ViewState
 
@@ -84,7 +84,8 @@ class QueryEngine:
         self.sources = dict(sources or {})
         self.sources.setdefault("prometheus", PrometheusSource(client, datasource_key))
         self.datasource_key = self.sources["prometheus"].key
-        self.pool = self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="source")
+        # Tasks keep the request's context: its id goes upstream and its metrics are counted.
+        self.pool = self._pool = ContextExecutor(max_workers=max_workers, thread_name_prefix="source")
 
     # ---------------------------------------------------------------- the one path
     def scoped(self, source: str, request, scope=_UNSET):

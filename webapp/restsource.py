@@ -14,6 +14,7 @@ Nothing here knows about Dash.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import urllib.parse
 from typing import Any, Callable
@@ -21,6 +22,7 @@ from typing import Any, Callable
 import requests
 
 from .sources.base import SourceError
+from .telemetry import traced_session
 
 __all__ = ["RestSourceError", "JsonGetter", "quote_segment", "validate_id", "parse_time", "MAX_ID_LENGTH"]
 
@@ -122,7 +124,8 @@ class JsonGetter:
         self.cache_timeout = cache_timeout
         self.cache_prefix = cache_prefix
         self.source = source
-        self.session = session or requests.Session()
+        # Metric label of the source: "Spark History Server" -> spark_history_server.
+        self.session = session or traced_session(re.sub(r"\W+", "_", source.lower()).strip("_") or "rest")
         self.session.headers.update({"Accept": "application/json"})
         self._lock = threading.Lock()
         #: called with the response status before it is treated as an error; return True to retry once

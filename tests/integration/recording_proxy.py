@@ -19,6 +19,7 @@ class RecordingProxy:
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
         self.auth_schemes: list[tuple[str, str]] = []  # (path, scheme of Authorization or "")
         self.inject_warnings: list[str] = []
+        self.request_ids: list[str | None] = []  # X-Request-Id of each request, in order
         self._lock = threading.Lock()
         self.port = port
         self.server: ThreadingHTTPServer | None = None
@@ -49,6 +50,7 @@ class RecordingProxy:
                 with proxy._lock:
                     proxy.requests.append((split.path, form))
                     proxy.auth_schemes.append((split.path, auth.split(" ")[0]))
+                    proxy.request_ids.append(self.headers.get("X-Request-Id"))
                 headers = {"Content-Type": self.headers.get("Content-Type", "")}
                 if auth:
                     headers["Authorization"] = auth

@@ -34,7 +34,7 @@ def build(settings, cache, credentials, prometheus_client=None):
     creds = credentials or transport.Credentials()
     client = AirflowClient(settings.airflow_api_url, settings.query_timeout_seconds, cache,
                            token=creds.token(), login=creds.login if creds.username_file else None,
-                           session=transport.session(creds, basic_auth=False))
+                           session=transport.session(creds, basic_auth=False, source="airflow"))
     return AirflowSource(client)
 
 

@@ -54,7 +54,7 @@ class AlertmanagerSource:
 def build(settings, cache, credentials, prometheus_client=None):
     if not settings.alertmanager_url:
         return None
-    return AlertmanagerSource(AlertmanagerClient(settings.alertmanager_url, session=transport.session(credentials)))
+    return AlertmanagerSource(AlertmanagerClient(settings.alertmanager_url, session=transport.session(credentials, source="alertmanager")))
 
 
 register("alertmanager", TITLE, build)

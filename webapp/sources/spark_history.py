@@ -32,7 +32,7 @@ def build(settings, cache, credentials, prometheus_client=None):
     if not settings.spark_history_url:
         return None
     client = SparkHistoryClient(settings.spark_history_url, settings.query_timeout_seconds, cache,
-                                session=transport.session(credentials))
+                                session=transport.session(credentials, source="spark_history"))
     return SparkHistorySource(client)
 
 

@@ -20,8 +20,9 @@ import threading
 from collections.abc import Mapping
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from ..telemetry import TracedAdapter
 
 SOURCE_PREFIXES = {"prometheus": "PROMETHEUS", "spark_history": "SPARK_HISTORY", "airflow": "AIRFLOW",
                    "alertmanager": "ALERTMANAGER"}
@@ -127,13 +128,15 @@ class _NoCrossHostAuth(requests.Session):
 
 
 def session(credentials: Credentials | None = None, basic_auth: bool = True, retry: Retry | None = None,
-            pool_maxsize: int = 32) -> requests.Session:
-    """A session for one source: its credentials, CA bundle and client certificate; the retry
-    policy given (default: connect errors once, statuses never: Prometheus answers 503 for timeouts)."""
+            pool_maxsize: int = 32, source: str = "rest") -> requests.Session:
+    """A session for one source (`source`: its registry name, for the upstream metrics and request
+    ids of `webapp.telemetry.TracedAdapter`): its credentials, CA bundle and client certificate; the
+    retry policy given (default: connect errors once, statuses never: Prometheus answers 503 for
+    timeouts)."""
     s = _NoCrossHostAuth()
     retry = retry or Retry(total=1, connect=1, read=False, status=0, other=0, allowed_methods=None,
                            status_forcelist=(), raise_on_status=False, backoff_factor=0)
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=pool_maxsize)
+    adapter = TracedAdapter(source, max_retries=retry, pool_connections=4, pool_maxsize=pool_maxsize)
     s.mount("http://", adapter)
     s.mount("https://", adapter)
 
