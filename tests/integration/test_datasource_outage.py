@@ -33,7 +33,8 @@ def test_outage_and_recovery(prometheus_url):
         assert state == "error" and "Data source unreachable" in str(body) and "Traceback" not in str(body)
         assert {h.status for h in evaluate_tiles(engine, TILES, view)} == {"unknown"}
         ready = client.get("/readyz")
-        assert ready.status_code == 200 and ready.json["status"] == "ready"
+        assert ready.status_code == 200 and ready.json == {"status": "ready", "sources": {"prometheus": False,
+                                                                                         "alerts": False}}
         assert b'dataops_datasource_up{source="prometheus"} 0.0' in client.get("/metrics").data
         assert client.get("/healthz").status_code == 200
         assert client.get("/gitops").status_code == 200  # the page shell still renders
@@ -41,7 +42,7 @@ def test_outage_and_recovery(prometheus_url):
         proxy.start()  # same port: the next refresh recovers (errors are never cached)
         data = run_panels(engine, panels, view)
         assert {pid: d.state for pid, d in data.items()} == healthy
-        assert client.get("/readyz").status_code == 200
+        assert client.get("/readyz").json["sources"] == {"prometheus": True, "alerts": True}
         assert b"dataops_query_errors_total" in client.get("/metrics").data
         # Health probes are reused for a few seconds; a fresh one sees the source back.
         health = {h.name: h for h in source_health(app.server.extensions[EXTENSION], max_age=0)}
