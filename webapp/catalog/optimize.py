@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .model import Dashboard, Link, Panel, Query, Section
+from .selectors import CONTAINERS, dcgm
 
 Q = Query
 
@@ -25,8 +26,8 @@ def live_requests(resource: str) -> str:
             f'* on (cluster, namespace, pod) group_left () {LIVE_RUNNING}')
 
 
-CPU_RATE = 'rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster, $namespace}[5m])'
-MEM_WS = 'container_memory_working_set_bytes{container!="", image!="", $cluster, $namespace}'
+CPU_RATE = 'rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $namespace}[5m])'
+MEM_WS = 'container_memory_working_set_bytes{' + CONTAINERS + ', $cluster, $namespace}'
 REQ_CPU = f'sum by ({BY_C}) ({live_requests("cpu")})'
 REQ_MEM = f'sum by ({BY_C}) ({live_requests("memory")})'
 REPLICAS = f'count by ({BY_C}) ({live_requests("cpu")})'
@@ -212,8 +213,8 @@ PERFORMANCE = Section("Performance analysis", (
             'label_replace(label_join(topk(3, max by (cluster, namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $namespace}) '
             '/ (max by (cluster, namespace, persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes{$cluster, $namespace}) > 0)), '
             '"entity", "/", "namespace", "persistentvolumeclaim"), "resource", "Volume used", "", "")',
-            'label_replace(label_join(topk(3, max by (cluster, Hostname, gpu) (DCGM_FI_DEV_GPU_UTIL{$cluster}) / 100), '
-            '"entity", " GPU ", "Hostname", "gpu"), "resource", "GPU utilisation", "", "")',
+            'label_replace(label_join(topk(3, max by (cluster, hostname, gpu) (' + dcgm("DCGM_FI_DEV_GPU_UTIL") + ') / 100), '
+            '"entity", " GPU ", "hostname", "gpu"), "resource", "GPU utilisation", "", "")',
             'label_replace(label_replace(max by (cluster) (1 - trino_memory_ClusterMemoryPool_FreeDistributedBytes{name="general", $cluster} '
             '/ (trino_memory_ClusterMemoryPool_TotalDistributedBytes{name="general", $cluster} > 0)), '
             '"entity", "general pool", "", ""), "resource", "Trino memory pool", "", "")',

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .model import Query, Signal, Tile
+from .selectors import CONTAINERS
 
 S = Signal
 
@@ -29,10 +30,10 @@ GITOPS_SIGNALS = (
 
 CAPACITY_SIGNALS = (
     S(th.CPU_USAGE,
-      'sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+      'sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
       '/ sum by (cluster) (kube_node_status_allocatable{resource="cpu", $cluster})', "cluster"),
     S(th.MEMORY_USAGE,
-      'sum by (cluster) (container_memory_working_set_bytes{container!="", image!="", $cluster}) '
+      'sum by (cluster) (container_memory_working_set_bytes{' + CONTAINERS + ', $cluster}) '
       '/ sum by (cluster) (kube_node_status_allocatable{resource="memory", $cluster})', "cluster"),
     S(th.STORAGE_USAGE,
       'max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $namespace} '
@@ -91,7 +92,7 @@ OPTIMIZE_SIGNALS = (
       '/ (sum by (namespace, pod, container) (increase(container_cpu_cfs_periods_total{container!="", $cluster, $namespace}[5m])) > 0)',
       "pod"),
     S(th.IDLE_RATIO,
-      '1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+      '1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
       '/ (sum by (cluster) (kube_pod_container_resource_requests{resource="cpu", $cluster} '
       '* on (cluster, namespace, pod) group_left () max by (cluster, namespace, pod) '
       '(kube_pod_status_phase{phase="Running", $cluster} == 1)) > 0)', "cluster"),
@@ -114,9 +115,9 @@ TILES: tuple[Tile, ...] = (
          Query('sum(increase(default_jenkins_builds_total_build_count_total{$cluster}[1h]))', "builds/h"),
          GITOPS_SIGNALS, "Bitbucket, Jenkins, Argo CD and rollouts"),
     Tile("capacity", "Resource Capacity", "/capacity",
-         Query('sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_node_status_allocatable{resource="cpu", $cluster})', "CPU used"), "percentunit",
-         Query('sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_node_status_allocatable{resource="cpu", $cluster})', "CPU used"),
          CAPACITY_SIGNALS, "Compute, storage, network and forecasts"),
     Tile("workloads", "Workload Execution", "/workloads",
@@ -128,9 +129,9 @@ TILES: tuple[Tile, ...] = (
          Query('sum(rate(minio_s3_requests_total{$cluster}[5m]))', "S3 requests/s"),
          PIPELINE_SIGNALS, "Iceberg, Hive Metastore, S3, Oracle, Ceph and Isilon"),
     Tile("optimize", "Optimize & Troubleshoot", "/optimize",
-         Query('1 - sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('1 - sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_pod_container_resource_requests{resource="cpu", $cluster})', "CPU idle"), "percentunit",
-         Query('1 - sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('1 - sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_pod_container_resource_requests{resource="cpu", $cluster})', "CPU idle"),
          OPTIMIZE_SIGNALS, "Errors, OOM kills, idle and over-provisioned resources"),
     Tile("e2e", "E2E Analytics", "/e2e",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .model import Dashboard, Link, Panel, Query, Section
+from .selectors import CONTAINERS
 
 Q = Query
 
@@ -247,7 +248,7 @@ TRINO = Section("Trino", (
 _SPARK_RATE = _ratio(f'sum(increase({_S_OK}[1h]))', f'(sum(increase({_S_OK}[1h])) + sum(increase({_S_FAIL}[1h])))')
 _AIRFLOW_RATE = _ratio(f'sum(increase({_A_OK}[1h]))', f'(sum(increase({_A_OK}[1h])) + sum(increase({_A_FAIL}[1h])))')
 _TRINO_RATE = (f'1 - {_ratio(f"sum(increase({_QM}FailedQueries_TotalCount{{{_SEL}}}[1h]))", f"sum(increase({_QM}CompletedQueries_TotalCount{{{_SEL}}}[1h]))")}')
-_CONTAINERS = 'namespace=~"spark-jobs|airflow|trino", container!="", image!="", $cluster, $namespace'
+_CONTAINERS = 'namespace=~"spark-jobs|airflow|trino", ' + CONTAINERS + ', $cluster, $namespace'
 
 CROSS = Section("Cross-application", (
     Panel("cross-success-rate", "Overall job success rate", "stat", (
