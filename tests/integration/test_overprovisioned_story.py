@@ -45,7 +45,8 @@ def test_story_tops_over_provisioned_and_right_sizing(settings):
     v = best["values"]
     assert v["CPU request advised"] <= 0.15 * v["CPU request now"]
     assert v["Memory request advised"] <= 0.35 * v["Memory request now"]
-    assert v["Saving $/month"] > 2 * sizing[1]["values"]["Saving $/month"]
+    # clearly ahead of the next one (the others' p95 follows the daily wave, so the margin varies with the hour)
+    assert v["Saving $/month"] > 1.5 * sizing[1]["values"]["Saving $/month"]
     # savings by namespace: ml-serving first
     ns = sorted(series(data, "savings-by-namespace"), key=lambda s: -s.last)
     assert ns[0].labels["namespace"] == "ml-serving"

@@ -313,7 +313,7 @@ NETWORK = Section("Network", (
     Panel("ingress-table", "Ingress traffic", "table", (
         Q('sum by (namespace, ingress, host) (rate(nginx_ingress_controller_requests{$cluster, $namespace}[5m]))',
           column="Requests/s", unit="ops"),
-        Q('sum by (namespace, ingress, host) (rate(nginx_ingress_controller_requests{status=~"5..", $cluster, $namespace}[5m])) '
+        Q('sum by (namespace, ingress, host) (rate(nginx_ingress_controller_requests{status=~"5.+", $cluster, $namespace}[5m])) '
           '/ (sum by (namespace, ingress, host) (rate(nginx_ingress_controller_requests{$cluster, $namespace}[5m])) > 0)',
           column="5xx ratio", unit="percentunit"),
         Q('histogram_quantile(0.95, sum by (le, namespace, ingress, host) '

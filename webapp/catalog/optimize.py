@@ -79,7 +79,7 @@ CATEGORIES = (
     ("Airflow task failures", 'airflow_ti_failures{$cluster}'),
     ("Trino failed queries", 'trino_execution_QueryManager_FailedQueries_TotalCount{$cluster}'),
     ("S3 5xx errors", 'minio_s3_requests_5xx_errors_total{$cluster}'),
-    ("Ingress 5xx", 'nginx_ingress_controller_requests{status=~"5..", $cluster, $namespace}'),
+    ("Ingress 5xx", 'nginx_ingress_controller_requests{status=~"5.+", $cluster, $namespace}'),
     ("Service mesh 5xx", 'istio_requests_total{reporter="destination", response_code=~"5..", $cluster, '
                          '$namespace:destination_workload_namespace}'),
 )
@@ -103,7 +103,7 @@ TOP_REASONS = 'topk(10, round(' + union([
     reason(_inc("trino_execution_QueryManager_InsufficientResourcesFailures_TotalCount"),
            "Trino insufficient resources", "Trino"),
     reason(_inc("minio_s3_requests_5xx_errors_total"), "S3 5xx", "MinIO"),
-    reason_by(_inc("nginx_ingress_controller_requests", 'status=~"5..", $namespace'), "status", "HTTP $1",
+    reason_by(_inc("nginx_ingress_controller_requests", 'status=~"5.+", $namespace'), "status", "HTTP $1",
               "Ingress"),
     reason_by(_inc("istio_requests_total", 'reporter="destination", response_code=~"5..", '
                                           '$namespace:destination_workload_namespace'),
