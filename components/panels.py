@@ -364,6 +364,13 @@ def render_empty(panel: Panel) -> list:
     return [html.Div(panel.empty_text, className="panel-empty text-muted")]
 
 
+def render_missing(data: PanelData) -> list:
+    """The metric does not exist in the data source: say which, and which exporter emits it."""
+    return [html.Div([html.Span("∅ ", **{"aria-hidden": "true"}), data.missing_text],
+                     className="panel-missing text-warning", role="status",
+                     **{"data-missing-metrics": " ".join(data.missing)})]
+
+
 def render_error(message: str) -> list:
     return [html.Div([html.Span("⚠ ", **{"aria-hidden": "true"}), message], className="panel-error",
                      role="alert")]
@@ -396,7 +403,7 @@ def apply_theme(children: list, theme: str) -> list:
 
 
 def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
-    """(children, state) for a panel: state is ok, empty or error."""
+    """(children, state) for a panel: state is ok, empty, missing or error."""
     state = data.state
     notice = getattr(data, "notice", None)
     if notice:
@@ -405,6 +412,8 @@ def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
         return render_error(data.error or "Query failed"), "error"
     if state == "empty":
         return render_empty(data.panel), "empty"
+    if state == "missing":
+        return render_missing(data), "missing"
     try:
         children = RENDERERS[data.panel.kind](data, query_string)
     except Exception:  # a renderer bug must cost one panel, never the page

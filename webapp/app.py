@@ -75,7 +75,8 @@ def create_app(settings: Settings) -> Dash:
     metrics = AppMetrics()
     client = PrometheusClient(settings.prometheus_url, settings.query_timeout_seconds, settings.thanos_params)
     cache = _cache(server, settings)
-    engine = QueryEngine(client, cache, settings.max_concurrent_queries, metrics, scope=_scope_provider(settings))
+    engine = QueryEngine(client, cache, settings.max_concurrent_queries, metrics, scope=_scope_provider(settings),
+                         cluster_label=settings.cluster_label)
     server.extensions[EXTENSION] = Runtime(settings, client, engine, metrics, _rest_clients(settings, cache))
 
     app = Dash(
