@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
-import pathlib
 import re
 
 import promql_parser
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from webapp.catalog import DASHBOARDS, TILES
 from webapp.catalog.alerts import EXTRA_SIGNALS, NAMED_ALERTS, SLOS
@@ -30,8 +27,7 @@ from webapp.demo.core import HOUR
 from webapp.demo.world import build_world
 from webapp.promql import render, template_variables
 
-CORPUS = pathlib.Path(os.environ.get("DATAOPS_CORPUS_DIR")
-                      or pathlib.Path(__file__).resolve().parents[2] / ".." / "shared" / "real-exposition")
+from tests.corpus import corpus_dir, corpus_files, parse_exposition
 
 # demo scrape job -> corpus file (without .prom)
 CORPUS_FILES = {
@@ -102,35 +98,34 @@ ALTERNATIVES: dict[str, str] = {
 @dataclasses.dataclass
 class CorpusFamily:
     type: str
-    samples: dict[str, list[dict[str, str]]]   # sample name -> label dicts
+    samples: dict[str, list[dict[str, str]]]   # exposed sample name -> label dicts (empty values kept)
 
 
 @functools.lru_cache(maxsize=None)
 def corpus(name: str) -> dict[str, CorpusFamily]:
-    """Families of one corpus file, keyed by the name on their `# TYPE` line.
-
-    The file is split at its `# ---- ` section lines (each section is an exposition of its own).
-    """
-    path = CORPUS / f"{name}.prom"
-    assert path.is_file(), f"real-exporter corpus not found at {path} (set DATAOPS_CORPUS_DIR)"
+    """Families of one corpus file (parsed by tests/corpus.py), keyed as the demo names them: the name on
+    the `# TYPE` line, so a counter keeps its `_total` when the exporter exposes one. Families the file
+    declares without any sample are included (their name and type are still the exporter's)."""
+    path = corpus_files().get(name)
+    assert path is not None, f"real-exporter corpus file {name}.prom not found in {corpus_dir()} (set DATAOPS_CORPUS_DIR)"
+    text = path.read_text(encoding="utf-8")
+    # Some fixtures print every `# TYPE` line ahead of the samples (test output sorted line by line), which
+    # leaves those samples untyped to a parser; the type a file declares for a name is the exporter's.
+    declared = dict(re.findall(r"^# TYPE (\S+) (\S+)$", text, flags=re.M))
     out: dict[str, CorpusFamily] = {}
-    for section in re.split(r"^# ---- .*$", path.read_text(), flags=re.M):
-        declared = dict(re.findall(r"^# TYPE (\S+) (\S+)$", section, flags=re.M))
-        by_parsed = {}
-        for raw in declared:
-            by_parsed[raw] = raw
-            by_parsed[raw.removesuffix("_total")] = raw
-        for fam in text_string_to_metric_families(section):
-            raw = by_parsed.get(fam.name, fam.name)
-            entry = out.setdefault(raw, CorpusFamily(declared.get(raw, fam.type), {}))
-            for s in fam.samples:
-                if s.name.endswith("_created") and not raw.endswith("_created"):
-                    continue
-                # prometheus_client names every counter sample <family>_total; keep the exposed name
-                name = raw if entry.type == "counter" and s.name == raw + "_total" else s.name
-                entry.samples.setdefault(name, []).append(dict(s.labels))
-        for raw, typ in declared.items():
-            out.setdefault(raw, CorpusFamily(typ, {}))
+    for fam in parse_exposition(text):
+        names = {smp.name for smp in fam.samples}
+        key = fam.name
+        if fam.type in ("counter", "untyped") and len(names) == 1 and next(iter(names)) in declared:
+            key = next(iter(names))
+        typ = declared.get(key, fam.type) if fam.type == "untyped" else fam.type
+        entry = out.setdefault(key, CorpusFamily(typ, {}))
+        for smp in fam.samples:
+            if smp.name.endswith("_created") and not key.endswith("_created"):
+                continue
+            entry.samples.setdefault(smp.name, []).append(dict(smp.labels))
+    for name_, typ in declared.items():
+        out.setdefault(name_, CorpusFamily(typ, {}))
     return out
 
 
