@@ -57,6 +57,50 @@ def panel_metrics(panel: Panel) -> frozenset[str]:
     return frozenset().union(*(query_metrics(q.expr) for q in panel.queries))
 
 
+def _absent(node, inventory: frozenset[str]) -> set[str]:
+    """Metrics under `node` whose absence leaves it empty. Alternatives joined by `or` count only when
+    every side is absent (a query that reads either of two forms of an exporter lacks nothing while
+    one form is there); the right side of `unless` never empties the result."""
+    if isinstance(node, promql_parser.MatrixSelector):
+        node = node.vector_selector
+    if isinstance(node, promql_parser.VectorSelector):
+        names = {node.name} if node.name else set()
+        names.update(m.value for m in node.matchers.matchers
+                     if m.name == "__name__" and m.op == promql_parser.MatchOp.Equal)
+        return {n for n in names if n not in inventory}
+    if isinstance(node, promql_parser.BinaryExpr):
+        left, right = _absent(node.lhs, inventory), _absent(node.rhs, inventory)
+        op = str(node.op)
+        if op == "or":
+            return left | right if left and right else set()
+        return left if op == "unless" else left | right
+    found: set[str] = set()
+    for attr in ("expr", "param", "args"):
+        child = getattr(node, attr, None)
+        for c in child if isinstance(child, list) else [child] if child is not None else []:
+            found |= _absent(c, inventory)
+    return found
+
+
+def query_missing(template: str, inventory: frozenset[str] | None) -> tuple[str, ...]:
+    """The metrics a template lacks to return anything (see `_absent`), sorted; () when unknown."""
+    if inventory is None:
+        return ()
+    selections = {name: (name, ("x",)) for name in template_variables(template)}
+    try:
+        expr = promql_parser.parse(render(template, selections, range_seconds=3600, step_seconds=60))
+    except (TemplateError, ValueError):
+        return ()
+    return tuple(sorted(_absent(expr, inventory)))
+
+
+def panel_missing(panel: Panel, inventory: frozenset[str] | None) -> tuple[str, ...]:
+    """The metrics a panel lacks: those any of its queries lacks to return anything."""
+    if panel.source != "prometheus":
+        return ()
+    return tuple(sorted(set().union(*(query_missing(q.expr, inventory) for q in panel.queries))))
+
+
 def metric_inventory(engine) -> frozenset[str] | None:
     """Metric names the data source has (within the request's tenant scope), or None if unreadable."""
     now = time.time()
@@ -152,7 +196,7 @@ def report(engine) -> Report:
         absent: dict[str, str] = {}
         complete = 0
         for panel in panels:
-            lacking = missing_metrics(panel_metrics(panel), inventory)
+            lacking = panel_missing(panel, inventory)
             complete += not lacking
             for metric in lacking:
                 exporter = exporter_of(metric)
@@ -162,11 +206,11 @@ def report(engine) -> Report:
     tiles_lacking: dict[str, str] = {}
     for tile in TILES:
         for signal in tile.signals:
-            for metric in missing_metrics(query_metrics(signal.expr), inventory):
+            for metric in query_missing(signal.expr, inventory):
                 exporter = exporter_of(metric)
                 tiles_lacking[metric] = exporter.name if exporter else "unknown"
     signals = sum(len(t.signals) for t in TILES)
-    complete_signals = sum(1 for t in TILES for s in t.signals if not missing_metrics(query_metrics(s.expr), inventory))
+    complete_signals = sum(1 for t in TILES for s in t.signals if not query_missing(s.expr, inventory))
     pages.insert(0, PageCoverage("/", "Overview tiles (signals)", signals, complete_signals,
                                  tuple(sorted(tiles_lacking.items(), key=lambda kv: (kv[1], kv[0])))))
     return Report(True, statuses, tuple(pages))
