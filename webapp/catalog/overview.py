@@ -18,10 +18,13 @@ GITOPS_SIGNALS = (
       '/ (sum by (jenkins_job) (increase(default_jenkins_builds_total_build_count_total{$cluster}[1h])) > 0)',
       "jenkins_job"),
     S(th.JENKINS_QUEUE, 'sum by (cluster) (jenkins_queue_size_value{$cluster})', "cluster"),
+    # A healthy entity reads 0 (not nothing), so the tile knows the signal was read.
     S(th.ARGOCD_UNHEALTHY,
-      'count by (name) (argocd_app_info{health_status!="Healthy", $cluster, $namespace:dest_namespace} == 1)', "name"),
+      'count by (name) (argocd_app_info{health_status!="Healthy", $cluster, $namespace:dest_namespace} == 1) '
+      'or count by (name) (argocd_app_info{$cluster, $namespace:dest_namespace}) * 0', "name"),
     S(th.POD_NOT_RUNNING,
-      'count by (namespace) (kube_pod_status_phase{phase=~"Pending|Failed|Unknown", $cluster, $namespace} == 1)',
+      'count by (namespace) (kube_pod_status_phase{phase=~"Pending|Failed|Unknown", $cluster, $namespace} == 1) '
+      'or count by (namespace) (kube_pod_status_phase{$cluster, $namespace}) * 0',
       "namespace"),
     S(th.CONTAINER_RESTARTS,
       'sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h]))',
