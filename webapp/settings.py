@@ -38,6 +38,7 @@ class Settings:
     spark_history_url: str | None = None
     airflow_api_url: str | None = None
     alertmanager_url: str | None = None
+    dashboards_dir: str | None = None  # a folder of dashboard files (YAML/JSON), served at /d/<uid>
     cluster_label: str = "cluster"  # the data source's name for the cluster label (webapp/labelnames.py)
 
     @property
@@ -146,4 +147,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     ):
         if (v := get(name)) is not None:
             values[field] = _url(name, v)
+    if (v := get("DATAOPS_DASHBOARDS_DIR")) is not None:
+        from .dashboards.loader import DashboardFileError, load_dir
+        try:
+            load_dir(v)
+        except DashboardFileError as exc:
+            raise SettingsError(f"DATAOPS_DASHBOARDS_DIR: {exc}") from None
+        values["dashboards_dir"] = v
     return Settings(**values)
