@@ -25,7 +25,7 @@ import yaml
 from .catalog.alerts import ALERT_NAMES, EXTRA_SIGNALS, NAMED_ALERTS, SLO, SLOS
 from .catalog.model import PRIORITY_NAME, Signal, Threshold
 from .catalog.overview import TILES
-from .catalog.selectors import CONTAINERS
+from .catalog.forms import CONTAINERS
 from .catalog.variables import VARIABLES
 from .promql import render, validate
 from .timerange import format_duration, parse_duration

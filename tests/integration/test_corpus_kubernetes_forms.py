@@ -10,7 +10,7 @@ import requests
 from tests.corpus import _engine
 from webapp.catalog import DASHBOARDS
 from webapp.catalog.exporters import exporter_of
-from webapp.catalog.selectors import dcgm
+from webapp.catalog.forms import dcgm
 from webapp.catalog.variables import VARIABLES
 from webapp.promql import render, template_variables
 from webapp.runner import run_panels

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .model import Dashboard, Link, Panel, Query, Section
-from .selectors import CONTAINERS, dcgm, node_memory_available
+from .forms import CONTAINERS, dcgm, node_memory_available
 
 Q = Query
 

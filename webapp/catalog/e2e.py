@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .model import Dashboard, Panel, Query, Section
-from .selectors import CONTAINERS
+from .forms import CONTAINERS
 
 Q = Query
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .model import Dashboard, Link, Panel, Query, Section
-from .selectors import endpoints_not_ready
+from .forms import endpoints_not_ready
 
 Q = Query
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from . import thresholds as th
 from .gitops import LAST_RESULT
 from .model import Dashboard, Link, Panel, Query, Section
-from .selectors import CONTAINERS, node_memory_available
+from .forms import CONTAINERS, node_memory_available
 
 Q = Query
 NAMESPACE_LINK = Link("/capacity/namespace/{namespace}", "namespace")

@@ -8,9 +8,8 @@ headroom; the HPA formula (target 70% of the request) gives the replica recommen
 from __future__ import annotations
 
 from . import thresholds as th
-from .forms import trino, trino_names
+from .forms import CONTAINERS, dcgm, trino, trino_names
 from .model import Dashboard, Link, Panel, Query, Section
-from .selectors import CONTAINERS, dcgm
 
 Q = Query
 

@@ -7,9 +7,8 @@ Signal objects, so a tile turns red exactly where its alert fires.
 from __future__ import annotations
 
 from . import thresholds as th
-from .forms import hms_api, hms_pool, minio, trino
+from .forms import CONTAINERS, hms_api, hms_pool, minio, trino
 from .model import Query, Signal, Tile
-from .selectors import CONTAINERS
 
 S = Signal
 

@@ -12,9 +12,8 @@ still has two samples per window.
 from __future__ import annotations
 
 from . import thresholds as th
-from .forms import airflow_pool, trino
+from .forms import CONTAINERS, airflow_pool, trino
 from .model import Dashboard, Link, Panel, Query, Section
-from .selectors import CONTAINERS
 
 Q = Query
 

@@ -1,13 +1,13 @@
-"""deploy/scrape: the scrape settings the Kubernetes, GPU, ingress, cost and GitOps panels rely on."""
+"""deploy/exporters: the scrape settings the Kubernetes, GPU, ingress, cost and GitOps panels rely on."""
 import pathlib
 
 import yaml
 
-SCRAPE = pathlib.Path(__file__).resolve().parents[2] / "deploy" / "scrape"
+EXPORTERS = pathlib.Path(__file__).resolve().parents[2] / "deploy" / "exporters"
 
 
 def monitors() -> dict[str, dict]:
-    docs = [d for d in yaml.safe_load_all((SCRAPE / "kubernetes-exporters.yaml").read_text()) if d]
+    docs = [d for d in yaml.safe_load_all((EXPORTERS / "kubernetes" / "servicemonitors.yaml").read_text()) if d]
     assert all(d["apiVersion"] == "monitoring.coreos.com/v1" and d["kind"] == "ServiceMonitor" for d in docs)
     return {d["metadata"]["name"]: d["spec"] for d in docs}
 
@@ -27,7 +27,7 @@ def test_node_exporter_instance_is_the_node_name_and_kubelet_serves_cadvisor():
 
 
 def test_argocd_reports_the_conditions_the_level2_page_lists():
-    patch = yaml.safe_load((SCRAPE / "argocd-application-controller-patch.yaml").read_text())
+    patch = yaml.safe_load((EXPORTERS / "argocd" / "application-controller-patch.yaml").read_text())
     flag = patch[0]["value"]
     assert patch[0]["op"] == "add" and flag.startswith("--metrics-application-conditions=")
     assert "SyncError" in flag.split("=", 1)[1].split(",")   # the demo's degraded application reports it
