@@ -17,6 +17,7 @@ from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
 
 from .layout import query_string_for, render_tile
+from .pages import pinned_now
 from .panel_service import panel_cache, serve_panel
 from .panels import render_error
 
@@ -60,7 +61,8 @@ def _view_from_store(store):
     params = store.get("params") if isinstance(store.get("params"), dict) else {}
     dashboard = find_dashboard(dashboard_id)
     allowed = dashboard.variables if dashboard else tuple(VARIABLES)
-    view = parse_view_state(params, allowed_variables=allowed)
+    view = parse_view_state(params, now=pinned_now(store),
+                            allowed_variables=allowed)
     path_vars = store.get("path_vars") if isinstance(store.get("path_vars"), dict) else {}
     return dashboard, view, path_vars
 

@@ -110,9 +110,16 @@ def panel_key(panel: Panel, view: ViewState, extra, scope, query_string: str, da
     return "panel:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+def datasource_of(runtime) -> str:
+    """Which data source (and Thanos options) a rendered panel came from: part of its key, as
+    several apps may share one Redis."""
+    settings = runtime.settings
+    return f"{settings.prometheus_url}|{sorted(settings.thanos_params.items())}"
+
+
 def render_panel(runtime, panel: Panel, view: ViewState, extra, query_string: str) -> tuple[list, str]:
     """(children, state) of one panel, computed: its queries run, then its renderer."""
-    data = run_panels(runtime.engine, [panel], view, extra, runtime.rest_clients)[panel.id]
+    data = run_panels(runtime.engine, [panel], view, extra)[panel.id]
     children, state = render_panel_body(data, query_string)
     if getattr(data, "warnings", ()):
         state = state + ":partial"  # not kept: the next refresh asks for a complete answer
@@ -125,8 +132,7 @@ def serve_panel(runtime, cache: JsonCache | None, panel: Panel, view: ViewState,
     if cache is None or panel.source != "prometheus":
         children, state = render_panel(runtime, panel, view, extra, query_string)
         return children, state.partition(":")[0]
-    key = panel_key(panel, view, extra, runtime.engine.current_scope(), query_string,
-                    getattr(runtime.engine, "datasource_key", ""))
+    key = panel_key(panel, view, extra, runtime.engine.current_scope(), query_string, datasource_of(runtime))
 
     def fetch() -> dict:
         children, state = render_panel(runtime, panel, view, extra, query_string)

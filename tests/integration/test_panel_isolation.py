@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from components.panel_service import EXTENSION as PANEL_CACHE, panel_key, render_panel, serve_panel
+from components.panel_service import EXTENSION as PANEL_CACHE, datasource_of, panel_key, render_panel, serve_panel
 from plotly.io.json import to_json_plotly as to_json
 from webapp.app import create_app
 from webapp.catalog import DASHBOARDS
@@ -100,7 +100,7 @@ def test_a_warm_panel_is_served_from_the_cache_as_the_same_data(app, proxy):
         after_first = len(proxy.requests)
         second, second_state = serve_panel(runtime, cache, panel, view, {}, "from=now-6h&to=now")
         key = panel_key(panel, view, {}, runtime.engine.current_scope(), "from=now-6h&to=now",
-                        runtime.engine.datasource_key)
+                        datasource_of(runtime))
     # The plain data the cache serves is what Dash sends for the rendered components.
     assert first == second == json.loads(to_json(computed))
     assert state == first_state == second_state == "ok"
