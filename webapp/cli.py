@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
                            description="write deploy/prometheus/*.rules.yml and the promtool tests from the "
                                        "threshold, signal and SLO declarations of the catalog")
     rules.add_argument("--check", action="store_true", help="do not write; exit 1 if the files are out of date")
+    from .exporters import add_parser as add_exporter_parser
+    add_exporter_parser(sub)
     return parser
 
 
@@ -109,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         from .rules import main as rules_main
         return rules_main(["--check"] if args.check else [])
     try:
+        if args.command == "exporter":
+            from .exporters import run as run_exporter
+            return run_exporter(args)
         settings = _apply_args(load_settings(), args)
         if args.command == "serve":
             if not settings.prometheus_url:
