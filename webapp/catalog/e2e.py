@@ -95,6 +95,36 @@ JOURNEY = Section("Data journey", (
         label_columns=("stage",), width=12, description="Slowest segment first: the bottleneck."),
 ))
 
+#: the journey exporter's deploy stages (docs/metric-contract.md section 3), in journey order
+JOURNEY_STAGES = ("git", "jenkins", "argocd", "kubernetes")
+_LAST = 'pipeline_last_stage_duration_seconds{journey="deploy"}'
+_NEWEST = 'topk(1, max by (pipeline) (pipeline_last_run_timestamp_seconds{journey="deploy"}))'
+
+DELIVERY = Section("Delivery journey: commit → running pods", (
+    Panel("e2e-last-journey", "Latest deployment: commit → build → sync → pods ready", "flow", (
+        Q(f'max by (stage) ({_LAST} and on (pipeline) {_NEWEST})', "{stage}"),),
+        unit="s", label_columns=JOURNEY_STAGES, width=12,
+        description="The newest deployment the journey exporter followed by its commit: Bitbucket commit to the "
+                    "Jenkins build start (git), the build (jenkins), build end to Argo CD's deployedAt (argocd), and "
+                    "deployedAt to the last pod Ready (kubernetes). The slowest stage is the bottleneck (red)."),
+    Panel("e2e-journeys", "Last journey per application", "table", tuple(
+        Q(f'max by (pipeline) (pipeline_last_stage_duration_seconds{{journey="deploy", stage="{st}"}})',
+          column=st, unit="s") for st in JOURNEY_STAGES) + (
+        Q(f'sum by (pipeline) ({_LAST})', column="commit to running", unit="s"),
+        Q('max by (pipeline) (pipeline_last_run_timestamp_seconds{journey="deploy"})', column="pods ready",
+          unit="dateTime")),
+        label_columns=("pipeline",), width=6, description="Stage durations of each application's last deployment."),
+    Panel("e2e-bottlenecks", "Bottleneck of each application's last deployment", "bar", (
+        Q('max by (pipeline, stage) (pipeline_bottleneck_duration_seconds{journey="deploy"})', "{pipeline}: {stage}"),),
+        unit="s", width=6, description="The slowest stage of the last journey, per application."),
+    Panel("e2e-journey-stage-trend", "Deploy journey: mean time per stage (hourly)", "timeseries", (
+        Q('sum by (stage) (increase(pipeline_stage_duration_seconds_sum{journey="deploy"}[1h])) '
+          '/ (sum by (stage) (increase(pipeline_stage_duration_seconds_count{journey="deploy"}[1h])) > 0)',
+          "{stage}"),),
+        unit="s", min_step=600, stacked=True, width=12,
+        description="All deployments the journey exporter observed, stacked: the bands add up to commit-to-running."),
+))
+
 SLI = Section("Service level indicators", (
     Panel("e2e-availability", "Availability (selected range)", "stat", (
         Q(f'min(avg_over_time({_CRIT}[$__range]))', "availability"),),
@@ -193,7 +223,7 @@ QUALITY = Section("Data quality", (
 ))
 
 DASHBOARD = E2E = Dashboard(
-    "e2e", "End-to-End Analytics", "/e2e", (OVERVIEW, JOURNEY, SLI, BUSINESS, QUALITY), variables=("cluster",),
+    "e2e", "End-to-End Analytics", "/e2e", (OVERVIEW, JOURNEY, DELIVERY, SLI, BUSINESS, QUALITY), variables=("cluster",),
     description="The whole pipeline from the Portal request to data in storage: per-segment latency and the "
                 "bottleneck, SLA compliance, service level indicators, business metrics and data quality.",
 )

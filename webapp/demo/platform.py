@@ -74,6 +74,7 @@ class DemoPlatform:
         self.rest_apis = None   # demo Spark History Server + Airflow REST API (restapis.py), set by start()
         self.spark_history_url: str | None = None
         self.airflow_api_url: str | None = None
+        self.real_exporters = None   # the project's real exporters (realexporters.py), set by start()
         self.stats: dict = {"series": 0, "samples": 0, "generate_seconds": 0.0, "backfill_seconds": 0.0,
                             "reused": False, "history_hours": 0.0}
         self._atexit = False
@@ -192,6 +193,10 @@ class DemoPlatform:
             lines.append("rule_files:")
             lines += [f"  - {_yaml_str(str(r))}" for r in self.rule_files]
         lines.append("scrape_configs:")
+        real: dict[str, list] = {}
+        for job, inst, port in (self.real_exporters.targets if self.real_exporters else ()):
+            real.setdefault(job, []).append((inst, port))
+            by_job.setdefault(job, [])
         for job, tgts in by_job.items():
             lines += [f"  - job_name: {_yaml_str(job)}", "    honor_labels: true", "    static_configs:"]
             for t in tgts:
@@ -200,6 +205,10 @@ class DemoPlatform:
                           f"          cluster: {_yaml_str(t.cluster)}",
                           f"          instance: {_yaml_str(t.instance)}",
                           f"          __metrics_path__: {_yaml_str(t.path)}"]
+            for inst, port in real.get(job, ()):   # a real exporter: its own port and /metrics
+                lines += [f"      - targets: [\"127.0.0.1:{port}\"]", "        labels:",
+                          f"          cluster: {_yaml_str(self.world.clusters[0])}",
+                          f"          instance: {_yaml_str(inst)}"]
         self.config_file.write_text("\n".join(lines) + "\n")
 
     def _start_prometheus(self) -> None:
@@ -269,6 +278,8 @@ class DemoPlatform:
             atexit.register(self.stop)
             self._atexit = True
         try:
+            from .realexporters import RealExporters
+            self.real_exporters = RealExporters(self.folder).start()
             self._write_config(self.exporter.port)
             self._start_prometheus()
             self._wait_first_scrape()
@@ -283,6 +294,9 @@ class DemoPlatform:
         return self.url
 
     def stop(self) -> None:
+        real, self.real_exporters = self.real_exporters, None
+        if real is not None:
+            real.stop()
         rest, self.rest_apis = self.rest_apis, None
         if rest is not None:
             rest.stop()

@@ -253,7 +253,10 @@ class Server:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def start(self, refresh: bool = True) -> Server:
+    def start(self, refresh: bool = True, initial: bool = True) -> Server:
+        """Serve the endpoints; with ``refresh``, refresh every ``refresh_seconds`` (first at once
+        when ``initial``, else after one interval: the caller has just refreshed)."""
+        self._initial = initial
         t = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
                              name=f"{self.exporter.name}-http", daemon=True)
         t.start()
@@ -265,13 +268,16 @@ class Server:
         return self
 
     def _loop(self) -> None:
+        if not self._initial:
+            self._stop.wait(self.exporter.refresh_seconds)
         while not self._stop.is_set():
             self.exporter.run_once()
             self._stop.wait(self.exporter.refresh_seconds)
 
     def stop(self) -> None:
         self._stop.set()
-        self.httpd.shutdown()
+        if self._threads:       # shutdown() waits for serve_forever(), which only runs once started
+            self.httpd.shutdown()
         self.httpd.server_close()
         for t in self._threads:
             t.join(timeout=10)

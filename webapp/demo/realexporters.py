@@ -1,0 +1,91 @@
+"""The project's real exporters, run by the demo platform against real or API-faithful sources:
+
+* ``iceberg-exporter``: the Iceberg exporter reading a real pyiceberg SQL catalog on SQLite
+  (``lakehouse.py``: tables appended, compacted and expired; one data file lost behind Iceberg's back);
+* ``bitbucket-exporter`` and ``journey-exporter``: the Bitbucket and journey exporters polling the demo's
+  Bitbucket, Jenkins, Argo CD and Kubernetes APIs (``deliveryapis.py``).
+
+Each exporter serves its own ``/metrics`` on a loopback port; the demo Prometheus scrapes them like any
+target, with the first cluster's label. Their series start with the demo's live data (no backfill: what
+they report is what they computed).
+"""
+from __future__ import annotations
+
+import logging
+import pathlib
+import threading
+
+__all__ = ["RealExporters"]
+
+log = logging.getLogger(__name__)
+
+ICEBERG_REFRESH = 300.0      # the design's 5 minutes (the lakehouse changes only when the demo builds it)
+DELIVERY_REFRESH = 30.0      # shorter than the time between two deployments of one demo application
+
+
+class RealExporters:
+    """Start and stop the real exporters of the demo; ``targets`` lists (job, instance, port)."""
+
+    def __init__(self, folder: pathlib.Path, clock=None):
+        self.folder = pathlib.Path(folder)
+        self.clock = clock
+        self.servers = []
+        self.apis = None
+        self.targets: list[tuple[str, str, int]] = []
+        self.notes: list[str] = []
+
+    def start(self) -> RealExporters:
+        from ..exporters.base import Server
+        threads = []
+        try:
+            iceberg = self._iceberg()
+        except ImportError as exc:   # installed without the `iceberg` extra
+            iceberg = None
+            self.notes.append(f"Iceberg exporter not started: {exc} (pip install '.[iceberg]')")
+        if iceberg is not None:
+            threads.append(threading.Thread(target=iceberg.run_once, daemon=True))
+            self._serve(Server, iceberg, "iceberg-exporter", "iceberg-exporter-lakehouse.data-platform.svc:9560")
+        from ..exporters.bitbucket import BitbucketExporter, BitbucketSettings
+        from ..exporters.journey import JourneyExporter, JourneySettings
+        from .deliveryapis import DeliveryApiServer
+        import time
+        self.apis = DeliveryApiServer(clock=self.clock or time.time).start()
+        u = self.apis.url
+        bb = BitbucketExporter(BitbucketSettings(url=f"{u}/bitbucket", refresh_seconds=DELIVERY_REFRESH))
+        jr = JourneyExporter(JourneySettings(argocd_url=f"{u}/argocd", jenkins_url=f"{u}/jenkins",
+                                             bitbucket_url=f"{u}/bitbucket", kubernetes_url=f"{u}/kubernetes",
+                                             refresh_seconds=DELIVERY_REFRESH))
+        for exp, job, inst in ((bb, "bitbucket-exporter", "bitbucket-exporter.scm.svc:9561"),
+                               (jr, "journey-exporter", "journey-exporter.monitoring.svc:9562")):
+            threads.append(threading.Thread(target=exp.run_once, daemon=True))
+            self._serve(Server, exp, job, inst)
+        # the first refresh before Prometheus' first scrape, so the demo starts with data
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        for s in self.servers:
+            s.start(refresh=True, initial=False)
+        return self
+
+    def _iceberg(self):
+        from ..exporters.iceberg import IcebergExporter, IcebergSettings
+        from .lakehouse import CATALOG, build_lakehouse
+        catalog = build_lakehouse(self.folder / "lakehouse")
+        return IcebergExporter(catalog, IcebergSettings(catalog=CATALOG, refresh_seconds=ICEBERG_REFRESH))
+
+    def _serve(self, server_cls, exporter, job: str, instance: str) -> None:
+        server = server_cls(exporter, "127.0.0.1", 0)
+        self.servers.append(server)
+        self.targets.append((job, instance, server.port))
+
+    def stop(self) -> None:
+        for s in self.servers:
+            try:
+                s.stop()
+            except OSError:
+                pass
+        self.servers = []
+        if self.apis is not None:
+            self.apis.stop()
+            self.apis = None
