@@ -47,17 +47,18 @@ def _iso(ts: float) -> str:
 class Flow:
     """The simulated delivery flow: commit ``i`` of ``app`` and its stage times."""
 
-    def __init__(self, clock=time.time):
+    def __init__(self, clock=time.time, apps: dict | None = None):
         self.clock = clock
+        self.apps = APPS if apps is None else apps
 
     def commits(self, app: str, now: float) -> list[int]:
-        period, phase, _ = APPS[app]
+        period, phase, _ = self.apps[app]
         last = int((now - phase) // period)
         first = int((now - LOOKBACK - phase) // period) + 1
         return list(range(first, last + 1))
 
     def times(self, app: str, i: int) -> dict:
-        period, phase, (g, j, a, k) = APPS[app]
+        period, phase, (g, j, a, k) = self.apps[app]
         # a little deterministic jitter, so durations are not all equal
         jit = 0.8 + 0.4 * (int(_sha(app, i)[:4], 16) / 0xFFFF)
         commit = phase + i * period
@@ -161,9 +162,9 @@ class _Handler(BaseHTTPRequestHandler):
         if len(s) == 3:
             return self._json(_page([{"slug": a, "id": n + 1, "name": a, "scmId": "git", "state": "AVAILABLE",
                                       "forkable": True, "project": {"key": PROJECT}, "public": False}
-                                     for n, a in enumerate(APPS)], q))
+                                     for n, a in enumerate(flow.apps)], q))
         app = s[3]
-        if app not in APPS:
+        if app not in flow.apps:
             return self._json({"errors": [{"message": f"Repository {PROJECT}/{app} does not exist."}]}, 404)
         rest = s[4:]
         ids = flow.commits(app, now)
@@ -202,8 +203,8 @@ class _Handler(BaseHTTPRequestHandler):
         if segs == ["api", "json"]:
             return self._json({"_class": "hudson.model.Hudson", "jobs": [
                 {"_class": "org.jenkinsci.plugins.workflow.job.WorkflowJob", "name": a, "color": "blue"}
-                for a in APPS]})
-        if len(segs) == 4 and segs[0] == "job" and segs[2:] == ["api", "json"] and segs[1] in APPS:
+                for a in flow.apps]})
+        if len(segs) == 4 and segs[0] == "job" and segs[2:] == ["api", "json"] and segs[1] in flow.apps:
             app = segs[1]
             builds = []
             for i in flow.commits(app, now):
@@ -264,8 +265,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _argocd(self, flow, now, segs):
         if segs == ["api", "v1", "applications"]:
             return self._json({"metadata": {"resourceVersion": str(int(now))},
-                               "items": [self._app_json(flow, a, now) for a in APPS]})
-        if len(segs) == 4 and segs[:3] == ["api", "v1", "applications"] and segs[3] in APPS:
+                               "items": [self._app_json(flow, a, now) for a in flow.apps]})
+        if len(segs) == 4 and segs[:3] == ["api", "v1", "applications"] and segs[3] in flow.apps:
             return self._json(self._app_json(flow, segs[3], now))
         self._json({"error": "not found", "code": 5, "message": "not found"}, 404)
 
@@ -276,7 +277,7 @@ class _Handler(BaseHTTPRequestHandler):
                                "code": 404}, 404)
         ns = segs[3]
         sel = q.get("labelSelector", "")
-        app = ns if ns in APPS and sel in ("", f"app.kubernetes.io/instance={ns}") else None
+        app = ns if ns in flow.apps and sel in ("", f"app.kubernetes.io/instance={ns}") else None
         items = []
         if app is not None:
             deployed = [i for i in flow.commits(app, now) if flow.times(app, i)["deployed"] <= now]
@@ -299,8 +300,9 @@ class _Handler(BaseHTTPRequestHandler):
 class DeliveryApiServer:
     """The demo's Bitbucket, Jenkins, Argo CD and Kubernetes APIs on one loopback port."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, clock=time.time, extra_headers: dict | None = None):
-        self.flow = Flow(clock)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, clock=time.time, extra_headers: dict | None = None,
+                 apps: dict | None = None):
+        self.flow = Flow(clock, apps)
         self._host, self._port = host, port
         self.extra_headers = extra_headers or {}
         self._httpd = None
