@@ -233,3 +233,96 @@ def test_settings_and_credentials(tmp_path):
                                                       "DATAOPS_JOURNEY_BITBUCKET_URL",
                                                       "DATAOPS_JOURNEY_KUBERNETES_URL")}
                               | {"DATAOPS_JOURNEY_REFRESH": "0"})
+
+
+# ---------------------------------------------------------------- data journey (Airflow -> Spark -> Iceberg)
+def test_airflow_and_spark_answers_have_the_documented_shape(apis):
+    """Airflow 3 REST API v2: the DAG-run collection validates against Airflow's own OpenAPI spec; the Spark
+    History Server's application list has the fields of a recorded Spark 4.3 answer."""
+    import pathlib
+
+    from tests.openapi_subset import validate_component
+    r = requests.get(f"{apis.url}/airflow/api/v2/dags/orders_etl/dagRuns", timeout=5)
+    assert r.status_code == 401                                    # a JWT is required, as in Airflow 3
+    tok = requests.post(f"{apis.url}/airflow/auth/token", json={"username": "u", "password": "p"}, timeout=5)
+    assert tok.status_code == 201
+    runs = requests.get(f"{apis.url}/airflow/api/v2/dags/orders_etl/dagRuns", timeout=5,
+                        headers={"Authorization": f"Bearer {tok.json()['access_token']}"}).json()
+    runs.setdefault("total_entries", len(runs["dag_runs"]))
+    assert validate_component(runs, "DAGRunCollectionResponse") == []
+    recorded = json.loads((pathlib.Path(__file__).parents[1] / "fixtures" / "spark_history" /
+                           "applications.json").read_text())[0]
+    apps = requests.get(f"{apis.url}/spark-history/api/v1/applications", params={"status": "completed"},
+                        timeout=5).json()
+    assert apps and set(apps[0]) == set(recorded)
+    assert set(recorded["attempts"][0]) - {"exitCode", "logSourceName", "logSourceFullPath"} <= set(apps[0]["attempts"][0])
+
+
+def test_data_journey_from_airflow_to_spark_to_iceberg(tmp_path):
+    import time as _time
+
+    from webapp.demo import lakehouse
+    pytest.importorskip("pyiceberg")
+    real_now = _time.time()
+    q, up, spark, down = 20, 200, 600, 100
+    period = 3600
+    # a run whose Spark application started 100 s before "real now" (the Iceberg commit is made now)
+    spark_start = real_now - 100
+    phase = (spark_start - up - q) % period
+    dags = {"orders_etl": (period, phase, (q, up, spark, down))}
+    clock = Clock(real_now)
+    srv = DeliveryApiServer(clock=clock, dags=dags).start()
+    try:
+        flow = srv.flow
+        i = flow.runs("orders_etl", real_now)[-1]
+        t = flow.run_times("orders_etl", i)
+        assert t["spark_start"] <= real_now <= t["spark_end"]
+        cat = lakehouse.build_lakehouse(tmp_path)
+        table = cat.load_table(("audit", "access_log"))
+        table.append(lakehouse._batch(7), snapshot_properties={"spark.app.id": flow.spark_app_id("orders_etl", i)})
+        commit = cat.load_table(("audit", "access_log")).current_snapshot().timestamp_ms / 1000.0
+        clock.t = t["end"] + 5
+        exp = JourneyExporter(JourneySettings(airflow_url=f"{srv.url}/airflow", airflow_credentials=("u", "p"),
+                                              spark_history_url=f"{srv.url}/spark-history"), catalog=cat)
+        assert exp.run_once(), exp.last_error
+        v = _samples(exp.exposition().decode())
+        lab = lambda stage: (("journey", "data"), ("pipeline", "orders_etl"),
+                             ("revision", next(k[1] for k in v if k[0] == "pipeline_last_stage_duration_seconds"
+                                               and ("stage", stage) in k[1] and ("journey", "data") in k[1])[2][1]),
+                             ("stage", stage))
+        airflow = v[("pipeline_last_stage_duration_seconds", lab("airflow"))]
+        application = v[("pipeline_last_stage_duration_seconds", lab("application"))]
+        assert abs(airflow - (t["spark_start"] - t["queued"])) < 0.002
+        assert abs(application - (commit - t["spark_start"])) < 0.002         # to the Iceberg commit
+        # older runs had no commit in this catalog: their journey ends with the Spark application
+        runs = v[("pipeline_runs_total", (("journey", "data"), ("pipeline", "orders_etl"), ("status", "success")))]
+        assert runs == len([j for j in flow.runs("orders_etl", clock.t) if flow.run_times("orders_etl", j)["end"] <= clock.t])
+        assert exp.api_calls["airflow_token"] == 1
+        assert exp.run_once() and _samples(exp.exposition().decode())[
+            ("pipeline_runs_total", (("journey", "data"), ("pipeline", "orders_etl"), ("status", "success")))] == runs
+    finally:
+        srv.stop()
+
+
+def test_demo_history_is_what_the_journey_exporter_reports(apis):
+    """The demo backfills the journey exporter's history (components/journey.py); it must equal what the
+    real exporter computes from the demo APIs at the same moment."""
+    from webapp.demo.components.journey import data_journeys, deploy_journeys
+    from webapp.demo.deliveryapis import DAGS
+    exp = JourneyExporter(JourneySettings(argocd_url=f"{apis.url}/argocd", jenkins_url=f"{apis.url}/jenkins",
+                                          bitbucket_url=f"{apis.url}/bitbucket", kubernetes_url=f"{apis.url}/kubernetes",
+                                          airflow_url=f"{apis.url}/airflow", airflow_credentials=("u", "p"),
+                                          spark_history_url=f"{apis.url}/spark-history"))
+    assert exp.run_once(), exp.last_error
+    live = {(dict(k[1])["pipeline"], dict(k[1])["stage"]): (dict(k[1])["revision"], val)
+            for k, val in _samples(exp.exposition().decode()).items() if k[0] == "pipeline_last_stage_duration_seconds"}
+    history = {}
+    for app in APPS:
+        _at, rev, stages = deploy_journeys(app, T0 - 6 * 3600, T0 + 1)[-1]
+        history.update({(app, s): (rev, d) for s, d in stages.items()})
+    for dag in DAGS:
+        _at, _end, run_id, stages = data_journeys(dag, T0 - 6 * 3600, T0 + 1)[-1]
+        history.update({(dag, s): (run_id, d) for s, d in stages.items()})
+    assert live.keys() == history.keys()
+    for key, (rev, d) in history.items():
+        assert live[key][0] == rev and abs(live[key][1] - d) < 1e-6, (key, live[key], (rev, d))

@@ -70,7 +70,9 @@ def test_journey_exporter_feeds_the_e2e_journey_panels(settings, demo_platform):
     assert set(stages) == {"git", "jenkins", "argocd", "kubernetes"} and all(v > 0 for v in stages.values())
     assert {s.labels["pipeline"] for s in data["e2e-journeys"].results[0].series} == \
         {"orders-api", "portal-ui", "ml-serving"}
-    bottleneck = {s.labels["pipeline"]: s.labels["stage"] for s in data["e2e-bottlenecks"].results[0].series}
-    assert bottleneck == {"orders-api": "jenkins", "portal-ui": "jenkins", "ml-serving": "kubernetes"}
+    bottleneck = {s.labels["pipeline"]: s.labels["stage"] for r in data["e2e-bottlenecks"].results for s in r.series}
+    assert bottleneck == {"orders-api": "jenkins", "portal-ui": "jenkins", "ml-serving": "kubernetes",
+                          "orders_etl": "application", "clickstream_sessions": "application"}
+    assert {s.labels["stage"] for s in flow.results[1].series} == {"airflow", "application"}
     prs = _query(demo_platform.url, 'sum by (state) (git_pull_requests{job="bitbucket-exporter"})')
     assert {r["metric"]["state"] for r in prs} == {"OPEN", "MERGED", "DECLINED"}

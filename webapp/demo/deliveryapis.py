@@ -1,5 +1,5 @@
-"""Demo delivery APIs: Bitbucket Server (REST 1.0), Jenkins (JSON API), Argo CD (``/api/v1``) and the
-Kubernetes pods API, answering for one simulated delivery flow, in the shapes of the products' published
+"""Demo delivery APIs: Bitbucket Server (REST 1.0), Jenkins (JSON API), Argo CD (``/api/v1``), the
+Kubernetes pods API, Airflow 3 (``/api/v2``, JWT from ``POST /auth/token``) and the Spark History Server, answering for one simulated delivery flow, in the shapes of the products' published
 API documentation. The real Bitbucket and journey exporters (``webapp/exporters/``) poll them in the demo.
 
 Each repository ``PLAT/<app>`` gets a commit on ``main`` every ``period`` seconds (per-app phase). The
@@ -10,8 +10,12 @@ Story ``slow-rollout``: ``ml-serving``'s pods take 9 minutes to become ready, so
 bottleneck; for the others Jenkins is. Every answer is a function of the clock: only what has happened
 by "now" is listed; a build still running shows ``building: true``.
 
+Data flow: each Airflow DAG of ``DAGS`` runs every ``period`` seconds; a run is queued, starts, runs its
+upstream tasks, launches the Spark application ``<dag>.transform`` (listed by the Spark History Server)
+and ends after its downstream tasks.
+
     srv = DeliveryApiServer(clock=time.time).start()
-    srv.url + "/bitbucket", srv.url + "/jenkins", srv.url + "/argocd", srv.url + "/kubernetes"
+    srv.url + "/bitbucket", "/jenkins", "/argocd", "/kubernetes", "/airflow", "/spark-history"
 """
 from __future__ import annotations
 
@@ -32,6 +36,11 @@ APPS = {
     "portal-ui": (1200, 300, (30, 260, 70, 60)),
     "ml-serving": (1500, 600, (60, 300, 90, 540)),
 }
+#: Airflow DAG -> (period s, phase s, seconds: queued, upstream tasks, Spark application, downstream tasks)
+DAGS = {
+    "orders_etl": (1800, 240, (15, 180, 780, 120)),
+    "clickstream_sessions": (3600, 900, (40, 300, 1500, 200)),
+}
 HISTORY = 10       # Argo CD keeps 10 history entries (revisionHistoryLimit)
 LOOKBACK = 6 * 3600
 
@@ -44,12 +53,39 @@ def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _iso_ms(ts: float) -> str:
+    """Airflow's form: milliseconds and ``Z``."""
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 class Flow:
     """The simulated delivery flow: commit ``i`` of ``app`` and its stage times."""
 
-    def __init__(self, clock=time.time, apps: dict | None = None):
+    def __init__(self, clock=time.time, apps: dict | None = None, dags: dict | None = None):
         self.clock = clock
         self.apps = APPS if apps is None else apps
+        self.dags = DAGS if dags is None else dags
+
+    def runs(self, dag: str, now: float) -> list[int]:
+        period, phase, _ = self.dags[dag]
+        last = int((now - phase) // period)
+        first = int((now - LOOKBACK - phase) // period) + 1
+        return list(range(first, last + 1))
+
+    def run_times(self, dag: str, i: int) -> dict:
+        """queued, start, spark_start, spark_end, end of run ``i`` of ``dag`` (Unix seconds)."""
+        period, phase, (q, up, spark, down) = self.dags[dag]
+        jit = 0.85 + 0.3 * (int(_sha(dag, i)[:4], 16) / 0xFFFF)
+        queued = phase + i * period
+        start = queued + q
+        spark_start = start + up * jit
+        spark_end = spark_start + spark * jit
+        return {"queued": queued, "start": start, "spark_start": spark_start, "spark_end": spark_end,
+                "end": spark_end + down * jit}
+
+    @staticmethod
+    def spark_app_id(dag: str, i: int) -> str:
+        return f"spark-{_sha(dag, i)[:24]}"
 
     def commits(self, app: str, now: float) -> list[int]:
         period, phase, _ = self.apps[app]
@@ -111,6 +147,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._argocd(flow, now, segs[1:])
             if segs[:1] == ["kubernetes"]:
                 return self._kubernetes(flow, now, segs[1:], q)
+            if segs[:3] == ["airflow", "api", "v2"]:
+                if not self.headers.get("Authorization", "").startswith("Bearer "):
+                    return self._json({"detail": "Not authenticated"}, 401)
+                return self._airflow(flow, now, segs[3:], q)
+            if segs[:3] == ["spark-history", "api", "v1"]:
+                return self._spark(flow, now, segs[3:], q)
             self._json({"message": "Not Found"}, 404)
         except Exception as exc:  # a demo bug must show as a 500, not a hung socket
             self._json({"message": f"{type(exc).__name__}: {exc}"}, 500)
@@ -270,6 +312,72 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(self._app_json(flow, segs[3], now))
         self._json({"error": "not found", "code": 5, "message": "not found"}, 404)
 
+    # -------------------------------------------------------------- Airflow 3 REST API v2
+    def do_POST(self):
+        segs = [s for s in urllib.parse.urlsplit(self.path).path.split("/") if s]
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(n, 65536)) if n else b""
+        if segs == ["airflow", "auth", "token"]:
+            try:
+                creds = json.loads(body or b"{}")
+            except ValueError:
+                creds = {}
+            if not isinstance(creds, dict) or not creds.get("username") or not creds.get("password"):
+                return self._json({"detail": "Invalid credentials"}, 401)
+            return self._json({"access_token": f"demo.{_sha(creds['username'], 0)[:16]}.token"}, 201)
+        self._json({"detail": "Not Found"}, 404)
+
+    def _run_json(self, flow, dag, i, now):
+        t = flow.run_times(dag, i)
+        logical = t["queued"] - flow.dags[dag][0]
+        done = t["end"] <= now
+        return {"dag_run_id": f"scheduled__{_iso(logical).replace('Z', '+00:00')}", "dag_id": dag,
+                "logical_date": _iso_ms(logical), "queued_at": _iso_ms(t["queued"]), "start_date": _iso_ms(t["start"]),
+                "end_date": _iso_ms(t["end"]) if done else None, "duration": round(t["end"] - t["start"], 3) if done else None,
+                "data_interval_start": _iso_ms(logical), "data_interval_end": _iso_ms(t["queued"]),
+                "run_after": _iso_ms(t["queued"]), "last_scheduling_decision": _iso_ms(min(now, t["end"])),
+                "run_type": "scheduled", "state": "success" if done else "running", "triggered_by": "timetable",
+                "triggering_user_name": None, "conf": {}, "note": None, "dag_versions": [],
+                "bundle_version": None, "dag_display_name": dag, "partition_key": None, "partition_date": None}
+
+    def _airflow(self, flow, now, segs, q):
+        if segs == ["dags"]:
+            dags = [{"dag_id": d, "dag_display_name": d, "is_paused": False, "is_stale": False} for d in flow.dags]
+            return self._json({"dags": dags, "total_entries": len(dags)})
+        if len(segs) == 3 and segs[0] == "dags" and segs[2] == "dagRuns" and segs[1] in flow.dags:
+            dag = segs[1]
+            runs = [self._run_json(flow, dag, i, now) for i in flow.runs(dag, now) if flow.run_times(dag, i)["queued"] <= now]
+            if q.get("state"):
+                runs = [r for r in runs if r["state"] == q["state"]]
+            runs.sort(key=lambda r: r["start_date"], reverse=q.get("order_by", "").startswith("-"))
+            limit = int(q["limit"]) if q.get("limit", "").isdigit() else 50
+            return self._json({"dag_runs": runs[:limit], "total_entries": len(runs)})
+        self._json({"detail": "Not Found"}, 404)
+
+    # -------------------------------------------------------------- Spark History Server
+    def _spark(self, flow, now, segs, q):
+        if segs != ["applications"]:
+            return self._json({"message": "Not Found"}, 404)
+        apps = []
+        for dag in flow.dags:
+            for i in flow.runs(dag, now):
+                t = flow.run_times(dag, i)
+                if t["spark_start"] > now:
+                    continue
+                done = t["spark_end"] <= now
+                end = t["spark_end"] if done else None
+                fmt = lambda ts: dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "GMT"
+                apps.append({"id": flow.spark_app_id(dag, i), "name": f"{dag}.transform", "attempts": [{
+                    "startTime": fmt(t["spark_start"]), "endTime": fmt(end) if done else "1969-12-31T23:59:59.999GMT",
+                    "lastUpdated": fmt(min(now, t["spark_end"])), "duration": int(((end or now) - t["spark_start"]) * 1000),
+                    "sparkUser": "airflow", "completed": done, "appSparkVersion": "3.5.3",
+                    "startTimeEpoch": int(t["spark_start"] * 1000), "endTimeEpoch": int(end * 1000) if done else -1,
+                    "lastUpdatedEpoch": int(min(now, t["spark_end"]) * 1000)}]})
+        if q.get("status") == "completed":
+            apps = [a for a in apps if a["attempts"][0]["completed"]]
+        apps.sort(key=lambda a: -a["attempts"][0]["startTimeEpoch"])
+        return self._json(apps)
+
     # -------------------------------------------------------------- Kubernetes pods
     def _kubernetes(self, flow, now, segs, q):
         if not (len(segs) == 5 and segs[:2] == ["api", "v1"] and segs[2] == "namespaces" and segs[4] == "pods"):
@@ -301,8 +409,8 @@ class DeliveryApiServer:
     """The demo's Bitbucket, Jenkins, Argo CD and Kubernetes APIs on one loopback port."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, clock=time.time, extra_headers: dict | None = None,
-                 apps: dict | None = None):
-        self.flow = Flow(clock, apps)
+                 apps: dict | None = None, dags: dict | None = None):
+        self.flow = Flow(clock, apps, dags)
         self._host, self._port = host, port
         self.extra_headers = extra_headers or {}
         self._httpd = None

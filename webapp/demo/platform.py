@@ -66,7 +66,8 @@ class DemoPlatform:
         self.state_file = self.folder / "state.json"
         self.log_file = self.folder / "prometheus.log"
         self.config_file = self.folder / "prometheus.yml"
-        self.components = all_components()
+        from .components.journey import JourneyHistory
+        self.components = all_components() + [JourneyHistory()]   # the journey exporter's history
         self.world: World | None = None
         self.exporter: LiveExporter | None = None
         self.proc: subprocess.Popen | None = None
@@ -185,6 +186,8 @@ class DemoPlatform:
     def _write_config(self, exporter_port: int) -> None:
         by_job: dict[str, list] = {}
         for comp in self.components:
+            if not getattr(comp, "live", True):
+                continue       # history only: a real exporter is scraped for it (realexporters.py)
             for tgt in comp.targets(self.world):
                 by_job.setdefault(tgt.job, []).append(tgt)
         lines = ["global:", f"  scrape_interval: {SCRAPE_INTERVAL}s", f"  evaluation_interval: {SCRAPE_INTERVAL}s",

@@ -21,14 +21,26 @@ log = logging.getLogger(__name__)
 
 ICEBERG_REFRESH = 300.0      # the design's 5 minutes (the lakehouse changes only when the demo builds it)
 DELIVERY_REFRESH = 30.0      # shorter than the time between two deployments of one demo application
+WARM_UP = 3600.0             # the journey exporter first replays the last hour of the delivery APIs
+
+
+class ReplayClock:
+    """The delivery APIs' clock: a fixed time while the journey exporter warms up, then the real one."""
+
+    def __init__(self):
+        self.fixed: float | None = None
+
+    def __call__(self) -> float:
+        import time
+        return time.time() if self.fixed is None else self.fixed
 
 
 class RealExporters:
     """Start and stop the real exporters of the demo; ``targets`` lists (job, instance, port)."""
 
-    def __init__(self, folder: pathlib.Path, clock=None):
+    def __init__(self, folder: pathlib.Path):
         self.folder = pathlib.Path(folder)
-        self.clock = clock
+        self.clock = ReplayClock()
         self.servers = []
         self.apis = None
         self.targets: list[tuple[str, str, int]] = []
@@ -48,13 +60,15 @@ class RealExporters:
         from ..exporters.bitbucket import BitbucketExporter, BitbucketSettings
         from ..exporters.journey import JourneyExporter, JourneySettings
         from .deliveryapis import DeliveryApiServer
-        import time
-        self.apis = DeliveryApiServer(clock=self.clock or time.time).start()
+        self.apis = DeliveryApiServer(clock=self.clock).start()
         u = self.apis.url
         bb = BitbucketExporter(BitbucketSettings(url=f"{u}/bitbucket", refresh_seconds=DELIVERY_REFRESH))
         jr = JourneyExporter(JourneySettings(argocd_url=f"{u}/argocd", jenkins_url=f"{u}/jenkins",
                                              bitbucket_url=f"{u}/bitbucket", kubernetes_url=f"{u}/kubernetes",
+                                             airflow_url=f"{u}/airflow", airflow_credentials=("demo", "demo"),
+                                             spark_history_url=f"{u}/spark-history",
                                              refresh_seconds=DELIVERY_REFRESH))
+        self._warm_up(jr)
         for exp, job, inst in ((bb, "bitbucket-exporter", "bitbucket-exporter.scm.svc:9561"),
                                (jr, "journey-exporter", "journey-exporter.monitoring.svc:9562")):
             threads.append(threading.Thread(target=exp.run_once, daemon=True))
@@ -67,6 +81,18 @@ class RealExporters:
         for s in self.servers:
             s.start(refresh=True, initial=False)
         return self
+
+    def _warm_up(self, exporter) -> None:
+        """Replay the last hour at the exporter's refresh interval, so it starts knowing each application's
+        last finished deployment (it can follow only the newest one to its pods)."""
+        import time
+        now = time.time()
+        t = now - WARM_UP
+        while t < now:
+            self.clock.fixed = t
+            exporter.run_once()
+            t += DELIVERY_REFRESH
+        self.clock.fixed = None
 
     def _iceberg(self):
         from ..exporters.iceberg import IcebergExporter, IcebergSettings
