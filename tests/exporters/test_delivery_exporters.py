@@ -318,7 +318,7 @@ def test_demo_history_is_what_the_journey_exporter_reports(apis):
             for k, val in _samples(exp.exposition().decode()).items() if k[0] == "pipeline_last_stage_duration_seconds"}
     history = {}
     for app in APPS:
-        _at, rev, stages = deploy_journeys(app, T0 - 6 * 3600, T0 + 1)[-1]
+        _at, rev, stages, _id = deploy_journeys(app, T0 - 6 * 3600, T0 + 1)[-1]
         history.update({(app, s): (rev, d) for s, d in stages.items()})
     for dag in DAGS:
         _at, _end, run_id, stages = data_journeys(dag, T0 - 6 * 3600, T0 + 1)[-1]

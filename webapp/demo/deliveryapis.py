@@ -105,6 +105,17 @@ class Flow:
                 "deploy_started": deployed - 30, "deployed": deployed, "ready": deployed + k * jit}
 
 
+def airflow_token(body: bytes) -> tuple[dict, int]:
+    """Airflow 3's ``POST /auth/token``: (answer, status); any non-empty user and password get a token."""
+    try:
+        creds = json.loads(body or b"{}")
+    except ValueError:
+        creds = {}
+    if not isinstance(creds, dict) or not creds.get("username") or not creds.get("password"):
+        return {"detail": "Invalid credentials"}, 401
+    return {"access_token": f"demo.{_sha(str(creds['username']), 0)[:16]}.token"}, 201
+
+
 def _page(values: list, q: dict) -> dict:
     start = int(q["start"]) if q.get("start", "").isdigit() else 0
     limit = min(int(q["limit"]) if q.get("limit", "").isdigit() else 25, 1000)
@@ -318,13 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(min(n, 65536)) if n else b""
         if segs == ["airflow", "auth", "token"]:
-            try:
-                creds = json.loads(body or b"{}")
-            except ValueError:
-                creds = {}
-            if not isinstance(creds, dict) or not creds.get("username") or not creds.get("password"):
-                return self._json({"detail": "Invalid credentials"}, 401)
-            return self._json({"access_token": f"demo.{_sha(creds['username'], 0)[:16]}.token"}, 201)
+            return self._json(*airflow_token(body))
         self._json({"detail": "Not Found"}, 404)
 
     def _run_json(self, flow, dag, i, now):

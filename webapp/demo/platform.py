@@ -282,7 +282,7 @@ class DemoPlatform:
             self._atexit = True
         try:
             from .realexporters import RealExporters
-            self.real_exporters = RealExporters(self.folder).start()
+            self.real_exporters = RealExporters(self.folder, history_since=self.world.epoch).start()
             self._write_config(self.exporter.port)
             self._start_prometheus()
             self._wait_first_scrape()

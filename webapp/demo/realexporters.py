@@ -38,8 +38,9 @@ class ReplayClock:
 class RealExporters:
     """Start and stop the real exporters of the demo; ``targets`` lists (job, instance, port)."""
 
-    def __init__(self, folder: pathlib.Path):
+    def __init__(self, folder: pathlib.Path, history_since: float | None = None):
         self.folder = pathlib.Path(folder)
+        self.history_since = history_since     # start of the backfilled journey history (world epoch)
         self.clock = ReplayClock()
         self.servers = []
         self.apis = None
@@ -83,14 +84,22 @@ class RealExporters:
         return self
 
     def _warm_up(self, exporter) -> None:
-        """Replay the last hour at the exporter's refresh interval, so it starts knowing each application's
-        last finished deployment (it can follow only the newest one to its pods)."""
+        """Seed the exporter with the backfilled history (components/journey.py) up to an hour ago, then
+        replay the last hour at its refresh interval: it starts knowing each application's last finished
+        deployment (it can follow only the newest one to its pods) and its counters continue the history."""
         import time
+
+        from .components.journey import seed
         now = time.time()
         t = now - WARM_UP
-        while t < now:
-            self.clock.fixed = t
+        if self.history_since is not None:
+            seed(exporter, self.history_since, t)
+        while True:
+            # the last step is "now" itself: everything the backfilled history counts is observed
+            self.clock.fixed = min(t, now)
             exporter.run_once()
+            if t >= now:
+                break
             t += DELIVERY_REFRESH
         self.clock.fixed = None
 

@@ -622,13 +622,8 @@ class _Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(min(n, 65536)) if n else b""
         if len(segs) == 4 and segs[0] == "airflow" and segs[1] in owner.world.clusters and segs[2:] == ["auth", "token"]:
-            try:
-                creds = json.loads(body or b"{}")
-            except ValueError:
-                creds = {}
-            if not isinstance(creds, dict) or not creds.get("username") or not creds.get("password"):
-                return self._json({"detail": "Invalid credentials"}, 401)
-            return self._json({"access_token": f"demo.{sp_key('token', creds['username']):016x}.token"}, 201)
+            from .deliveryapis import airflow_token
+            return self._json(*airflow_token(body))
         self._send(404, b"Not Found", "text/plain")
 
     # ------------------------------------------------------------------ Spark routes

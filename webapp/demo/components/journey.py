@@ -29,8 +29,9 @@ def _ms(t: float) -> float:
     return math.floor(t * 1000) / 1000
 
 
-def deploy_journeys(app: str, t0: float, t1: float) -> list[tuple[float, str, dict[str, float]]]:
-    """(observed at, revision, stage durations) of ``app``'s deployments whose pods became ready in [t0, t1)."""
+def deploy_journeys(app: str, t0: float, t1: float) -> list[tuple[float, str, dict[str, float], int]]:
+    """(observed at, revision, stage durations, Argo CD history id) of ``app``'s deployments whose pods
+    became ready in [t0, t1)."""
     from ..deliveryapis import _sha
     flow = Flow()
     period, phase, _ = APPS[app]
@@ -45,7 +46,7 @@ def deploy_journeys(app: str, t0: float, t1: float) -> list[tuple[float, str, di
         deployed = math.floor(t["deployed"])
         out.append((ready, _sha(app, i), {"git": max(0.0, b_start - commit), "jenkins": b_end - b_start,
                                           "argocd": max(0.0, deployed - b_end),
-                                          "kubernetes": max(0.0, ready - deployed)}))
+                                          "kubernetes": max(0.0, ready - deployed)}, i))
     return out
 
 
@@ -68,11 +69,26 @@ def data_journeys(dag: str, t0: float, t1: float) -> list[tuple[float, float, st
     return out
 
 
+def seed(exporter, since: float, until: float) -> None:
+    """Give a fresh journey exporter the observations of [since, until): what it would hold had it been
+    running, so its counters continue the backfilled history instead of restarting at 0."""
+    for app in APPS:
+        st = exporter._state(app, "deploy")
+        for at, rev, durations, i in deploy_journeys(app, since, until):
+            st.finish(durations, rev, at)
+            st.observed.add(("deployed", i, rev))
+    for dag in DAGS:
+        st = exporter._state(dag, "data")
+        for _at, s_end, run_id, durations in data_journeys(dag, since, until):
+            st.finish(durations, run_id, s_end)
+            st.observed.add(("run", run_id))
+
+
 @lru_cache(maxsize=16)
 def _journeys(kind: str, name: str, day0: int, day1: int):
     t0, t1 = day0 * DAY, (day1 + 1) * DAY
     if kind == "deploy":
-        return [(obs, obs, rev, d) for obs, rev, d in deploy_journeys(name, t0, t1)]
+        return [(obs, obs, rev, d) for obs, rev, d, _i in deploy_journeys(name, t0, t1)]
     return data_journeys(name, t0, t1)
 
 
@@ -136,7 +152,8 @@ def _hist(F: Families, name: str, labels: dict, at: np.ndarray, values: np.ndarr
         fam.add({**labels, "le": str(le)}, (lambda sel: lambda ts: count_le(sel, ts))(sel), "_bucket")
     fam.add({**labels, "le": "+Inf"}, (lambda e: lambda ts: count_le(e, ts))(at), "_bucket")
     cum = np.cumsum(values) if len(values) else np.zeros(0)
-    fam.add(labels, (lambda at, cum: lambda ts: np.round(np.where(
+    # floored to the millisecond as written, so the live exporter's exact sum never steps below it
+    fam.add(labels, (lambda at, cum: lambda ts: np.floor(1000 * np.where(
         np.searchsorted(at, ts, side="right") > 0, cum[np.maximum(np.searchsorted(at, ts, side="right") - 1, 0)]
-        if len(cum) else 0.0, 0.0), 3))(at, cum), "_sum")
+        if len(cum) else 0.0, 0.0)) / 1000)(at, cum), "_sum")
     fam.add(labels, (lambda e: lambda ts: count_le(e, ts))(at), "_count")
