@@ -326,3 +326,23 @@ def test_demo_history_is_what_the_journey_exporter_reports(apis):
     assert live.keys() == history.keys()
     for key, (rev, d) in history.items():
         assert live[key][0] == rev and abs(live[key][1] - d) < 1e-6, (key, live[key], (rev, d))
+
+
+def test_command_line_as_a_user_runs_it(apis, tmp_path):
+    import os
+    import pathlib
+    import subprocess
+    import sys
+    root = pathlib.Path(__file__).resolve().parents[2]
+    creds = tmp_path / "bitbucket-token"
+    creds.write_text("svc-monitor:secret\n")
+    env = {**os.environ, "DATAOPS_BITBUCKET_URL": f"{apis.url}/bitbucket",
+           "DATAOPS_BITBUCKET_CREDENTIALS_FILE": str(creds)}
+    proc = subprocess.run([sys.executable, "-m", "webapp.cli", "exporter", "bitbucket", "--once"], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert 'git_pull_requests{project="PLAT",repository="orders-api",state="OPEN"} 2.0' in proc.stdout
+    bad = subprocess.run([sys.executable, "-m", "webapp.cli", "exporter", "journey", "--once"],
+                         env={**os.environ, "DATAOPS_JOURNEY_AIRFLOW_URL": "http://127.0.0.1:9"},
+                         capture_output=True, text=True, timeout=120, cwd=root)
+    assert bad.returncode == 2 and "DATAOPS_JOURNEY_SPARK_HISTORY_URL" in bad.stderr

@@ -152,8 +152,18 @@ def _hist(F: Families, name: str, labels: dict, at: np.ndarray, values: np.ndarr
         fam.add({**labels, "le": str(le)}, (lambda sel: lambda ts: count_le(sel, ts))(sel), "_bucket")
     fam.add({**labels, "le": "+Inf"}, (lambda e: lambda ts: count_le(e, ts))(at), "_bucket")
     cum = np.cumsum(values) if len(values) else np.zeros(0)
-    # floored to the millisecond as written, so the live exporter's exact sum never steps below it
-    fam.add(labels, (lambda at, cum: lambda ts: np.floor(1000 * np.where(
+    # floored to the 9 significant digits the backfill keeps (core.round_significant), so the live
+    # exporter's exact sum never lands below it (which Prometheus would read as a counter reset)
+    fam.add(labels, (lambda at, cum: lambda ts: _floor_significant(np.where(
         np.searchsorted(at, ts, side="right") > 0, cum[np.maximum(np.searchsorted(at, ts, side="right") - 1, 0)]
-        if len(cum) else 0.0, 0.0)) / 1000)(at, cum), "_sum")
+        if len(cum) else 0.0, 0.0)))(at, cum), "_sum")
     fam.add(labels, (lambda e: lambda ts: count_le(e, ts))(at), "_count")
+
+
+def _floor_significant(values, digits: int = 9) -> np.ndarray:
+    v = np.array(values, dtype=np.float64, copy=True, ndmin=1)
+    nz = np.isfinite(v) & (v > 0)
+    if nz.any():
+        scale = 10.0 ** (digits - 1 - np.floor(np.log10(v[nz])))
+        v[nz] = np.floor(v[nz] * scale) / scale
+    return v
