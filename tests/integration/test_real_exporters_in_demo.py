@@ -52,7 +52,7 @@ def test_iceberg_level2_page_shows_the_lost_file(settings):
     dashboard = DASHBOARDS["iceberg-table"]
     extra = {name: (label, ("ledger_entries",)) for name, label in dashboard.path_variables}
     data = run_panels(app.server.extensions[EXTENSION].engine, list(dashboard.panels),
-                      parse_view_state({"from": "now-1h"}), extra)
+                      parse_view_state({"from": "now-10m"}), extra)
     lost = data["l2-iceberg-lost-files"]
     assert lost.state == "ok" and lost.results[0].series[0].last == 1
     assert data["l2-iceberg-files"].results[0].series[0].last == 4
