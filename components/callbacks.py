@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 
 from dash import ALL, Input, Output, State, ctx, no_update
 
-from webapp.catalog import DASHBOARDS, TILES
+from webapp.catalog import TILES
 from webapp.catalog.variables import VARIABLES
+from webapp.dashboards import file_dashboards, find_dashboard
 from webapp.runner import run_panels, evaluate_tiles
 from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
@@ -56,7 +57,7 @@ def _view_from_store(store):
         return None, None, {}
     dashboard_id = store.get("dashboard")
     params = store.get("params") if isinstance(store.get("params"), dict) else {}
-    dashboard = DASHBOARDS.get(dashboard_id)
+    dashboard = find_dashboard(dashboard_id)
     allowed = dashboard.variables if dashboard else tuple(VARIABLES)
     view = parse_view_state(params, allowed_variables=allowed)
     path_vars = store.get("path_vars") if isinstance(store.get("path_vars"), dict) else {}
@@ -83,6 +84,9 @@ def fill_panels(store, _n):
     extra = {}
     for name, (label, value) in _path_selections(dashboard, path_vars).items():
         extra[name] = (label, (value,))
+    if (item := file_dashboards().get(dashboard.id)) is not None:
+        wanted, own = item.prepare(wanted, view.variables, view.time_range.seconds)
+        extra.update(own)
     try:
         data = run_panels(runtime.engine, wanted, view, extra, runtime.rest_clients)
     except Exception:
@@ -149,9 +153,10 @@ def fill_tiles(store, _n):
 )
 def update_url(picked, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store):
     """Filters -> URL; the page re-renders from the URL, so the URL is always the whole view."""
-    _, view, _ = _view_from_store(store)
+    dashboard, view, _ = _view_from_store(store)
     if view is None:
         return no_update
+    allowed = set(dashboard.variables) if dashboard else set(VARIABLES)
     params: list[tuple[str, str]] = []
     trigger = ctx.triggered_id
     if trigger == "time-quick" and isinstance(quick, str):
@@ -162,7 +167,7 @@ def update_url(picked, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store
         params += [("from", view.time_range.raw_from), ("to", view.time_range.raw_to)]
     names = [item["id"]["name"] for item in ctx.inputs_list[0]]
     for name, value in zip(names, picked or []):
-        if name not in VARIABLES:
+        if name not in allowed:
             continue
         values = value if isinstance(value, list) else ([value] if isinstance(value, str) else [])
         params += [(f"var-{name}", v) for v in values if isinstance(v, str) and v]

@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--check", action="store_true", help="do not write; exit 1 if the files are out of date")
     from .exporters import add_parser as add_exporter_parser
     add_exporter_parser(sub)
+    from .grafana.commands import add_parsers as add_grafana_parsers
+    add_grafana_parsers(sub)
     return parser
 
 
@@ -110,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rules":
         from .rules import main as rules_main
         return rules_main(["--check"] if args.check else [])
+    if args.command in ("import-grafana", "export-grafana"):
+        from .grafana.commands import export_main, import_main
+        return import_main(args) if args.command == "import-grafana" else export_main(args)
     try:
         if args.command == "exporter":
             from .exporters import run as run_exporter

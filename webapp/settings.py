@@ -38,6 +38,8 @@ class Settings:
     spark_history_url: str | None = None
     airflow_api_url: str | None = None
     alertmanager_url: str | None = None
+    dashboards_dir: str | None = None  # a folder of dashboard files (YAML/JSON), served at /d/<uid>
+    cluster_label: str = "cluster"  # the data source's name for the cluster label (webapp/labelnames.py)
 
     @property
     def thanos_params(self) -> dict[str, str]:
@@ -132,6 +134,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["demo_scale"] = v
     if (v := get("DATAOPS_DEMO_DATA")) is not None:
         values["demo_data_root"] = v
+    if (v := get("DATAOPS_CLUSTER_LABEL")) is not None:
+        from .labelnames import validate_label_name
+        try:
+            values["cluster_label"] = validate_label_name(v)
+        except ValueError as exc:
+            raise SettingsError(f"DATAOPS_CLUSTER_LABEL: {exc}") from None
     for name, field in (
         ("DATAOPS_SPARK_HISTORY_URL", "spark_history_url"),
         ("DATAOPS_AIRFLOW_API_URL", "airflow_api_url"),
@@ -139,4 +147,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     ):
         if (v := get(name)) is not None:
             values[field] = _url(name, v)
+    if (v := get("DATAOPS_DASHBOARDS_DIR")) is not None:
+        from .dashboards.loader import DashboardFileError, load_dir
+        try:
+            load_dir(v)
+        except DashboardFileError as exc:
+            raise SettingsError(f"DATAOPS_DASHBOARDS_DIR: {exc}") from None
+        values["dashboards_dir"] = v
     return Settings(**values)
