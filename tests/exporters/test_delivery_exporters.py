@@ -321,7 +321,7 @@ def test_demo_history_is_what_the_journey_exporter_reports(apis):
         _at, rev, stages, _id = deploy_journeys(app, T0 - 6 * 3600, T0 + 1)[-1]
         history.update({(app, s): (rev, d) for s, d in stages.items()})
     for dag in DAGS:
-        _at, _end, run_id, stages = data_journeys(dag, T0 - 6 * 3600, T0 + 1)[-1]
+        _at, _end, run_id, stages, _bytes = data_journeys(dag, T0 - 6 * 3600, T0 + 1)[-1]
         history.update({(dag, s): (run_id, d) for s, d in stages.items()})
     assert live.keys() == history.keys()
     for key, (rev, d) in history.items():

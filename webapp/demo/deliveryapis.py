@@ -84,6 +84,12 @@ class Flow:
                 "end": spark_end + down * jit}
 
     @staticmethod
+    def spark_bytes(dag: str, i: int) -> tuple[int, int]:
+        """(input bytes, output bytes) of run ``i``'s Spark application."""
+        h = int(_sha(dag, i)[4:12], 16)
+        return (2 + h % 40) * 2 ** 28, (1 + (h >> 8) % 20) * 2 ** 27
+
+    @staticmethod
     def spark_app_id(dag: str, i: int) -> str:
         return f"spark-{_sha(dag, i)[:24]}"
 
@@ -361,6 +367,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -------------------------------------------------------------- Spark History Server
     def _spark(self, flow, now, segs, q):
+        if len(segs) == 3 and segs[0] == "applications" and segs[2] == "stages":
+            return self._spark_stages(flow, now, segs[1])
         if segs != ["applications"]:
             return self._json({"message": "Not Found"}, 404)
         apps = []
@@ -382,6 +390,26 @@ class _Handler(BaseHTTPRequestHandler):
             apps = [a for a in apps if a["attempts"][0]["completed"]]
         apps.sort(key=lambda a: -a["attempts"][0]["startTimeEpoch"])
         return self._json(apps)
+
+    def _spark_stages(self, flow, now, app_id):
+        for dag in flow.dags:
+            for i in flow.runs(dag, now):
+                if flow.spark_app_id(dag, i) != app_id or flow.run_times(dag, i)["spark_start"] > now:
+                    continue
+                t = flow.run_times(dag, i)
+                done = t["spark_end"] <= now
+                inp, out = flow.spark_bytes(dag, i)
+                half = (t["spark_start"] + t["spark_end"]) / 2
+                fmt = lambda ts: dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "GMT"
+                stages = [{"status": "COMPLETE", "stageId": 0, "attemptId": 0, "name": "parquet at Transform.scala:41",
+                           "submissionTime": fmt(t["spark_start"]), "completionTime": fmt(half), "inputBytes": inp,
+                           "inputRecords": inp // 200, "outputBytes": 0, "outputRecords": 0},
+                          {"status": "COMPLETE" if done else "ACTIVE", "stageId": 1, "attemptId": 0,
+                           "name": "append at Transform.scala:88", "submissionTime": fmt(half),
+                           "completionTime": fmt(t["spark_end"]) if done else None, "inputBytes": 0, "inputRecords": 0,
+                           "outputBytes": out if done else 0, "outputRecords": out // 200 if done else 0}]
+                return self._json(stages[::-1])
+        return self._json({"message": f"unknown app: {app_id}"}, 404)
 
     # -------------------------------------------------------------- Kubernetes pods
     def _kubernetes(self, flow, now, segs, q):

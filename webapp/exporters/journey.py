@@ -145,6 +145,7 @@ class PipelineState:
     last_end: float | None = None
     last: dict[str, float] = dataclasses.field(default_factory=dict)
     last_revision: str = ""
+    bytes_processed: float = 0.0        # data journeys: Spark input + output bytes
     observed: set = dataclasses.field(default_factory=set)     # history ids and failed revisions seen
 
     def __post_init__(self):
@@ -381,8 +382,12 @@ class JourneyExporter(Exporter):
         app_id, _name, s_start, s_end = match[0]
         landed = commits.get(app_id, s_end) if self.catalog is not None else s_end
         durations = {"airflow": max(0.0, s_start - queued), "application": max(0.0, landed - s_start)}
+        stages = self.clients["spark"].get(f"/api/v1/applications/{quote(app_id, safe='')}/stages", "spark_stages",
+                                           {"status": "complete"}) or []
+        processed = sum(int(x.get("inputBytes") or 0) + int(x.get("outputBytes") or 0) for x in stages)
         with self.lock:
             st.finish(durations, run.get("dag_run_id") or "", landed)
+            st.bytes_processed += processed
             st.observed.add(key)
 
     # ------------------------------------------------------------------ exposition
@@ -395,12 +400,17 @@ class JourneyExporter(Exporter):
                            lab + ["stage", "revision"])
         bottleneck = gauge("pipeline_bottleneck_duration_seconds", "Slowest stage of the last finished journey",
                            lab + ["stage", "revision"])
+        processed = CounterMetricFamily("pipeline_data_processed_bytes",
+                                        "Bytes read and written by the Spark applications of finished data journeys",
+                                        labels=lab)
         for (name, journey), st in sorted(self.pipelines.items()):
             for stage in STAGES[journey]:
                 stage_items.append(([name, journey, stage], st.stages[stage]))
             total_items.append(([name, journey], st.total))
             for status, n in st.runs.items():
                 runs.add_metric([name, journey, status], n)
+            if journey == "data":
+                processed.add_metric([name, journey], st.bytes_processed)
             if st.last_end is not None:
                 last_run.add_metric([name, journey], st.last_end)
                 for stage, d in st.last.items():
@@ -410,7 +420,7 @@ class JourneyExporter(Exporter):
         return [histogram_family("pipeline_stage_duration_seconds", "Time a change spent in one stage",
                                  lab + ["stage"], stage_items),
                 histogram_family("pipeline_duration_seconds", "Whole journey (sum of its stages)", lab, total_items),
-                runs, last_run, last_stage, bottleneck]
+                runs, last_run, last_stage, bottleneck, processed]
 
 
 def build(settings: JourneySettings) -> JourneyExporter:

@@ -50,8 +50,9 @@ def deploy_journeys(app: str, t0: float, t1: float) -> list[tuple[float, str, di
     return out
 
 
-def data_journeys(dag: str, t0: float, t1: float) -> list[tuple[float, float, str, dict[str, float]]]:
-    """(observed at, Spark end, run id, stage durations) of ``dag``'s runs that ended in [t0, t1)."""
+def data_journeys(dag: str, t0: float, t1: float) -> list[tuple[float, float, str, dict[str, float], int]]:
+    """(observed at, Spark end, run id, stage durations, bytes processed) of ``dag``'s runs that ended
+    in [t0, t1)."""
     flow = Flow()
     period, phase, _ = DAGS[dag]
     out = []
@@ -65,7 +66,7 @@ def data_journeys(dag: str, t0: float, t1: float) -> list[tuple[float, float, st
         run_id = "scheduled__" + dt.datetime.fromtimestamp(logical, dt.timezone.utc).strftime(
             "%Y-%m-%dT%H:%M:%S") + "+00:00"
         out.append((t["end"], s_end, run_id, {"airflow": max(0.0, s_start - _ms(t["queued"])),
-                                              "application": s_end - s_start}))
+                                              "application": s_end - s_start}, sum(flow.spark_bytes(dag, i))))
     return out
 
 
@@ -79,8 +80,9 @@ def seed(exporter, since: float, until: float) -> None:
             st.observed.add(("deployed", i, rev))
     for dag in DAGS:
         st = exporter._state(dag, "data")
-        for _at, s_end, run_id, durations in data_journeys(dag, since, until):
+        for _at, s_end, run_id, durations, processed in data_journeys(dag, since, until):
             st.finish(durations, run_id, s_end)
+            st.bytes_processed += processed
             st.observed.add(("run", run_id))
 
 
@@ -88,7 +90,7 @@ def seed(exporter, since: float, until: float) -> None:
 def _journeys(kind: str, name: str, day0: int, day1: int):
     t0, t1 = day0 * DAY, (day1 + 1) * DAY
     if kind == "deploy":
-        return [(obs, obs, rev, d) for obs, rev, d, _i in deploy_journeys(name, t0, t1)]
+        return [(obs, obs, rev, d, 0) for obs, rev, d, _i in deploy_journeys(name, t0, t1)]
     return data_journeys(name, t0, t1)
 
 
@@ -120,6 +122,11 @@ class JourneyHistory(Component):
                                                         (lambda at: lambda ts: count_le(at, ts))(at))
                 F("pipeline_runs_total", "counter").add({**lab, "status": "failed"}, lambda ts: np.zeros(ts.shape))
                 F("pipeline_last_run_timestamp_seconds", "gauge").add(lab, _step(at, np.array([o[1] for o in obs])))
+                if journey == "data":
+                    F("pipeline_data_processed_bytes_total", "counter").add(lab, (lambda at, cum: lambda ts: np.where(
+                        np.searchsorted(at, ts, side="right") > 0,
+                        cum[np.maximum(np.searchsorted(at, ts, side="right") - 1, 0)] if len(cum) else 0.0, 0.0))(
+                        at, np.cumsum([o[4] for o in obs]).astype(float)))
                 for k, o in enumerate(obs):
                     # a revision's series exist from its observation until the next one
                     start, end = at[k], at[k + 1] if k + 1 < len(at) else math.inf
