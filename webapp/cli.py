@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--check", action="store_true", help="do not write; exit 1 if the files are out of date")
     from .exporters import add_parser as add_exporter_parser
     add_exporter_parser(sub)
+    doctor = sub.add_parser("doctor", help="check the data source: exporters found and in which form, metrics "
+                                           "each page needs and lacks; exit 1 if a required exporter is missing",
+                            description="print the exporter and coverage table of DATAOPS_PROMETHEUS_URL (or --url)")
+    doctor.add_argument("--url", help="Prometheus/Thanos base URL (default DATAOPS_PROMETHEUS_URL)")
     from .grafana.commands import add_parsers as add_grafana_parsers
     add_grafana_parsers(sub)
     return parser
@@ -119,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "exporter":
             from .exporters import run as run_exporter
             return run_exporter(args)
+        if args.command == "doctor":
+            from .datasources import doctor
+            settings = load_settings()
+            return doctor(settings.with_prometheus(args.url) if args.url else settings)
         settings = _apply_args(load_settings(), args)
         if args.command == "serve":
             if not settings.prometheus_url:
