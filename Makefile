@@ -31,6 +31,7 @@ test: browser-deps venv
 
 bench: system-deps venv
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.exporters
 
 clean:
 	rm -rf $(VENV) .demo-data .pytest_cache
