@@ -9,8 +9,8 @@ import dash
 from dash import Dash, html
 from flask import Flask, Response, jsonify, request
 from flask_caching import Cache
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from . import requestlog
 from .engine import QueryEngine
 from .metrics import AppMetrics
 from .prometheus import PrometheusClient
@@ -95,6 +95,7 @@ def create_app(settings: Settings) -> Dash:
     register_callbacks(app)
     _add_endpoints(server, client, metrics)
     _add_headers(server, settings, metrics)
+    requestlog.install(server, app.callback_map, metrics)
     return app
 
 
@@ -130,7 +131,8 @@ def _add_endpoints(server: Flask, client: PrometheusClient, metrics: AppMetrics)
 
     @server.get("/metrics")
     def app_metrics():
-        return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
 
 
 def _add_headers(server: Flask, settings: Settings, metrics: AppMetrics) -> None:
