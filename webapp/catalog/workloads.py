@@ -12,7 +12,7 @@ still has two samples per window.
 from __future__ import annotations
 
 from . import thresholds as th
-from .forms import airflow_pool, trino
+from .forms import CONTAINERS, airflow_pool, trino
 from .model import Dashboard, Link, Panel, Query, Section
 
 Q = Query
@@ -266,7 +266,7 @@ _SPARK_RATE = _ratio(f'sum(increase({_S_OK}[1h]))', f'(sum(increase({_S_OK}[1h])
 _AIRFLOW_RATE = _ratio(f'sum(increase({_A_OK}[1h]))', f'(sum(increase({_A_OK}[1h])) + sum(increase({_A_FAIL}[1h])))')
 _TRINO_RATE = '1 - ' + _ratio(f'sum({_qm_inc("FailedQueries_TotalCount", "1h")})',
                               f'sum({_qm_inc("CompletedQueries_TotalCount", "1h")})')
-_CONTAINERS = 'namespace=~"spark-jobs|airflow|trino", container!="", image!="", $cluster, $namespace'
+_CONTAINERS = 'namespace=~"spark-jobs|airflow|trino", ' + CONTAINERS + ', $cluster, $namespace'
 
 CROSS = Section("Cross-application", (
     Panel("cross-success-rate", "Overall job success rate", "stat", (
