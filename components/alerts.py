@@ -10,7 +10,6 @@ import logging
 import math
 import time
 from datetime import datetime, timezone
-from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
@@ -37,17 +36,19 @@ SEVERITY_BADGE = {"critical": "danger", "high": "warning", "medium": "info", "lo
 # ---------------------------------------------------------------- layout pieces
 def _filter_links(view: ViewState, filters: AlertFilters) -> html.Div:
     """Severity and domain chips: each link toggles one value in the URL (the URL is the view)."""
-    base = view.query_params()
+    def link(chosen: AlertFilters) -> str:
+        params = chosen.params()
+        return view.url("/alerts", **{k: [v for n, v in params if n == k] or None for k in FILTERS})
+
     rows = []
     for name, allowed in FILTERS.items():
         chosen = getattr(filters, name)
-        chips = [dcc.Link("All", href="/alerts?" + urlencode(base + AlertFilters(
-            **{**_as_dict(filters), name: ()}).params()),
+        chips = [dcc.Link("All", href=link(AlertFilters(**{**_as_dict(filters), name: ()})),
             className="btn btn-sm " + ("btn-primary" if not chosen else "btn-outline-primary"),
             id=f"alerts-filter-{name}-all")]
         for value in allowed:
             toggled = tuple(v for v in allowed if (v in chosen) != (v == value))
-            href = "/alerts?" + urlencode(base + AlertFilters(**{**_as_dict(filters), name: toggled}).params())
+            href = link(AlertFilters(**{**_as_dict(filters), name: toggled}))
             label = DOMAIN_TITLES.get(value, value) if name == "domain" else value
             chips.append(dcc.Link(label, href=href, id=f"alerts-filter-{name}-{value}",
                                   className="btn btn-sm " + ("btn-primary" if value in chosen else

@@ -5,8 +5,6 @@ Every callback re-validates what the browser sends (a crafted request can send a
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
-
 from dash import ALL, Input, Output, State, ctx, no_update
 
 from webapp.catalog import DASHBOARDS, TILES
@@ -80,9 +78,7 @@ def fill_panels(store, _n):
         return [render_error("Unknown dashboard") for _ in ids], [panel_class(12, "error") for _ in ids]
     panels = {p.id: p for p in dashboard.panels}
     wanted = [panels[i] for i in ids if i in panels]
-    extra = {}
-    for name, (label, value) in _path_selections(dashboard, path_vars).items():
-        extra[name] = (label, (value,))
+    extra = _path_selections(dashboard, path_vars)
     try:
         data = run_panels(runtime.engine, wanted, view, extra, runtime.rest_clients)
     except Exception:
@@ -104,13 +100,13 @@ def fill_panels(store, _n):
     return bodies, classes
 
 
-def _path_selections(dashboard, path_vars: dict) -> dict[str, tuple[str, str]]:
-    """Level 2 path variables the dashboard declares, validated (strings, bounded length)."""
+def _path_selections(dashboard, path_vars: dict) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Level 2 path variables the dashboard declares, validated (strings, bounded length); one the
+    page's path did not give (an older, shorter path) matches everything."""
     out = {}
     for name, label in dashboard.path_variables:
         value = path_vars.get(name)
-        if isinstance(value, str) and 0 < len(value) <= 256:
-            out[name] = (label, value)
+        out[name] = (label, (value,) if isinstance(value, str) and 0 < len(value) <= 256 else ())
     return out
 
 
@@ -152,34 +148,27 @@ def update_url(picked, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store
     _, view, _ = _view_from_store(store)
     if view is None:
         return no_update
-    params: list[tuple[str, str]] = []
+    changes: dict[str, object] = {}
     trigger = ctx.triggered_id
     if trigger == "time-quick" and isinstance(quick, str):
-        params += [("from", quick), ("to", "now")]
+        changes.update(from_=quick, to="now")
     elif trigger in ("time-apply", "time-from", "time-to"):
-        params += [("from", str(raw_from or "now-6h")[:40]), ("to", str(raw_to or "now")[:40])]
-    else:
-        params += [("from", view.time_range.raw_from), ("to", view.time_range.raw_to)]
+        changes.update(from_=str(raw_from or "now-6h")[:64], to=str(raw_to or "now")[:64])
     names = [item["id"]["name"] for item in ctx.inputs_list[0]]
     for name, value in zip(names, picked or []):
         if name not in VARIABLES:
             continue
         values = value if isinstance(value, list) else ([value] if isinstance(value, str) else [])
-        params += [(f"var-{name}", v) for v in values if isinstance(v, str) and v]
-    if isinstance(refresh, str) and refresh != "off":
-        params.append(("refresh", refresh))
+        changes[f"var_{name}"] = [v for v in values if isinstance(v, str) and v]
+    changes["refresh"] = refresh if isinstance(refresh, str) and refresh != "off" else None
     # Page-specific filters (e.g. /alerts severity and domain) ride along; their pages validate them.
     page_filters = store.get("filters") if isinstance(store.get("filters"), dict) else {}
     for name in ("severity", "domain"):
         values = page_filters.get(name)
         if isinstance(values, list):
-            params += [(name, v) for v in values if isinstance(v, str) and len(v) <= 40]
-    if view.kiosk:
-        params.append(("kiosk", ""))
-    if view.theme != "light":
-        params.append(("theme", view.theme))
-    search = "?" + urlencode(params)
-    return search
+            changes[name] = [v for v in values if isinstance(v, str) and len(v) <= 40]
+    # One URL builder: variables of other pages, timezone, kiosk and theme are kept as they were.
+    return view.url("", **changes) or "?"
 
 
 clientside_callback(

@@ -4,7 +4,8 @@ from __future__ import annotations
 import functools
 import logging
 import unicodedata
-from urllib.parse import unquote
+import re
+from urllib.parse import quote, unquote
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -60,15 +61,20 @@ def dashboard_page(dashboard_id: str, **params) -> html.Div:
     dashboard: Dashboard = DASHBOARDS[dashboard_id]
     view = parse_view_state(params, allowed_variables=dashboard.variables)
     return page_frame(view, dashboard.path, dashboard.title, dashboard.description, dashboard.variables,
-                      dashboard_body(dashboard), {"dashboard": dashboard.id, "params": params})
+                      dashboard_body(dashboard, view), {"dashboard": dashboard.id, "params": params})
 
 
 def _path_value(raw) -> str | None:
-    """A path variable as the user meant it (percent-decoded), or None when it cannot be valid."""
-    if not isinstance(raw, str) or "/" in raw:  # a literal slash means the path had more segments
+    """A path variable as the user meant it (percent-decoded), or None when it cannot be valid.
+
+    Names keep what their platform allows: slashes (Jenkins folders, typed or encoded as %2F),
+    dots, colons, plus signs, spaces and any other printable character.
+    """
+    if not isinstance(raw, str):
         return None
     value = unquote(raw)
-    if not value or len(value) > 256 or any(unicodedata.category(ch) == "Cc" for ch in value):
+    if (not value or len(value) > 256 or any(unicodedata.category(ch) == "Cc" for ch in value)
+            or value.startswith("/") or value.endswith("/") or "//" in value):
         return None
     return value
 
@@ -78,9 +84,8 @@ def _entity_exists(dashboard: Dashboard, view, path_values: dict[str, str]) -> b
     runtime = current_runtime()
     if runtime is None or not dashboard.exists_query:
         return None
-    extra = {name: (label, (path_values[name],)) for name, label in dashboard.path_variables}
     try:
-        plan = plan_query(dashboard.exists_query, view, True, extra=extra)
+        plan = plan_query(dashboard.exists_query, view, True, extra=path_extra(dashboard, path_values))
     except TemplateError:
         return False
     outcome = runtime.engine.run([plan])[plan]
@@ -91,26 +96,76 @@ def _entity_exists(dashboard: Dashboard, view, path_values: dict[str, str]) -> b
 
 def breadcrumbs(view, trail: list[tuple[str, str | None]]) -> html.Nav:
     """Overview > domain > entity; every link keeps the time range and filters."""
-    qs = view.query_string()
     items = []
     for title, path in trail:
         if path:
-            items.append(html.Li(dcc.Link(title, href=f"{path}?{qs}" if qs else path), className="breadcrumb-item"))
+            items.append(html.Li(dcc.Link(title, href=view.url(path)), className="breadcrumb-item"))
         else:
             items.append(html.Li(title, className="breadcrumb-item active", **{"aria-current": "page"}))
     return html.Nav(html.Ol(items, className="breadcrumb mb-1"), **{"aria-label": "breadcrumb"}, id="breadcrumbs")
 
 
+def path_extra(dashboard: Dashboard, path_values: dict[str, str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Template selections of a Level 2 page: a path variable the URL did not give matches everything."""
+    return {name: (label, (path_values[name],) if path_values.get(name) else ())
+            for name, label in dashboard.path_variables}
+
+
+def _candidates(dashboard: Dashboard, view, path_values: dict[str, str]) -> list[dict[str, str]]:
+    """The entities a short (alias) path may name, as path values; [] when unknown."""
+    runtime = current_runtime()
+    if runtime is None or not dashboard.candidates_query:
+        return []
+    try:
+        plan = plan_query(dashboard.candidates_query, view, True, extra=path_extra(dashboard, path_values))
+    except TemplateError:
+        return []
+    outcome = runtime.engine.run([plan])[plan]
+    if not isinstance(outcome, QueryResult):
+        return []
+    return [{name: dict(s.labels).get(label, "") for name, label in dashboard.path_variables}
+            for s in outcome.series]
+
+
+def entity_path(template: str, values: dict[str, str]) -> str:
+    """The path of a Level 2 page: each `<name>` of the template filled with its percent-encoded value."""
+    path = template
+    for name, value in values.items():
+        path = path.replace(f"<{name}>", quote(value, safe=""))
+    return path
+
+
+def _choose_page(dashboard: Dashboard, view, candidates: list[dict[str, str]]) -> html.Div:
+    links = [html.Li(dcc.Link(" / ".join(c.values()), href=view.url(entity_path(dashboard.path_template, c)),
+                              className="entity-link")) for c in candidates]
+    return html.Div(dbc.Container([
+        html.H1(f"Which {dashboard.entity.lower()}?", className="page-title", **{"data-page": "choose"}),
+        html.P(f"Several {dashboard.entity.lower()}s have this name; each is identified by "
+               f"{' and '.join(label for _, label in dashboard.path_variables)}:"),
+        html.Ul(links, id="entity-choices"),
+    ], className="pt-4"), className="page choose-entity", **{"data-page": "choose"})
+
+
 @safe_layout
-def entity_page(dashboard_id: str, **params) -> html.Div:
-    """A Level 2 page: a catalog dashboard filtered to the entity named in the path."""
+def entity_page(dashboard_id: str, template: str = "", **params) -> html.Div:
+    """A Level 2 page: a catalog dashboard filtered to the entity named in the path.
+
+    `template` is the path template that matched (the dashboard's, or one of its older aliases).
+    """
     dashboard: Dashboard = DASHBOARDS[dashboard_id]
-    query, raw_path = _split(params, dashboard.path_labels)
-    path_values = {name: _path_value(raw_path.get(name)) for name in dashboard.path_labels}
+    names = re.findall(r"<([^>]+)>", template or dashboard.path_template)
+    query, raw_path = _split(params, names)
+    path_values = {name: _path_value(raw_path.get(name)) for name in names}
     view = parse_view_state(query, allowed_variables=dashboard.variables)
     if any(v is None for v in path_values.values()):
         return not_found_page(f"That is not a valid {dashboard.entity.lower()} name.")
-    entity = ", ".join(path_values.values())
+    if set(names) != set(dashboard.path_labels):
+        candidates = _candidates(dashboard, view, path_values)
+        if len(candidates) > 1:
+            return _choose_page(dashboard, view, candidates)
+        if len(candidates) == 1:
+            path_values = candidates[0]
+    entity = " / ".join(v for v in path_values.values() if v)
     exists = _entity_exists(dashboard, view, path_values)
     if exists is False:
         return not_found_page(f"No {dashboard.entity.lower()} named “{entity}” has data in the selected time "
@@ -120,7 +175,7 @@ def entity_page(dashboard_id: str, **params) -> html.Div:
              (f"{dashboard.entity}: {entity}", None)]
     notes = [] if exists else ["Could not check that this entity exists: the data source did not answer."]
     return page_frame(view, dashboard.parent, f"{dashboard.entity}: {entity}", dashboard.description,
-                      dashboard.variables, dashboard_body(dashboard),
+                      dashboard.variables, dashboard_body(dashboard, view),
                       {"dashboard": dashboard.id, "params": query, "path_vars": path_values},
                       extra_notes=notes, breadcrumbs=breadcrumbs(view, trail))
 

@@ -418,10 +418,11 @@ def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
     return children, state
 
 
-def panel_container(panel: Panel) -> html.Div:
-    """The panel's frame in the loading state; a callback fills the body and the state class."""
+def panel_container(panel: Panel, title: str | None = None) -> html.Div:
+    """The panel's frame in the loading state; a callback fills the body and the state class.
+    `title` is the panel's title as shown for this view (default: the catalog's)."""
     header = html.Div([
-        html.Span(panel.title, className="panel-title"),
+        html.Span(panel.title if title is None else title, className="panel-title"),
         html.Span(" ⓘ", title=panel.description, className="panel-info text-muted") if panel.description else None,
     ], className="panel-header")
     return html.Div(

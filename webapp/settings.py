@@ -38,6 +38,8 @@ class Settings:
     spark_history_url: str | None = None
     airflow_api_url: str | None = None
     alertmanager_url: str | None = None
+    timezone: str = "utc"          # Grafana's `timezone` default: utc, browser or an IANA name
+    min_refresh_seconds: int = 5   # Grafana's min_refresh_interval: no page refreshes faster
 
     @property
     def thanos_params(self) -> dict[str, str]:
@@ -139,4 +141,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     ):
         if (v := get(name)) is not None:
             values[field] = _url(name, v)
+    if (v := get("DATAOPS_TIMEZONE")) is not None:
+        from .timezones import TimeZoneError, zone_for
+        if v != "browser":
+            try:
+                zone_for(v)
+            except TimeZoneError as exc:
+                raise SettingsError(f"DATAOPS_TIMEZONE must be utc, browser or an IANA name: {exc}") from None
+        values["timezone"] = v
+    if (v := get("DATAOPS_MIN_REFRESH")) is not None:
+        from .timerange import TimeParseError, parse_duration
+        try:
+            values["min_refresh_seconds"] = parse_duration(v)
+        except TimeParseError:
+            raise SettingsError(f"DATAOPS_MIN_REFRESH must be a duration such as 5s or 1m, got {v!r}") from None
+        if not 1 <= values["min_refresh_seconds"] <= 86400:
+            raise SettingsError(f"DATAOPS_MIN_REFRESH must be between 1s and 1d, got {v!r}")
     return Settings(**values)

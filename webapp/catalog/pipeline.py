@@ -70,8 +70,8 @@ ICEBERG = Section("Iceberg", (
         Q(f'max by ({ICEBERG_KEY}) (iceberg_table_last_commit_timestamp_seconds{{$cluster}})',
           column="Last commit", unit="dateTime")),
         label_columns=("catalog", "database", "table"), thresholds=(th.ICEBERG_FILES,), link=ICEBERG_LINK, width=12),
-    Panel("iceberg-commits", "Commits per hour (top 10 tables)", "timeseries", (
-        Q(f'topk(10, sum by ({ICEBERG_KEY}) (changes(iceberg_table_last_commit_timestamp_seconds{{$cluster}}[1h])))',
+    Panel("iceberg-commits", "Commits per $__interval (top 10 tables)", "timeseries", (
+        Q(f'topk(10, sum by ({ICEBERG_KEY}) (changes(iceberg_table_last_commit_timestamp_seconds{{$cluster}}[$__interval])))',
           "{database}.{table}"),),
         min_step=3600, width=12,
         description="Changes of the last-commit time per hour: a lower bound when commits are closer than "
@@ -203,8 +203,8 @@ ORACLE = Section("Oracle DB", (
         unit="s", thresholds=(th.ORACLE_QUERY,), width=6,
         description="Custom gv$sqlstats metric: elapsed seconds / executions over the selected range."),
     Panel("oracle-query-time-trend", "Slowest SQL average time", "timeseries", (
-        Q(f'max(sum by (sql_id) (rate(oracledb_sql_elapsed_seconds_total{_ORA}[15m])) '
-          f'/ (sum by (sql_id) (rate(oracledb_sql_executions_total{_ORA}[15m])) > 0))', "slowest SQL"),),
+        Q(f'max(sum by (sql_id) (rate(oracledb_sql_elapsed_seconds_total{_ORA}[$__rate_interval])) '
+          f'/ (sum by (sql_id) (rate(oracledb_sql_executions_total{_ORA}[$__rate_interval])) > 0))', "slowest SQL"),),
         unit="s", thresholds=(th.ORACLE_QUERY,), width=6, min_step=60),
     Panel("pipeline-oracle-tablespaces", "Tablespace usage", "table", (
         Q(_TS_RATIO, column="Used", unit="percentunit"),
@@ -262,11 +262,11 @@ STORAGE = Section("Storage (Ceph / Isilon)", (
         description="Linear extrapolation of the last 6 hours (deriv)."),
     Panel("pipeline-ceph-pools", "Ceph pool usage", "table", (
         Q(f'max by (cluster, name) (ceph_pool_stored{_CEPH} / ((ceph_pool_stored{_CEPH} + ceph_pool_max_avail{_CEPH}) > 0) '
-          f'* on (cluster, pool_id) group_left (name) ceph_pool_metadata{_CEPH})', column="Used", unit="percentunit"),
+          f'* on (cluster, pool_id) group_left (name) max by (cluster, pool_id, name) (ceph_pool_metadata{_CEPH}))', column="Used", unit="percentunit"),
         Q(f'max by (cluster, name) (ceph_pool_stored{_CEPH} * on (cluster, pool_id) group_left (name) '
-          f'ceph_pool_metadata{_CEPH})', column="Stored", unit="bytes"),
+          f'max by (cluster, pool_id, name) (ceph_pool_metadata{_CEPH}))', column="Stored", unit="bytes"),
         Q(f'max by (cluster, name) (ceph_pool_max_avail{_CEPH} * on (cluster, pool_id) group_left (name) '
-          f'ceph_pool_metadata{_CEPH})', column="Max available", unit="bytes")),
+          f'max by (cluster, pool_id, name) (ceph_pool_metadata{_CEPH}))', column="Max available", unit="bytes")),
         label_columns=("cluster", "name"), thresholds=(th.STORAGE_DISK_USAGE,), width=6,
         description="stored / (stored + max_avail), as `ceph df` reports %USED."),
     Panel("ceph-osd-usage", "Fullest OSDs (top 10)", "bar", (
