@@ -25,7 +25,7 @@ from webapp.runtime import current_runtime
 from webapp.viewstate import ViewState, parse_view_state
 
 from .callbacks import callback
-from .format import format_value
+from .format import display_zone, format_moment, format_value, wall_times
 
 log = logging.getLogger(__name__)
 PAGES = ("alerts", "slo")
@@ -78,7 +78,7 @@ def _since(ts: float, now: float) -> html.Span:
     if math.isnan(ts):
         return html.Span("–")
     age = max(0.0, now - ts)
-    stamp = datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    stamp = format_moment(datetime.fromtimestamp(ts, tz=timezone.utc), seconds=True)
     return html.Span([stamp, html.Br(), html.Small(f"for {format_value(age, 's')}", className="text-muted")],
                      title=stamp)
 
@@ -145,7 +145,7 @@ def _budget_figure(status: SLOStatus):
         return html.Span("no history", className="text-muted small")
     series = result.series[0]
     ok = status.budget_left > 0 if not math.isnan(status.error_ratio) else True
-    fig = go.Figure(go.Scatter(x=(series.timestamps * 1000).astype("datetime64[ms]"), y=series.values * 100,
+    fig = go.Figure(go.Scatter(x=wall_times(series.timestamps), y=series.values * 100,
                                mode="lines", line=dict(color="#2e7d32" if ok else "#d32f2f", width=1.5),
                                hovertemplate="%{x}<br>%{y:.1f}% left<extra></extra>"))
     fig.update_layout(height=60, width=220, margin=dict(l=0, r=0, t=0, b=0), xaxis=dict(visible=False),
@@ -219,6 +219,11 @@ def fill_alert_pages(store, _n):
         return no_update
     params = store.get("params") if isinstance(store.get("params"), dict) else {}
     view = parse_view_state(params, allowed_variables=())
+    with display_zone(view.zone):
+        return _alert_page_body(store, runtime, view)
+
+
+def _alert_page_body(store, runtime, view):
     qs = view.query_string()
     if store["dashboard"] == "slo":
         try:

@@ -14,6 +14,7 @@ from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
 
 from .layout import query_string_for, render_tile
+from .format import display_zone
 from .panels import apply_theme, render_error, render_panel_body
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,11 @@ def fill_panels(store, _n):
         return [render_error("The dashboard could not be loaded") for _ in ids], \
             [panel_class(panels[i].width if i in panels else 12, "error") for i in ids]
     qs = query_string_for(view)
+    with display_zone(view.zone):
+        return _render_panels(ids, panels, data, qs, view)
+
+
+def _render_panels(ids, panels, data, qs, view):
     bodies, classes = [], []
     for panel_id in ids:
         panel = panels.get(panel_id)
@@ -171,21 +177,47 @@ def update_url(picked, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store
     return view.url("", **changes) or "?"
 
 
+@callback(
+    Output("share-url", "value"),
+    Input("share-button", "n_clicks"),
+    State(LOCATION, "href"),
+    prevent_initial_call=True,
+)
+def share_link(n_clicks, href):
+    """The link to this view; a long one (many filters) becomes a short link `/s/<id>`."""
+    from urllib.parse import urlsplit
+
+    from flask import current_app
+
+    from webapp.shortlinks import SHORTEN_ABOVE, ShortLinkError
+
+    if not n_clicks or not isinstance(href, str):
+        return no_update
+    if len(href) <= SHORTEN_ABOVE:
+        return href
+    links = current_app.extensions.get("dataops.shortlinks")
+    try:
+        key = links.store(href)
+    except (ShortLinkError, AttributeError):
+        return href
+    origin = urlsplit(href)
+    return f"{origin.scheme}://{origin.netloc}/s/{key}" if origin.scheme else f"/s/{key}"
+
+
 clientside_callback(
     """
-    function(n) {
-        if (!n) { return window.dash_clientside.no_update; }
-        var url = window.location.href;
+    function(url) {
         try {
-            if (navigator.clipboard && window.isSecureContext) {
+            if (url && navigator.clipboard && window.isSecureContext) {
                 navigator.clipboard.writeText(url).catch(function () {});
             }
         } catch (e) {}
-        return url;
+        return window.dash_clientside.no_update;
     }
     """,
-    Output("share-url", "value"),
-    Input("share-button", "n_clicks"),
+    Output("share-url", "title"),
+    Input("share-url", "value"),
+    prevent_initial_call=True,
 )
 
 

@@ -1,11 +1,56 @@
 """Value formatting by unit, and making label text safe for Plotly (which treats it as HTML)."""
 from __future__ import annotations
 
+import contextlib
 import html
 import math
-from datetime import datetime, timezone
+from contextvars import ContextVar
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from webapp.timezones import UTC, DisplayZone
 
 _BYTES = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+# The zone times are shown in while one view is rendered (Grafana's `timezone`); set by the callbacks.
+_ZONE: ContextVar[DisplayZone] = ContextVar("display_zone", default=UTC)
+
+
+@contextlib.contextmanager
+def display_zone(zone: DisplayZone):
+    """Render times in `zone` within this block (axes, tables, timelines)."""
+    token = _ZONE.set(zone)
+    try:
+        yield
+    finally:
+        _ZONE.reset(token)
+
+
+def current_zone() -> DisplayZone:
+    return _ZONE.get()
+
+
+def wall_times(epoch_seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds -> datetime64[ms] on the display zone's wall clock (what Plotly draws as is)."""
+    zone = _ZONE.get()
+    moments = pd.to_datetime(np.asarray(epoch_seconds, dtype=float) * 1000, unit="ms", utc=True)
+    if zone.name != "UTC":
+        moments = moments.tz_convert(zone.name)
+    return moments.tz_localize(None).to_numpy(dtype="datetime64[ms]")
+
+
+def time_axis_title() -> str:
+    """The label of every time axis: which zone its wall-clock times are in."""
+    return f"Time ({_ZONE.get().name})"
+
+
+def format_moment(moment: datetime, seconds: bool = False) -> str:
+    """A moment as text in the display zone, with the zone named (`2025-11-26 18:02 Asia/Seoul`)."""
+    zone = _ZONE.get()
+    return moment.astimezone(zone.tz).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) + f" {zone.name}"
 
 
 def safe(text: object) -> str:
@@ -45,7 +90,7 @@ def format_value(value: float | None, unit: str, value_map: tuple[tuple[float, s
             return f"{seconds / 3600:.1f} h"
         return f"{seconds / 86400:.1f} d"
     if unit == "dateTime":
-        return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return format_moment(datetime.fromtimestamp(value, tz=_ZONE.get().tz))
     if unit == "dollars":
         return f"${value:,.2f}"
     if unit == "cores":

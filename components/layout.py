@@ -90,6 +90,8 @@ def filter_bar(view: ViewState, variables: tuple[str, ...], time_picker: bool = 
             dcc.Input(id="time-to", value=tr.raw_to, debounce=True, className="form-control form-control-sm",
                       placeholder="to: now"),
             html.Button("Apply", id="time-apply", className="btn btn-sm btn-outline-primary"),
+            html.Span(f"Times in {view.zone.name}", id="time-zone", className="small text-muted ms-1",
+                      **{"data-timezone": view.zone.name}),
         ], className="time-row"),
     ], className="filter-item filter-time", style=None if time_picker else {"display": "none"})
     refresh_value = format_duration(view.refresh_seconds) if view.refresh_seconds else "off"

@@ -13,7 +13,7 @@ from webapp.catalog.model import Panel, Threshold
 from webapp.prometheus import QueryResult, Series
 from webapp.runner import PanelData
 
-from .format import format_value, legend, safe
+from .format import current_zone, format_value, legend, safe, time_axis_title, wall_times
 
 SEVERITY_COLOURS = {"ok": "#2e7d32", "warning": "#ed6c02", "critical": "#d32f2f", "unknown": "#757575"}
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -74,7 +74,7 @@ def _base_layout(height: int = 240) -> dict:
 
 
 def _times(series: Series) -> np.ndarray:
-    return (series.timestamps * 1000).astype("datetime64[ms]")
+    return wall_times(series.timestamps)
 
 
 def _named_series(panel: Panel, results: list[QueryResult | None]) -> list[tuple[str, Series]]:
@@ -129,6 +129,7 @@ def render_timeseries(data: PanelData, query_string: str) -> list:
                                  stackgroup="one" if panel.stacked else None, meta=href,
                                  hovertemplate="%{y:.4g}<extra>" + name + "</extra>"))
     fig.update_layout(**_base_layout(), showlegend=True)
+    fig.update_xaxes(title_text=time_axis_title(), title_font_size=10)
     fig.update_yaxes(**_axis_format(panel.unit), rangemode="tozero")
     _threshold_shapes(fig, panel)
     return [_graph(panel, fig)]
@@ -235,28 +236,30 @@ def render_heatmap(data: PanelData, query_string: str) -> list:
         z[row, np.searchsorted(times, s.timestamps)] = s.values
     if buckets and len(named) > 1:
         z[1:] = np.maximum(z[1:] - np.nan_to_num(z[:-1]), 0)
-    fig = go.Figure(go.Heatmap(x=(times * 1000).astype("datetime64[ms]"), y=[n for n, _ in named], z=z,
+    fig = go.Figure(go.Heatmap(x=wall_times(times), y=[n for n, _ in named], z=z,
                                colorscale="YlOrRd", hovertemplate="%{y} %{x}: %{z:.4g}<extra></extra>"))
     fig.update_layout(**_base_layout(max(200, 22 * len(named) + 60)))
+    fig.update_xaxes(title_text=time_axis_title(), title_font_size=10)
     return [_graph(panel, fig)]
 
 
 def render_timeofday(data: PanelData, query_string: str) -> list:
-    """Hourly values pivoted into day x hour-of-day (UTC), as Grafana's 'by time of day' heatmaps."""
+    """Hourly values pivoted into day x hour-of-day (in the display zone), as Grafana's 'by time of day' heatmaps."""
     panel = data.panel
     _, series = _named_series(panel, data.results)[0]
-    hours = (series.timestamps // 3600).astype(int)
+    hours = (wall_times(series.timestamps).astype("datetime64[h]").astype(np.int64)).astype(int)
     days = sorted(set((hours // 24).tolist()))
     z = np.full((len(days), 24), np.nan)
     for h, v in zip(hours, series.values):
         z[days.index(h // 24), h % 24] = v
     labels = [str(np.datetime64(int(d) * 86400, "s").astype("datetime64[D]")) for d in days]
+    zone = current_zone().name
     reverse = any(t.direction == "below" for t in panel.thresholds)
     fig = go.Figure(go.Heatmap(x=[f"{h:02d}:00" for h in range(24)], y=labels, z=z,
                                colorscale="RdYlGn" if reverse else "YlOrRd",
                                zmin=0 if panel.unit == "percentunit" else None,
                                zmax=1 if panel.unit == "percentunit" else None,
-                               hovertemplate="%{y} %{x} UTC: %{z:.1%}<extra></extra>"
+                               hovertemplate="%{y} %{x} " + zone + ": %{z:.1%}<extra></extra>"
                                if panel.unit == "percentunit" else "%{y} %{x}: %{z:.4g}<extra></extra>"))
     fig.update_layout(**_base_layout(max(180, 24 * len(days) + 60)))
     return [_graph(panel, fig)]

@@ -54,6 +54,7 @@ def _serve_gunicorn(settings: Settings, workers: int, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
     from .app import create_app
+    from .shortlinks import MAX_URL_LENGTH
 
     class _App(BaseApplication):
         def load_config(self):
@@ -62,6 +63,11 @@ def _serve_gunicorn(settings: Settings, workers: int, threads: int) -> None:
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("timeout", int(settings.query_timeout_seconds * 3) + 10)
+            # Views with many filters make long URLs (ten clusters and fifty namespaces: over 4 KB, past
+            # gunicorn's default 4094-byte request line). 0 lifts gunicorn's own cap (the app bounds
+            # URLs itself, see shortlinks.MAX_URL_LENGTH); the Referer header repeats the URL.
+            self.cfg.set("limit_request_line", 0)
+            self.cfg.set("limit_request_field_size", MAX_URL_LENGTH + 1024)
 
         def load(self):
             return create_app(settings).server

@@ -40,6 +40,7 @@ class Settings:
     alertmanager_url: str | None = None
     timezone: str = "utc"          # Grafana's `timezone` default: utc, browser or an IANA name
     min_refresh_seconds: int = 5   # Grafana's min_refresh_interval: no page refreshes faster
+    short_links_dir: str | None = None  # where short links live without Redis (default: a temp folder)
 
     @property
     def thanos_params(self) -> dict[str, str]:
@@ -157,4 +158,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise SettingsError(f"DATAOPS_MIN_REFRESH must be a duration such as 5s or 1m, got {v!r}") from None
         if not 1 <= values["min_refresh_seconds"] <= 86400:
             raise SettingsError(f"DATAOPS_MIN_REFRESH must be between 1s and 1d, got {v!r}")
+    if (v := get("DATAOPS_SHORT_LINKS_DIR")) is not None:
+        values["short_links_dir"] = v
     return Settings(**values)
