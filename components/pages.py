@@ -139,8 +139,8 @@ def _choose_page(dashboard: Dashboard, view, candidates: list[dict[str, str]]) -
     links = [html.Li(dcc.Link(" / ".join(c.values()), href=view.url(entity_path(dashboard.path_template, c)),
                               className="entity-link")) for c in candidates]
     return html.Div(dbc.Container([
-        html.H1(f"Which {dashboard.entity.lower()}?", className="page-title", **{"data-page": "choose"}),
-        html.P(f"Several {dashboard.entity.lower()}s have this name; each is identified by "
+        html.H1(f"Which {dashboard.entity}?", className="page-title", **{"data-page": "choose"}),
+        html.P(f"Several {dashboard.entity}s have this name; each is identified by "
                f"{' and '.join(label for _, label in dashboard.path_variables)}:"),
         html.Ul(links, id="entity-choices"),
     ], className="pt-4"), className="page choose-entity", **{"data-page": "choose"})
