@@ -100,7 +100,8 @@ def read_time(text: str, now: float, tz: tzinfo = timezone.utc, round_up: bool =
     """Any time form Grafana accepts -> (epoch seconds, note or None).
 
     The note says when a value was read in a way its writer may not have meant (epoch seconds,
-    microseconds or nanoseconds where Grafana expects milliseconds; an offset whose "+" became a space).
+    microseconds or nanoseconds where Grafana expects milliseconds). An offset whose "+" became a
+    space gets it back silently: a space can mean nothing else there.
     `round_up` is for a range's `to`: `now/d` then means the end of today. Raises TimeParseError.
     """
     value = text.strip() if isinstance(text, str) else ""
@@ -125,17 +126,21 @@ def read_time(text: str, now: float, tz: tzinfo = timezone.utc, round_up: bool =
                 note = (f"Read {value} as epoch {name} (Grafana's URLs use milliseconds)." if name else None)
                 return ts, note
         return number * 1e-9, f"Read {value} as epoch nanoseconds (Grafana's URLs use milliseconds)."
-    note = None
-    spaced = _SPACED_OFFSET.match(value)
-    if spaced:
-        value, note = f"{spaced[1]}+{spaced[2]}", None  # the only reading of a space there is a "+"
+    value = restore_plus(value)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise TimeParseError(f"not a time: {text[:40]!r}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)  # as Grafana: a time without offset is in the dashboard's zone
-    return moment.timestamp(), note
+    return moment.timestamp(), None
+
+
+def restore_plus(text: str) -> str:
+    """An ISO 8601 time whose `+hh:mm` offset arrived as ` hh:mm` (a `+` typed unencoded into the
+    address bar is a space in a query string) with its `+` back; anything else unchanged."""
+    spaced = _SPACED_OFFSET.match(text.strip()) if isinstance(text, str) else None
+    return f"{spaced[1]}+{spaced[2]}" if spaced else text
 
 
 def parse_time(text: str, now: float, tz: tzinfo = timezone.utc, round_up: bool = False) -> float:
@@ -206,4 +211,4 @@ def resolve_range(raw_from: str, raw_to: str, now: float | None = None, tz: tzin
     if end - start > 400 * 86400:
         raise TimeParseError("ranges longer than 400 days are not supported")
     notes = tuple(f"{side}: {n}" for side, n in (("from", from_note), ("to", to_note)) if n)
-    return TimeRange(start, end, raw_from, raw_to, notes)
+    return TimeRange(start, end, restore_plus(raw_from), restore_plus(raw_to), notes)

@@ -144,7 +144,8 @@ def test_axes_and_tables_are_labelled_with_the_zone():
 def test_an_offset_typed_with_a_plus_keeps_its_sign():
     v = view("from=2024-03-10T08:00:00+01:00&to=2024-03-10T12:00:00+01:00")
     assert (v.time_range.start, v.time_range.end) == (utc(2024, 3, 10, 7), utc(2024, 3, 10, 11))
-    assert v.notes == ()
+    assert v.notes == () and v.time_range.raw_from == "2024-03-10T08:00:00+01:00"
+    assert "from=2024-03-10T08%3A00%3A00%2B01%3A00" in v.query_string()  # shared links encode it
     assert read_time("2024-03-10T08:00:00 0530", NOW)[0] == utc(2024, 3, 10, 2, 30)
     assert read_time("2024-03-10T08:00:00-01:00", NOW)[0] == utc(2024, 3, 10, 9)
 
