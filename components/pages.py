@@ -56,7 +56,7 @@ def overview_page(**params) -> html.Div:
 
 
 @safe_layout
-def dashboard_page(dashboard_id: str, **params) -> html.Div:
+def dashboard_page(dashboard_id: str, /, **params) -> html.Div:
     """A Level 1 dashboard from the catalog."""
     dashboard: Dashboard = DASHBOARDS[dashboard_id]
     view = parse_view_state(params, allowed_variables=dashboard.variables)
@@ -147,10 +147,11 @@ def _choose_page(dashboard: Dashboard, view, candidates: list[dict[str, str]]) -
 
 
 @safe_layout
-def entity_page(dashboard_id: str, template: str = "", **params) -> html.Div:
+def entity_page(dashboard_id: str, template: str = "", /, **params) -> html.Div:
     """A Level 2 page: a catalog dashboard filtered to the entity named in the path.
 
     `template` is the path template that matched (the dashboard's, or one of its older aliases).
+    Both are positional-only, so that a query parameter of the same name stays a query parameter.
     """
     dashboard: Dashboard = DASHBOARDS[dashboard_id]
     names = re.findall(r"<([^>]+)>", template or dashboard.path_template)

@@ -12,5 +12,5 @@ for _dashboard, _template, _alias in sorted(_ROUTES, key=lambda r: -r[1].count("
     dash.register_page(f"{__name__}.{_dashboard.id}" + (f".alias{_alias}" if _alias else ""),
                        path_template=_template, name=_dashboard.title,
                        title=f"{_dashboard.title} · DataOps Monitor",
-                       layout=functools.partial(entity_page, _dashboard.id, template=_template),
+                       layout=functools.partial(entity_page, _dashboard.id, _template),
                        order=20 - _template.count("/"))

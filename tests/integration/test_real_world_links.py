@@ -68,7 +68,7 @@ def test_per_step_bars_add_up_to_the_range_at_a_three_hour_step(app, dashboard_i
 # ---------------------------------------------------------------- 9. a Jenkins folder job
 @pytest.mark.parametrize("typed", ["team-a/ingest-replay", "team-a%2Fingest-replay"])
 def test_folder_job_page_from_a_typed_or_clicked_url(app, typed):
-    text = layout(app, entity_page, "jenkins-job", template="/gitops/jenkins/<job>", job=typed, **{"from": "now-24h"})
+    text = layout(app, entity_page, "jenkins-job", "/gitops/jenkins/<job>", job=typed, **{"from": "now-24h"})
     assert "Jenkins job: team-a/ingest-replay" in text and "not a valid" not in text and "Not found" not in text
     data = run_panels(engine(app), list(DASHBOARDS["jenkins-job"].panels), parse_view_state({"from": "now-24h"}),
                       {"job": ("jenkins_job", ("team-a/ingest-replay",))})
@@ -92,15 +92,15 @@ def test_same_name_in_two_namespaces_is_two_rows(app):
 
 
 def test_namespaced_and_old_application_urls(app):
-    one = layout(app, entity_page, "argocd-app", template="/gitops/argocd/<app_ns>/<app>",
+    one = layout(app, entity_page, "argocd-app", "/gitops/argocd/<app_ns>/<app>",
                  app_ns="team-a", app="data-ingest")
     assert "Argo CD application: team-a / data-ingest" in one and "Not found" not in one
-    choose = layout(app, entity_page, "argocd-app", template="/gitops/argocd/<app>", app="data-ingest")
+    choose = layout(app, entity_page, "argocd-app", "/gitops/argocd/<app>", app="data-ingest")
     assert "Which Argo CD application?" in choose and "Not found" not in choose
     assert "/gitops/argocd/argocd/data-ingest" in choose and "/gitops/argocd/team-a/data-ingest" in choose
-    old = layout(app, entity_page, "argocd-app", template="/gitops/argocd/<app>", app="trino-gateway")
+    old = layout(app, entity_page, "argocd-app", "/gitops/argocd/<app>", app="trino-gateway")
     assert "Argo CD application: argocd / trino-gateway" in old  # unambiguous: the old form still works
-    missing = layout(app, entity_page, "argocd-app", template="/gitops/argocd/<app_ns>/<app>",
+    missing = layout(app, entity_page, "argocd-app", "/gitops/argocd/<app_ns>/<app>",
                      app_ns="team-a", app="trino-gateway")
     assert "Not found" in missing
     data = run_panels(engine(app), [panel("argocd-app", "l2-argocd-status")], parse_view_state({"from": "now-6h"}),
@@ -170,3 +170,9 @@ def test_yesterday_and_an_unencoded_offset_on_a_page(app):
     assert "ends before it starts" not in layout(app, dashboard_page, "gitops", **{"from": "now-1d/d", "to": "now-1d/d"})
     text = layout(app, dashboard_page, "capacity", **{"from": "2024-03-10T08:00:00 01:00", "to": "2024-03-10T12:00:00 01:00"})
     assert "Ignored the time range" not in text
+
+
+def test_a_query_parameter_named_like_a_layout_argument_stays_a_parameter(app):
+    text = layout(app, entity_page, "jenkins-job", "/gitops/jenkins/<job>", job="etl-orders-build",
+                  template="x", dashboard_id="y", **{"from": "now-24h"})
+    assert "Jenkins job: etl-orders-build" in text and "unknown parameter 'template'" in text
