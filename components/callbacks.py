@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 from dash import ALL, Input, Output, State, ctx, no_update
 
-from webapp.catalog import DASHBOARDS, TILES
+from webapp.catalog import TILES
 from webapp.catalog.variables import VARIABLES
+from webapp.dashboards import file_dashboards, find_dashboard
 from webapp.runner import run_panels, evaluate_tiles
 from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
@@ -55,7 +56,7 @@ def _view_from_store(store):
         return None, None, {}
     dashboard_id = store.get("dashboard")
     params = store.get("params") if isinstance(store.get("params"), dict) else {}
-    dashboard = DASHBOARDS.get(dashboard_id)
+    dashboard = find_dashboard(dashboard_id)
     allowed = dashboard.variables if dashboard else tuple(VARIABLES)
     view = parse_view_state(params, allowed_variables=allowed)
     path_vars = store.get("path_vars") if isinstance(store.get("path_vars"), dict) else {}
@@ -80,6 +81,9 @@ def fill_panels(store, _n):
     panels = {p.id: p for p in dashboard.panels}
     wanted = [panels[i] for i in ids if i in panels]
     extra = _path_selections(dashboard, path_vars)
+    if (item := file_dashboards().get(dashboard.id)) is not None:
+        wanted, own = item.prepare(wanted, view.variables, view.time_range.seconds)
+        extra.update(own)
     try:
         data = run_panels(runtime.engine, wanted, view, extra, runtime.rest_clients)
     except Exception:
@@ -151,9 +155,10 @@ def fill_tiles(store, _n):
 )
 def update_url(picked, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store):
     """Filters -> URL; the page re-renders from the URL, so the URL is always the whole view."""
-    _, view, _ = _view_from_store(store)
+    dashboard, view, _ = _view_from_store(store)
     if view is None:
         return no_update
+    allowed = set(dashboard.variables) if dashboard else set(VARIABLES)
     changes: dict[str, object] = {}
     trigger = ctx.triggered_id
     if trigger == "time-quick" and isinstance(quick, str):
@@ -162,7 +167,7 @@ def update_url(picked, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store
         changes.update(from_=str(raw_from or "now-6h")[:64], to=str(raw_to or "now")[:64])
     names = [item["id"]["name"] for item in ctx.inputs_list[0]]
     for name, value in zip(names, picked or []):
-        if name not in VARIABLES:
+        if name not in allowed:
             continue
         values = value if isinstance(value, list) else ([value] if isinstance(value, str) else [])
         changes[f"var_{name}"] = [v for v in values if isinstance(v, str) and v]

@@ -33,11 +33,26 @@ def navbar(view: ViewState, active: str) -> dbc.Navbar | None:
              for path, title in NAV_ITEMS]
     return dbc.Navbar(dbc.Container([
         dcc.Link("DataOps Monitor", href=view.url("/"), className="navbar-brand"),
-        dbc.Nav(links, navbar=True, className="me-auto"),
+        dbc.Nav(links + _file_dashboard_menu(view, active), navbar=True, className="me-auto"),
     ], fluid=True), color="dark", dark=True, className="mb-2 app-nav", id="app-nav")
 
 
-def _variable_options(name: str, view: ViewState) -> tuple[list[dict], str | None]:
+def _file_dashboard_menu(view: ViewState, active: str) -> list:
+    """A "Dashboards" menu listing the dashboards loaded from files, when there are any."""
+    from webapp.dashboards import file_dashboards
+    items = [dbc.DropdownMenuItem(d.spec.title, href=view.url(d.path),
+                                  active=d.path == active, className="file-dashboard-link")
+             for d in file_dashboards().values()]
+    if not items:
+        return []
+    return [dbc.DropdownMenu(items, label="Dashboards", nav=True, in_navbar=True, id="file-dashboards-menu")]
+
+
+def _variable_options(name: str, view: ViewState, definitions=None) -> tuple[list[dict], str | None]:
+    if definitions:  # a file dashboard's own variables
+        from .file_pages import picker_options
+        values, note = picker_options(definitions, name, view)
+        return [{"label": v, "value": v} for v in values], note
     variable = VARIABLES[name]
     runtime = current_runtime()
     current = list(view.variables.get(name, ()))
@@ -63,19 +78,27 @@ def _variable_options(name: str, view: ViewState) -> tuple[list[dict], str | Non
     return options, note
 
 
-def filter_bar(view: ViewState, variables: tuple[str, ...], time_picker: bool = True) -> tuple[html.Div, list[str]]:
-    """The filter bar and notes about it (e.g. picker values unavailable)."""
+def filter_bar(view: ViewState, variables: tuple[str, ...], time_picker: bool = True,
+               definitions=None) -> tuple[html.Div, list[str]]:
+    """The filter bar and notes about it (e.g. picker values unavailable).
+
+    `definitions`: a file dashboard's variables by name (else the catalog's `VARIABLES`)."""
     notes = []
     pickers = []
     for name in variables:
-        options, note = _variable_options(name, view)
+        options, note = _variable_options(name, view, definitions)
         if note:
             notes.append(note)
+        spec = definitions[name] if definitions else None
+        multi = spec.multi if spec else True
+        value = list(view.variables.get(name, ()) or (spec.default if spec else ()))
         pickers.append(html.Div([
-            html.Label(VARIABLES[name].title, htmlFor=f"var-{name}", className="filter-label"),
+            html.Label(spec.title or name if spec else VARIABLES[name].title, htmlFor=f"var-{name}",
+                       className="filter-label"),
             dcc.Dropdown(id={"type": "var-picker", "name": name}, options=options,
-                         value=list(view.variables.get(name, ())),
-                         multi=True, placeholder="All", className="filter-dropdown"),
+                         value=value if multi else (value[0] if value else None),
+                         multi=multi, placeholder="All" if not spec or spec.include_all else "Choose",
+                         className="filter-dropdown"),
         ], className="filter-item", id=f"var-{name}"))
     tr = view.time_range
     quick_values = [v for v, _ in QUICK_RANGES]
@@ -121,10 +144,10 @@ def notes_box(notes: list[str] | tuple[str, ...]):
 
 def page_frame(view: ViewState, active: str, title: str, description: str, variables: tuple[str, ...],
                body: list, store: dict, extra_notes: list[str] = (), breadcrumbs: list | None = None,
-               time_picker: bool = True) -> html.Div:
+               time_picker: bool = True, definitions=None) -> html.Div:
     """Everything a page shows around its panels, plus the stores the callbacks read."""
     # Pages that show only "now" keep the time inputs (the URL callback needs them) but hide them.
-    bar, bar_notes = filter_bar(view, variables, time_picker)
+    bar, bar_notes = filter_bar(view, variables, time_picker, definitions)
     return html.Div([
         navbar(view, active),
         html.Div([

@@ -35,7 +35,7 @@ def value_colour(value: float, thresholds: tuple[Threshold, ...], unit: str) -> 
 
 def entity_href(panel: Panel, labels: dict[str, str], query_string: str) -> str | None:
     """The drill-down URL for a series, or None when a label it needs is missing."""
-    if panel.link is None or not link_target_registered(panel.link.path):
+    if panel.link is None or not link_target_registered(panel.link.path.partition("?")[0]):
         return None
     path = panel.link.path
     for part in [p[1:-1] for p in _placeholders(path)]:
@@ -43,7 +43,19 @@ def entity_href(panel: Panel, labels: dict[str, str], query_string: str) -> str 
         if not value:
             return None
         path = path.replace("{" + part + "}", quote(value, safe=""))
+    if "?" in path:  # the link sets some parameters itself (file dashboards): the view's fill the rest
+        return _merge_query(path, query_string)
     return f"{path}?{query_string}" if query_string else path
+
+
+def _merge_query(path: str, query_string: str) -> str:
+    """`path?own` plus the view's parameters that `own` does not set."""
+    from urllib.parse import parse_qsl, urlencode
+    base, _, own = path.partition("?")
+    own_params = parse_qsl(own, keep_blank_values=True)
+    taken = {k for k, _ in own_params}
+    rest = [(k, v) for k, v in parse_qsl(query_string, keep_blank_values=True) if k not in taken]
+    return f"{base}?{urlencode(own_params + rest)}"
 
 
 def link_target_registered(path: str) -> bool:
@@ -367,6 +379,13 @@ def render_empty(panel: Panel) -> list:
     return [html.Div(panel.empty_text, className="panel-empty text-muted")]
 
 
+def render_missing(data: PanelData) -> list:
+    """The metric does not exist in the data source: say which, and which exporter emits it."""
+    return [html.Div([html.Span("∅ ", **{"aria-hidden": "true"}), data.missing_text],
+                     className="panel-missing text-warning", role="status",
+                     **{"data-missing-metrics": " ".join(data.missing)})]
+
+
 def render_error(message: str) -> list:
     return [html.Div([html.Span("⚠ ", **{"aria-hidden": "true"}), message], className="panel-error",
                      role="alert")]
@@ -399,7 +418,7 @@ def apply_theme(children: list, theme: str) -> list:
 
 
 def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
-    """(children, state) for a panel: state is ok, empty or error."""
+    """(children, state) for a panel: state is ok, empty, missing or error."""
     state = data.state
     notice = getattr(data, "notice", None)
     if notice:
@@ -408,6 +427,8 @@ def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
         return render_error(data.error or "Query failed"), "error"
     if state == "empty":
         return render_empty(data.panel), "empty"
+    if state == "missing":
+        return render_missing(data), "missing"
     try:
         children = RENDERERS[data.panel.kind](data, query_string)
     except Exception:  # a renderer bug must cost one panel, never the page

@@ -68,3 +68,20 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+CORPUS_CLUSTER_LABEL = "k8s_cluster"  # not `cluster`: the corpus tests prove nothing assumes the name
+
+
+@pytest.fixture(scope="session")
+def corpus_prometheus():
+    """A real Prometheus scraping the real-exporter corpus (tests/corpus.py), two clusters told apart by
+    `k8s_cluster`. The corpus is part of the test setup: without it the tests fail, they do not skip."""
+    from tests.corpus import CorpusPrometheus, corpus_dir, corpus_files
+
+    if not corpus_files():
+        pytest.fail(f"the real-exporter corpus is absent from {corpus_dir()} (set DATAOPS_CORPUS_DIR)")
+    corpus = CorpusPrometheus(DATA_ROOT / "corpus", cluster_label=CORPUS_CLUSTER_LABEL)
+    corpus.start()
+    yield corpus
+    corpus.stop()

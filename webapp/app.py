@@ -75,7 +75,8 @@ def create_app(settings: Settings) -> Dash:
     metrics = AppMetrics()
     client = PrometheusClient(settings.prometheus_url, settings.query_timeout_seconds, settings.thanos_params)
     cache = _cache(server, settings)
-    engine = QueryEngine(client, cache, settings.max_concurrent_queries, metrics, scope=_scope_provider(settings))
+    engine = QueryEngine(client, cache, settings.max_concurrent_queries, metrics, scope=_scope_provider(settings),
+                         cluster_label=settings.cluster_label)
     server.extensions[EXTENSION] = Runtime(settings, client, engine, metrics, _rest_clients(settings, cache))
 
     app = Dash(
@@ -90,11 +91,31 @@ def create_app(settings: Settings) -> Dash:
         serve_locally=True,
     )
     app.layout = html.Div([dash.page_container], id="app-root")
+    _add_file_dashboards(app, settings)
     register_callbacks(app)
     _add_endpoints(server, client, metrics)
     _add_short_links(server, settings)
     _add_headers(server, settings, metrics)
     return app
+
+
+def _add_file_dashboards(app: Dash, settings: Settings) -> None:
+    """Load the dashboards folder (if set) and serve each file at /d/<uid>."""
+    if not settings.dashboards_dir:
+        return
+    from components.file_pages import register_file_pages
+
+    from .catalog import DASHBOARDS
+    from .dashboards import EXTENSION as DASHBOARDS_EXTENSION, DashboardFileError, load_dir
+    try:
+        loaded = load_dir(settings.dashboards_dir, reserved_paths=[d.path for d in DASHBOARDS.values()])
+    except DashboardFileError as exc:
+        raise SettingsError(f"DATAOPS_DASHBOARDS_DIR: {exc}") from None
+    clash = [d.spec.uid for d in loaded if d.spec.uid in DASHBOARDS]
+    if clash:
+        raise SettingsError(f"DATAOPS_DASHBOARDS_DIR: uid {clash[0]!r} is a built-in dashboard's id")
+    app.server.extensions[DASHBOARDS_EXTENSION] = {d.spec.uid: d for d in loaded}
+    register_file_pages(loaded)
 
 
 def _add_endpoints(server: Flask, client: PrometheusClient, metrics: AppMetrics) -> None:

@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
                            description="write deploy/prometheus/*.rules.yml and the promtool tests from the "
                                        "threshold, signal and SLO declarations of the catalog")
     rules.add_argument("--check", action="store_true", help="do not write; exit 1 if the files are out of date")
+    from .grafana.commands import add_parsers as add_grafana_parsers
+    add_grafana_parsers(sub)
     return parser
 
 
@@ -114,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rules":
         from .rules import main as rules_main
         return rules_main(["--check"] if args.check else [])
+    if args.command in ("import-grafana", "export-grafana"):
+        from .grafana.commands import export_main, import_main
+        return import_main(args) if args.command == "import-grafana" else export_main(args)
     try:
         settings = _apply_args(load_settings(), args)
         if args.command == "serve":

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
+from .labelnames import DEFAULT_CLUSTER_LABEL, rename_label, rename_result_labels
 from .metrics import AppMetrics
 from .prometheus import PrometheusClient, PrometheusError, QueryResult
 from .promql import TemplateError, render, template_variables
@@ -64,8 +65,11 @@ class QueryEngine:
     """Runs query plans concurrently through the cache and the one Prometheus client."""
 
     def __init__(self, client: PrometheusClient, cache=None, max_workers: int = 8,
-                 metrics: AppMetrics | None = None, datasource_key: str = "", scope=None):
+                 metrics: AppMetrics | None = None, datasource_key: str = "", scope=None,
+                 cluster_label: str = DEFAULT_CLUSTER_LABEL):
         self.client = client
+        # The data source's name for the catalog's `cluster` label (labelnames.py).
+        self.cluster_label = cluster_label
         # Tenant scope of the current request: () = everything, matchers = scoped, None = nothing.
         self.current_scope = scope or (lambda: ())
         self.cache = cache
@@ -119,20 +123,46 @@ class QueryEngine:
             log.error("query refused: tenant matchers could not be added: %s", plan.promql[:200])
             return PrometheusError("forbidden", "this query could not be limited to your data")
 
+    def _renamed(self, plan: QueryPlan) -> QueryPlan | TemplateError:
+        """The plan in the data source's label names (the catalog writes `cluster`)."""
+        if self.cluster_label == DEFAULT_CLUSTER_LABEL:
+            return plan
+        try:
+            return dataclasses.replace(plan, promql=rename_label(plan.promql, DEFAULT_CLUSTER_LABEL,
+                                                                 self.cluster_label))
+        except TemplateError as exc:
+            log.error("query refused: %s: %s", exc, plan.promql[:200])
+            return exc
+
+    def _answer(self, outcome: Outcome) -> Outcome:
+        if isinstance(outcome, QueryResult) and self.cluster_label != DEFAULT_CLUSTER_LABEL:
+            return rename_result_labels(outcome, self.cluster_label, DEFAULT_CLUSTER_LABEL)
+        return outcome
+
     def run(self, plans: Iterable[QueryPlan]) -> dict[QueryPlan, Outcome]:
         """Execute every distinct plan once, concurrently, within the request's tenant scope."""
         unique = list(dict.fromkeys(plans))
         scope = self.current_scope()  # read here, in the request's thread
-        scoped = {plan: self._scoped(plan, scope) for plan in unique}
+        scoped: dict[QueryPlan, Outcome | QueryPlan] = {}
+        for plan in unique:
+            renamed = self._renamed(plan)
+            scoped[plan] = self._scoped(renamed, scope) if isinstance(renamed, QueryPlan) else renamed
         futures = {plan: self._pool.submit(self._execute, s) for plan, s in scoped.items()
                    if isinstance(s, QueryPlan)}
-        return {plan: futures[plan].result() if plan in futures else scoped[plan] for plan in unique}
+        return {plan: self._answer(futures[plan].result()) if plan in futures else scoped[plan] for plan in unique}
 
     def label_values(self, label: str, match: list[str], start: float, end: float) -> list[str]:
         """Label values for pickers, cached briefly, within the request's tenant scope."""
         scope = self.current_scope()
         if scope is None:
             return []
+        if self.cluster_label != DEFAULT_CLUSTER_LABEL:
+            try:
+                match = [rename_label(m, DEFAULT_CLUSTER_LABEL, self.cluster_label) for m in match]
+            except TemplateError:
+                return []
+            if label == DEFAULT_CLUSTER_LABEL:
+                label = self.cluster_label
         if scope:
             try:
                 match = [scope_query(m, scope) for m in match]

@@ -88,8 +88,8 @@ def render(template: str, selections: Mapping[str, tuple[str, Sequence[str]]],
 
     text = _TOKEN.sub(first_pass, template)
     # Tidy commas left by dropped matchers before any value is inserted, so values are never touched.
+    text = re.sub(r",\s*(,\s*)+", ", ", text)  # first, so `{$a, $b, x="y"}` with both All loses both commas
     text = re.sub(r"\{\s*,\s*", "{", text)
-    text = re.sub(r",\s*(,\s*)+", ", ", text)
     text = re.sub(r",\s*\}", "}", text)
     for key, value in placeholders.items():
         text = text.replace(key, value)

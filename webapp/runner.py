@@ -21,6 +21,7 @@ class PanelData:
 
     panel: Panel
     outcomes: tuple[Outcome, ...]
+    missing: tuple[str, ...] = ()   # metrics the panel reads that the data source does not have
 
     @property
     def error(self) -> str | None:
@@ -48,9 +49,17 @@ class PanelData:
 
     @property
     def state(self) -> str:
+        """ok | empty | error | missing (empty because a metric it reads does not exist)."""
         if self.error:
             return "error"
-        return "empty" if self.empty else "ok"
+        if self.empty:
+            return "missing" if self.missing else "empty"
+        return "ok"
+
+    @property
+    def missing_text(self) -> str:
+        from .datasources import describe_missing
+        return describe_missing(self.missing) if self.state == "missing" else ""
 
 
 def _plan(template: str, view: ViewState, instant: bool, panel_points: int, min_step: int,
@@ -81,9 +90,24 @@ def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState, extra:
                                  for plan in planned[p.id]))
         for p in promql_panels
     }
+    _mark_missing(engine, data)
     for panel_id, future in rest_futures.items():
         data[panel_id] = future.result()
     return {p.id: data[p.id] for p in panels}
+
+
+def _mark_missing(engine: QueryEngine, data: dict) -> None:
+    """Empty panels whose metrics the data source lacks are `missing`, naming them (one inventory call,
+    cached, only when some panel came back empty)."""
+    from .datasources import metric_inventory, missing_metrics, panel_metrics
+    empty = [pid for pid, d in data.items() if isinstance(d, PanelData) and d.empty and not d.error]
+    if not empty:
+        return
+    inventory = metric_inventory(engine)
+    for pid in empty:
+        lacking = missing_metrics(panel_metrics(data[pid].panel), inventory)
+        if lacking:
+            data[pid] = dataclasses.replace(data[pid], missing=lacking)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,6 +128,7 @@ class TileHealth:
     problems: tuple[Problem, ...]
     signals_with_data: int
     firing_alerts: int | None = None
+    signals_missing: int = 0      # signals whose metrics the data source lacks: counted unknown, never ok
 
 
 def judge(signal: Signal, result: QueryResult) -> list[Problem]:
@@ -147,24 +172,35 @@ def evaluate_tiles(engine: QueryEngine, tiles: tuple[Tile, ...], view: ViewState
         result = outcomes.get(plan) if isinstance(plan, QueryPlan) else None
         return result if isinstance(result, QueryResult) else None
 
+    from .datasources import metric_inventory, missing_metrics, query_metrics
+    inventory: list = []   # read once, only if some signal is empty
+
+    def lacking(signal: Signal) -> tuple[str, ...]:
+        if not inventory:
+            inventory.append(metric_inventory(engine))
+        return missing_metrics(query_metrics(signal.expr), inventory[0])
+
     healths = []
     for tile in tiles:
         problems: list[Problem] = []
         with_data = 0
+        n_missing = 0
         for i, signal in enumerate(tile.signals):
             result = outcome((tile.domain, "signal", i))
             if result is not None and not result.empty:
                 with_data += 1
                 problems.extend(judge(signal, result))
-        if with_data == 0:
-            status = "unknown"
-        elif problems:
+            elif lacking(signal):
+                n_missing += 1
+        if problems:
             status = max((p.severity for p in problems), key=SEVERITY_ORDER.__getitem__)
+        elif with_data == 0 or n_missing:
+            status = "unknown"
         else:
             status = "ok"
         figure_result = outcome((tile.domain, "figure", 0))
         figure = figure_result.series[0].last if figure_result and figure_result.series else math.nan
         healths.append(TileHealth(tile, status, figure, outcome((tile.domain, "spark", 0)),
                                   tuple(sorted(problems, key=lambda p: -SEVERITY_ORDER[p.severity])), with_data,
-                                  None if firing is None else firing.get(tile.domain, 0)))
+                                  None if firing is None else firing.get(tile.domain, 0), n_missing))
     return healths

@@ -41,6 +41,8 @@ class Settings:
     timezone: str = "utc"          # Grafana's `timezone` default: utc, browser or an IANA name
     min_refresh_seconds: int = 5   # Grafana's min_refresh_interval: no page refreshes faster
     short_links_dir: str | None = None  # where short links live without Redis (default: a temp folder)
+    dashboards_dir: str | None = None  # a folder of dashboard files (YAML/JSON), served at /d/<uid>
+    cluster_label: str = "cluster"  # the data source's name for the cluster label (webapp/labelnames.py)
 
     @property
     def thanos_params(self) -> dict[str, str]:
@@ -135,6 +137,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["demo_scale"] = v
     if (v := get("DATAOPS_DEMO_DATA")) is not None:
         values["demo_data_root"] = v
+    if (v := get("DATAOPS_CLUSTER_LABEL")) is not None:
+        from .labelnames import validate_label_name
+        try:
+            values["cluster_label"] = validate_label_name(v)
+        except ValueError as exc:
+            raise SettingsError(f"DATAOPS_CLUSTER_LABEL: {exc}") from None
     for name, field in (
         ("DATAOPS_SPARK_HISTORY_URL", "spark_history_url"),
         ("DATAOPS_AIRFLOW_API_URL", "airflow_api_url"),
@@ -160,4 +168,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise SettingsError(f"DATAOPS_MIN_REFRESH must be between 1s and 1d, got {v!r}")
     if (v := get("DATAOPS_SHORT_LINKS_DIR")) is not None:
         values["short_links_dir"] = v
+    if (v := get("DATAOPS_DASHBOARDS_DIR")) is not None:
+        from .dashboards.loader import DashboardFileError, load_dir
+        try:
+            load_dir(v)
+        except DashboardFileError as exc:
+            raise SettingsError(f"DATAOPS_DASHBOARDS_DIR: {exc}") from None
+        values["dashboards_dir"] = v
     return Settings(**values)

@@ -138,7 +138,7 @@ def parse_view_state(params: Mapping[str, object], now: float | None = None,
         if not isinstance(key, str) or not key.startswith("var-"):
             continue
         name = key[4:]
-        if name not in VARIABLES:
+        if name not in allowed and name not in VARIABLES:
             notes.append(f"Ignored unknown variable {name[:40]!r}.")
             continue
         target = variables if name in allowed else carried
