@@ -5,7 +5,7 @@ import functools
 import logging
 import unicodedata
 import re
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -16,7 +16,7 @@ from webapp.engine import plan_query
 from webapp.prometheus import QueryResult
 from webapp.promql import TemplateError
 from webapp.runtime import current_runtime
-from webapp.viewstate import parse_view_state
+from webapp.viewstate import entity_path, parse_view_state
 
 from .layout import dashboard_body, page_frame
 
@@ -125,14 +125,6 @@ def _candidates(dashboard: Dashboard, view, path_values: dict[str, str]) -> list
         return []
     return [{name: dict(s.labels).get(label, "") for name, label in dashboard.path_variables}
             for s in outcome.series]
-
-
-def entity_path(template: str, values: dict[str, str]) -> str:
-    """The path of a Level 2 page: each `<name>` of the template filled with its percent-encoded value."""
-    path = template
-    for name, value in values.items():
-        path = path.replace(f"<{name}>", quote(value, safe=""))
-    return path
 
 
 def _choose_page(dashboard: Dashboard, view, candidates: list[dict[str, str]]) -> html.Div:

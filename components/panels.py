@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from urllib.parse import quote
 
 import numpy as np
 import plotly.graph_objects as go
@@ -12,6 +11,7 @@ from dash import dcc, html
 from webapp.catalog.model import Panel, Threshold
 from webapp.prometheus import QueryResult, Series
 from webapp.runner import PanelData
+from webapp.viewstate import entity_path
 
 from .format import current_zone, format_value, legend, safe, time_axis_title, wall_times
 
@@ -37,12 +37,10 @@ def entity_href(panel: Panel, labels: dict[str, str], query_string: str) -> str 
     """The drill-down URL for a series, or None when a label it needs is missing."""
     if panel.link is None or not link_target_registered(panel.link.path.partition("?")[0]):
         return None
-    path = panel.link.path
-    for part in [p[1:-1] for p in _placeholders(path)]:
-        value = labels.get(part)
-        if not value:
-            return None
-        path = path.replace("{" + part + "}", quote(value, safe=""))
+    parts = [p[1:-1] for p in _placeholders(panel.link.path)]
+    if not all(labels.get(part) for part in parts):
+        return None
+    path = entity_path(panel.link.path, {part: labels[part] for part in parts})
     if "?" in path:  # the link sets some parameters itself (file dashboards): the view's fill the rest
         return _merge_query(path, query_string)
     return f"{path}?{query_string}" if query_string else path

@@ -7,6 +7,8 @@ import math
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from webapp.viewstate import entity_path
+
 from .format import format_moment, format_value, safe, time_axis_title
 from .panels import GRAPH_CONFIG, PALETTE, _base_layout
 
@@ -65,10 +67,7 @@ def render_rows(data, query_string: str) -> list:
             text = _cell(column, row.get(column))
             href = None
             if link is not None and column == link.label and isinstance(row.get("_href"), dict):
-                href = link.path
-                for key, value in row["_href"].items():
-                    from urllib.parse import quote
-                    href = href.replace("{" + key + "}", quote(str(value), safe=""))
+                href = entity_path(link.path, row["_href"])
                 href = f"{href}?{query_string}" if query_string else href
             status = STATUS_COLOURS.get(str(row.get(column))) if column in ("State", "Status") else None
             cells.append(html.Td(dcc.Link(text, href=href, className="entity-link") if href else text,

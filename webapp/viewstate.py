@@ -10,7 +10,7 @@ import dataclasses
 import time
 import unicodedata
 from collections.abc import Mapping
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from .catalog.variables import VARIABLES
 from .timerange import TimeParseError, TimeRange, format_duration, parse_duration, resolve_range
@@ -74,6 +74,17 @@ class ViewState:
                 params.append((names[key], str(v)))
         query = urlencode(params)
         return f"{path}?{query}" if query else path
+
+
+def entity_path(template: str, values: Mapping[str, str]) -> str:
+    """An entity page's path: each `<name>` (page template) or `{name}` (catalog link) of the template
+    filled with its value, percent-encoded whole (a Jenkins folder job's slash becomes %2F, which
+    the page reads back as a slash)."""
+    path = template
+    for name, value in values.items():
+        encoded = quote(str(value), safe="")
+        path = path.replace(f"<{name}>", encoded).replace("{" + name + "}", encoded)
+    return path
 
 
 def _refresh_text(seconds: int) -> str:

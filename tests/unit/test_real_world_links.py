@@ -10,12 +10,12 @@ from dash._pages import _parse_query_string
 
 from components.format import display_zone, format_value, time_axis_title, wall_times
 from components.layout import navbar
-from components.pages import _path_value, entity_path
+from components.pages import _path_value
 from webapp.settings import SettingsError, load_settings
 from webapp.shortlinks import ShortLinkError, checked_path, short_id
 from webapp.timerange import TimeParseError, read_time, resolve_range
 from webapp.timezones import DisplayZone
-from webapp.viewstate import parse_view_state
+from webapp.viewstate import entity_path, parse_view_state
 
 NOW = 1_764_147_723.0  # 2025-11-26T09:02:03Z, a Wednesday
 UTC_DEFAULTS = ("utc", 5, None)
