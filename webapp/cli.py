@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
                            description="write deploy/prometheus/*.rules.yml and the promtool tests from the "
                                        "threshold, signal and SLO declarations of the catalog")
     rules.add_argument("--check", action="store_true", help="do not write; exit 1 if the files are out of date")
+    doctor = sub.add_parser("doctor", help="check the data source: exporters found and in which form, metrics "
+                                           "each page needs and lacks; exit 1 if a required exporter is missing",
+                            description="print the exporter and coverage table of DATAOPS_PROMETHEUS_URL (or --url)")
+    doctor.add_argument("--url", help="Prometheus/Thanos base URL (default DATAOPS_PROMETHEUS_URL)")
     from .grafana.commands import add_parsers as add_grafana_parsers
     add_grafana_parsers(sub)
     return parser
@@ -120,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         from .grafana.commands import export_main, import_main
         return import_main(args) if args.command == "import-grafana" else export_main(args)
     try:
+        if args.command == "doctor":
+            from .datasources import doctor
+            settings = load_settings()
+            return doctor(settings.with_prometheus(args.url) if args.url else settings)
         settings = _apply_args(load_settings(), args)
         if args.command == "serve":
             if not settings.prometheus_url:

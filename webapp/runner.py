@@ -99,13 +99,13 @@ def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState, extra:
 def _mark_missing(engine: QueryEngine, data: dict) -> None:
     """Empty panels whose metrics the data source lacks are `missing`, naming them (one inventory call,
     cached, only when some panel came back empty)."""
-    from .datasources import metric_inventory, missing_metrics, panel_metrics
+    from .datasources import metric_inventory, panel_blocking_metrics
     empty = [pid for pid, d in data.items() if isinstance(d, PanelData) and d.empty and not d.error]
     if not empty:
         return
     inventory = metric_inventory(engine)
     for pid in empty:
-        lacking = missing_metrics(panel_metrics(data[pid].panel), inventory)
+        lacking = panel_blocking_metrics(data[pid].panel, inventory)
         if lacking:
             data[pid] = dataclasses.replace(data[pid], missing=lacking)
 
@@ -172,13 +172,13 @@ def evaluate_tiles(engine: QueryEngine, tiles: tuple[Tile, ...], view: ViewState
         result = outcomes.get(plan) if isinstance(plan, QueryPlan) else None
         return result if isinstance(result, QueryResult) else None
 
-    from .datasources import metric_inventory, missing_metrics, query_metrics
+    from .datasources import blocking_metrics, metric_inventory
     inventory: list = []   # read once, only if some signal is empty
 
     def lacking(signal: Signal) -> tuple[str, ...]:
         if not inventory:
             inventory.append(metric_inventory(engine))
-        return missing_metrics(query_metrics(signal.expr), inventory[0])
+        return blocking_metrics(signal.expr, inventory[0])
 
     healths = []
     for tile in tiles:

@@ -23,7 +23,10 @@ def _unique(expr) -> bool:
     if kind == "ParenExpr":
         return _unique(expr.expr)
     if kind == "AggregateExpr":
-        return str(expr.op).split(".")[-1].lower() in DEDUPLICATING and "without" not in str(expr.modifier or "")
+        op = str(expr.op).split(".")[-1].lower()
+        if op in ("topk", "bottomk"):  # one series per group only with k = 1 and a `by` grouping
+            return str(expr.param) == "1" and str(expr.modifier or "").startswith("by")
+        return op in DEDUPLICATING and "without" not in str(expr.modifier or "")
     if kind == "Call":
         name = expr.func.name
         if name in ("time", "vector", "scalar"):
@@ -100,6 +103,8 @@ def test_the_checker_finds_the_failing_shape():
     assert not unsafe_joins("max by (pod, uid) (a) - on (pod, uid) max by (pod, uid) (b)")
     assert not unsafe_joins("a * on (rs) group_left (owner) max by (rs, owner) (b)")
     assert not unsafe_joins("a and on (pod) b")
+    assert not unsafe_joins("a * on (pool) group_left (name) topk by (pool) (1, b)")
+    assert unsafe_joins("a * on (pool) group_left (name) topk by (pool) (2, b)")
 
 
 @pytest.mark.parametrize("source,query", list(catalog_queries()) + list(rule_queries()))

@@ -254,7 +254,7 @@ STORAGE = Section("Storage", (
         Q(f'topk(5, {PVC_RATIO})', "{namespace}/{persistentvolumeclaim}"),),
         unit="percentunit", thresholds=(th.STORAGE_USAGE,), width=6),
     Panel("s3-bucket-size", "S3 bucket size trend (MinIO)", "timeseries", (
-        Q('sum by (bucket) (minio_bucket_usage_total_bytes{$cluster})', "{bucket}"),),
+        Q('max by (bucket) (minio_bucket_usage_total_bytes{$cluster})', "{bucket}"),),
         unit="bytes", stacked=True, width=6),
     Panel("minio-capacity", "MinIO usable capacity used", "gauge", (
         Q(f'max({MINIO_RATIO})', "used"),),
@@ -269,7 +269,7 @@ STORAGE = Section("Storage", (
     Panel("ceph-pools", "Ceph pools used", "bar", (
         Q('max by (cluster, pool_id) (ceph_pool_stored{$cluster}) '
           '/ (max by (cluster, pool_id) (ceph_pool_stored{$cluster} + ceph_pool_max_avail{$cluster}) > 0) '
-          '* on (cluster, pool_id) group_left (name) max by (cluster, pool_id, name) (ceph_pool_metadata{$cluster})',
+          '* on (cluster, pool_id) group_left (name) topk by (cluster, pool_id) (1, ceph_pool_metadata{$cluster})',
           "{name}"),),
         unit="percentunit", thresholds=(th.STORAGE_USAGE,), width=6,
         description="Stored over stored + max available per pool (names from ceph_pool_metadata)."),

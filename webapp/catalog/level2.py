@@ -243,9 +243,9 @@ ORACLE_TABLESPACE = _l2(
 
 _APP = '$cluster, $app_id'
 SPARK_APP = _l2(
-    "spark-app", "Spark application", "/workloads/spark/<app_id>", {"app_id": "spark_app_id"}, "/workloads",
+    "spark-app", "Spark application", "/workloads/spark/<app_id>", {"app_id": "application_id"}, "/workloads",
     "Spark application",
-    "count(last_over_time(metrics_executor_totalDuration_Value{$app_id}[$__range]))",
+    "count(last_over_time(metrics_executor_totalDuration_seconds_total{$app_id}[$__range]))",
     [Section("Stages and tasks (Spark History Server)", (
         Panel("l2-spark-stages", "Stages breakdown", "gantt", (Q("stages"),), source="spark_history", width=12,
               description="Each stage from submission to completion, coloured by status."),
@@ -260,39 +260,39 @@ SPARK_APP = _l2(
               (Q("events"),), source="spark_history", width=12, limit=200),
     )), Section("Executors (PromQL)", (
         Panel("l2-spark-executors", "Per-executor metrics", "table", (
-            Q(f'max by (executor_id) (metrics_executor_memoryUsed_Count{{{_APP}}} '
-              f'/ (metrics_executor_maxMemory_Count{{{_APP}}} > 0))', column="Storage memory", unit="percentunit",
+            Q(f'max by (executor_id) (metrics_executor_memoryUsed_bytes{{{_APP}}} '
+              f'/ (metrics_executor_maxMemory_bytes{{{_APP}}} > 0))', column="Storage memory", unit="percentunit",
               thresholds=(th.SPARK_MEMORY,)),
-            Q(f'max by (executor_id) (metrics_executor_activeTasks_Value{{{_APP}}})', column="Active tasks"),
-            Q(f'max by (executor_id) (metrics_executor_completedTasks_Count{{{_APP}}})', column="Completed tasks"),
-            Q(f'max by (executor_id) (metrics_executor_failedTasks_Count{{{_APP}}})', column="Failed tasks"),
-            Q(f'max by (executor_id) (metrics_executor_totalGCTime_Value{{{_APP}}} '
-              f'/ (metrics_executor_totalDuration_Value{{{_APP}}} > 0))', column="GC time ratio", unit="percentunit",
+            Q(f'max by (executor_id) (metrics_executor_activeTasks{{{_APP}}})', column="Active tasks"),
+            Q(f'max by (executor_id) (metrics_executor_completedTasks_total{{{_APP}}})', column="Completed tasks"),
+            Q(f'max by (executor_id) (metrics_executor_failedTasks_total{{{_APP}}})', column="Failed tasks"),
+            Q(f'max by (executor_id) (metrics_executor_totalGCTime_seconds_total{{{_APP}}} '
+              f'/ (metrics_executor_totalDuration_seconds_total{{{_APP}}} > 0))', column="GC time ratio", unit="percentunit",
               thresholds=(th.SPARK_GC,)),
-            Q(f'max by (executor_id) (metrics_executor_totalInputBytes_Count{{{_APP}}})', column="Input", unit="bytes"),
-            Q(f'max by (executor_id) (metrics_executor_totalShuffleRead_Count{{{_APP}}})', column="Shuffle read",
+            Q(f'max by (executor_id) (metrics_executor_totalInputBytes_bytes_total{{{_APP}}})', column="Input", unit="bytes"),
+            Q(f'max by (executor_id) (metrics_executor_totalShuffleRead_bytes_total{{{_APP}}})', column="Shuffle read",
               unit="bytes"),
-            Q(f'max by (executor_id) (metrics_executor_totalShuffleWrite_Count{{{_APP}}})', column="Shuffle write",
+            Q(f'max by (executor_id) (metrics_executor_totalShuffleWrite_bytes_total{{{_APP}}})', column="Shuffle write",
               unit="bytes")),
             label_columns=("executor_id",), thresholds=(th.SPARK_GC, th.SPARK_MEMORY), width=12, sort_desc=True),
         Panel("l2-spark-memory", "Executor storage memory used", "timeseries", (
-            Q(f'max by (executor_id) (metrics_executor_memoryUsed_Count{{{_APP}}} '
-              f'/ (metrics_executor_maxMemory_Count{{{_APP}}} > 0))', "executor {executor_id}"),),
+            Q(f'max by (executor_id) (metrics_executor_memoryUsed_bytes{{{_APP}}} '
+              f'/ (metrics_executor_maxMemory_bytes{{{_APP}}} > 0))', "executor {executor_id}"),),
             unit="percentunit", thresholds=(th.SPARK_MEMORY,)),
         Panel("l2-spark-gc", "GC time ratio", "timeseries", (
-            Q(f'sum(rate(metrics_executor_totalGCTime_Value{{{_APP}}}[$__rate_interval])) '
-              f'/ (sum(rate(metrics_executor_totalDuration_Value{{{_APP}}}[$__rate_interval])) > 0)', "GC"),),
+            Q(f'sum(rate(metrics_executor_totalGCTime_seconds_total{{{_APP}}}[$__rate_interval])) '
+              f'/ (sum(rate(metrics_executor_totalDuration_seconds_total{{{_APP}}}[$__rate_interval])) > 0)', "GC"),),
             unit="percentunit", thresholds=(th.SPARK_GC,)),
         Panel("l2-spark-io", "Input read", "timeseries", (
-            Q(f'sum(rate(metrics_executor_totalInputBytes_Count{{{_APP}}}[$__rate_interval]))', "input"),),
+            Q(f'sum(rate(metrics_executor_totalInputBytes_bytes_total{{{_APP}}}[$__rate_interval]))', "input"),),
             unit="Bps"),
         Panel("l2-spark-shuffle", "Shuffle read and write", "timeseries", (
-            Q(f'sum(rate(metrics_executor_totalShuffleRead_Count{{{_APP}}}[$__rate_interval]))', "shuffle read"),
-            Q(f'sum(rate(metrics_executor_totalShuffleWrite_Count{{{_APP}}}[$__rate_interval]))', "shuffle write")),
+            Q(f'sum(rate(metrics_executor_totalShuffleRead_bytes_total{{{_APP}}}[$__rate_interval]))', "shuffle read"),
+            Q(f'sum(rate(metrics_executor_totalShuffleWrite_bytes_total{{{_APP}}}[$__rate_interval]))', "shuffle write")),
             unit="Bps"),
         Panel("l2-spark-task-rate", "Tasks completed and failed per minute", "timeseries", (
-            Q(f'sum(rate(metrics_executor_completedTasks_Count{{{_APP}}}[$__rate_interval])) * 60', "completed"),
-            Q(f'sum(rate(metrics_executor_failedTasks_Count{{{_APP}}}[$__rate_interval])) * 60', "failed"))),
+            Q(f'sum(rate(metrics_executor_completedTasks_total{{{_APP}}}[$__rate_interval])) * 60', "completed"),
+            Q(f'sum(rate(metrics_executor_failedTasks_total{{{_APP}}}[$__rate_interval])) * 60', "failed"))),
     ))],
     "One Spark application: stages, tasks and executors, from the History Server and from PromQL.")
 

@@ -193,7 +193,8 @@ class DemoPlatform:
             lines += [f"  - {_yaml_str(str(r))}" for r in self.rule_files]
         lines.append("scrape_configs:")
         for job, tgts in by_job.items():
-            lines += [f"  - job_name: {_yaml_str(job)}", "    honor_labels: true", "    static_configs:"]
+            honor = "true" if all(t.honor_labels for t in tgts) else "false"
+            lines += [f"  - job_name: {_yaml_str(job)}", f"    honor_labels: {honor}", "    static_configs:"]
             for t in tgts:
                 lines += [f"      - targets: [\"127.0.0.1:{exporter_port}\"]",
                           "        labels:",

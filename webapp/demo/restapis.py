@@ -211,25 +211,25 @@ class SparkModel:
                       scale: float = 1.0) -> dict:
         drv = ex_id == "driver"
         v = {name: _value(fns, name, t) for name in fns}
-        max_mem = int(v["metrics_executor_maxMemory_Count"])
-        completed = int(v["metrics_executor_completedTasks_Count"] * scale)
-        failed = int(v["metrics_executor_failedTasks_Count"] * scale)
-        active = int(v["metrics_executor_activeTasks_Value"]) if t < a.end - 1 else 0
+        max_mem = int(v["metrics_executor_maxMemory_bytes"])
+        completed = int(v["metrics_executor_completedTasks_total"] * scale)
+        failed = int(v["metrics_executor_failedTasks_total"] * scale)
+        active = int(v["metrics_executor_activeTasks"]) if t < a.end - 1 else 0
         cores = 0 if drv else sp.EXEC_CORES
         return {
             "id": ex_id, "hostPort": f"{_ip(self.world, a.cluster, pod)}:{7079 if drv else 37000 + len(ex_id)}",
-            "isActive": True, "rddBlocks": 0, "memoryUsed": int(v["metrics_executor_memoryUsed_Count"]),
+            "isActive": True, "rddBlocks": 0, "memoryUsed": int(v["metrics_executor_memoryUsed_bytes"]),
             "diskUsed": 0, "totalCores": cores, "maxTasks": cores, "activeTasks": active,
             "failedTasks": failed, "completedTasks": completed, "totalTasks": completed + failed + active,
-            "totalDuration": int(v["metrics_executor_totalDuration_Value"] * scale),
-            "totalGCTime": int(v["metrics_executor_totalGCTime_Value"] * scale),
-            "totalInputBytes": int(v["metrics_executor_totalInputBytes_Count"] * scale),
-            "totalShuffleRead": int(v["metrics_executor_totalShuffleRead_Count"] * scale),
-            "totalShuffleWrite": int(v["metrics_executor_totalShuffleWrite_Count"] * scale),
+            "totalDuration": int(v["metrics_executor_totalDuration_seconds_total"] * 1000 * scale),
+            "totalGCTime": int(v["metrics_executor_totalGCTime_seconds_total"] * 1000 * scale),
+            "totalInputBytes": int(v["metrics_executor_totalInputBytes_bytes_total"] * scale),
+            "totalShuffleRead": int(v["metrics_executor_totalShuffleRead_bytes_total"] * scale),
+            "totalShuffleWrite": int(v["metrics_executor_totalShuffleWrite_bytes_total"] * scale),
             "isBlacklisted": False, "maxMemory": max_mem, "addTime": spark_time(add),
             "executorLogs": {} if drv else {
                 "stdout": f"http://{pod}:8081/logPage/?appId={a.app_id}&executorId={ex_id}&logType=stdout"},
-            "memoryMetrics": {"usedOnHeapStorageMemory": int(v["metrics_executor_memoryUsed_Count"]),
+            "memoryMetrics": {"usedOnHeapStorageMemory": int(v["metrics_executor_memoryUsed_bytes"]),
                               "usedOffHeapStorageMemory": 0, "totalOnHeapStorageMemory": max_mem,
                               "totalOffHeapStorageMemory": 0},
             "blacklistedInStages": [], "attributes": {}, "resources": {}, "resourceProfileId": 0,
@@ -368,13 +368,13 @@ def _batch_stages_cached(world: World, a: sp.App) -> tuple:
     execs = [e for e, _ in a.executors if e != "driver"]
     t_end = a.end - 0.001
     totals = {e: {n: _value(f, n, t_end) for n in f} for e, f in ((e, _executor_fns(world, a, e)) for e in execs)}
-    tasks_total = sum(v["metrics_executor_completedTasks_Count"] for v in totals.values())
-    run_ms = sum(v["metrics_executor_totalDuration_Value"] for v in totals.values())
-    gc_ms = sum(v["metrics_executor_totalGCTime_Value"] for v in totals.values())
+    tasks_total = sum(v["metrics_executor_completedTasks_total"] for v in totals.values())
+    run_ms = sum(v["metrics_executor_totalDuration_seconds_total"] for v in totals.values()) * 1000
+    gc_ms = sum(v["metrics_executor_totalGCTime_seconds_total"] for v in totals.values()) * 1000
     tot = {key: sum(v[m] for v in totals.values()) for key, m in (
-        ("in", "metrics_executor_totalInputBytes_Count"), ("sr", "metrics_executor_totalShuffleRead_Count"),
-        ("sw", "metrics_executor_totalShuffleWrite_Count"))}
-    fail_by_exec = {e: int(v["metrics_executor_failedTasks_Count"]) for e, v in totals.items()} if a.failing else {}
+        ("in", "metrics_executor_totalInputBytes_bytes_total"), ("sr", "metrics_executor_totalShuffleRead_bytes_total"),
+        ("sw", "metrics_executor_totalShuffleWrite_bytes_total"))}
+    fail_by_exec = {e: int(v["metrics_executor_failedTasks_total"]) for e, v in totals.items()} if a.failing else {}
     startup = 25 + 15 * u1(k)
     t = a.start + startup
     span = max(a.end - t - 5, 10.0)
