@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: demo test serve system-deps browser-deps venv bench clean
+.PHONY: demo test serve system-deps browser-deps venv bench clean lock compose-data
 
 venv: $(STAMP)
 
@@ -18,7 +18,7 @@ system-deps:
 	scripts/install-system-deps.sh prometheus
 
 browser-deps:
-	scripts/install-system-deps.sh prometheus chromium
+	scripts/install-system-deps.sh prometheus chromium redis alertmanager
 
 demo: system-deps venv
 	$(BIN)/dataops-monitor demo
@@ -28,6 +28,16 @@ serve: venv
 
 test: browser-deps venv
 	$(BIN)/pytest --headless -p no:cacheprovider
+
+# The demo's history for deploy/compose's Prometheus.
+compose-data: system-deps venv
+	$(BIN)/python scripts/compose_data.py
+
+# Pinned, hashed dependencies of the image (the Dockerfile installs exactly these).
+lock: venv
+	$(BIN)/pip install --quiet 'pip-tools>=7.4'
+	$(BIN)/pip-compile --quiet --strip-extras --extra redis --generate-hashes --allow-unsafe \
+	    --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 bench: system-deps venv
 	$(BIN)/python -m benchmarks.run

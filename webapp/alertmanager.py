@@ -12,6 +12,8 @@ from datetime import datetime
 
 import requests
 
+from .telemetry import traced_session
+
 
 class AlertmanagerError(Exception):
     """Alertmanager unreachable, slow or answering something unexpected."""
@@ -91,7 +93,7 @@ class AlertmanagerClient:
     def __init__(self, url: str, timeout: float = 5.0):
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self._session = requests.Session()
+        self._session = traced_session("alertmanager")
 
     def silences(self, include_expired: bool = False) -> list[Silence]:
         """Silences, active and pending first (expired ones only when asked)."""

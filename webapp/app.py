@@ -9,8 +9,8 @@ import dash
 from dash import Dash, html
 from flask import Flask, Response, jsonify, request
 from flask_caching import Cache
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from . import requestlog
 from .engine import QueryEngine
 from .metrics import AppMetrics
 from .prometheus import PrometheusClient
@@ -96,6 +96,7 @@ def create_app(settings: Settings) -> Dash:
     _add_endpoints(server, client, metrics)
     _add_short_links(server, settings)
     _add_headers(server, settings, metrics)
+    requestlog.install(server, app.callback_map, metrics)
     return app
 
 
@@ -131,7 +132,8 @@ def _add_endpoints(server: Flask, client: PrometheusClient, metrics: AppMetrics)
 
     @server.get("/metrics")
     def app_metrics():
-        return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
 
 
 def _add_short_links(server: Flask, settings: Settings) -> None:

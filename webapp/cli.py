@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import pathlib
 import signal
 import sys
@@ -21,10 +22,10 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--host", help="listen address (default 127.0.0.1, or DATAOPS_HOST)")
         p.add_argument("--port", type=int, help="listen port (default 8050, or DATAOPS_PORT)")
-        if name == "serve":
-            p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
-            p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
-        else:
+        workers = 2 if name == "serve" else 1
+        p.add_argument("--workers", type=int, default=workers, help=f"gunicorn worker processes (default {workers})")
+        p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+        if name == "demo":
             p.add_argument("--scale", help="demo platform size: tiny, small (default), medium, large")
             p.add_argument("--seed", type=int, default=42, help="random seed of the simulated platform")
             p.add_argument("--data-root", help="where generated history is kept and reused (default .demo-data)")
@@ -57,31 +58,16 @@ def _apply_args(settings: Settings, args) -> Settings:
 
 
 def _serve_gunicorn(settings: Settings, workers: int, threads: int) -> None:
-    from gunicorn.app.base import BaseApplication
-
+    from . import server
     from .app import create_app
-    from .shortlinks import MAX_URL_LENGTH
 
-    class _App(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{settings.host}:{settings.port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("timeout", int(settings.query_timeout_seconds * 3) + 10)
-            # Views with many filters make long URLs (ten clusters and fifty namespaces: over 4 KB, past
-            # gunicorn's default 4094-byte request line). 0 lifts gunicorn's own cap (the app bounds
-            # URLs itself, see shortlinks.MAX_URL_LENGTH); the Referer header repeats the URL.
-            self.cfg.set("limit_request_line", 0)
-            self.cfg.set("limit_request_field_size", MAX_URL_LENGTH + 1024)
-
-        def load(self):
-            return create_app(settings).server
-
-    _App().run()
+    server.run(settings, lambda: create_app(settings).server, workers, threads)
 
 
-def _demo(settings: Settings, seed: int) -> None:
+def _demo(settings: Settings, seed: int, workers: int = 1, threads: int = 8) -> None:
+    import atexit
+
+    from . import server
     from .app import create_app
     from .demo.platform import SCALES, DemoPlatform
 
@@ -98,15 +84,20 @@ def _demo(settings: Settings, seed: int) -> None:
     settings = settings.with_prometheus(url)
     settings = dataclasses.replace(settings, spark_history_url=settings.spark_history_url or platform.spark_history_url,
                                    airflow_api_url=settings.airflow_api_url or platform.airflow_api_url)
-    app = create_app(settings)
+    if "DATAOPS_LOG_FORMAT" not in os.environ:
+        settings = dataclasses.replace(settings, log_format="text")  # a person reads the demo's terminal
     print(f"DataOps Monitor on http://{settings.host}:{settings.port}/  (Ctrl-C stops everything)", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    # Ctrl-C must stop everything even when the shell started us with SIGINT ignored (`make demo &`).
+    owner = os.getpid()
+    # Ctrl-C must stop everything even when the shell started us with SIGINT ignored (`make demo &`);
+    # gunicorn's master takes SIGINT and SIGTERM over from here and exits through the `finally`.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        app.run(host=settings.host, port=settings.port, debug=False, threaded=True)
+        # Same production server as `serve`; workers fork from here and must leave the platform alone.
+        server.run(settings, lambda: create_app(settings).server, workers, threads,
+                   on_fork=lambda: atexit.unregister(platform.stop))
     finally:
-        platform.stop()
+        if os.getpid() == owner:
+            platform.stop()
 
 
 def _rule_files() -> list[pathlib.Path]:
@@ -129,12 +120,15 @@ def main(argv: list[str] | None = None) -> int:
             settings = load_settings()
             return doctor(settings.with_prometheus(args.url) if args.url else settings)
         settings = _apply_args(load_settings(), args)
+        from .telemetry import configure_logging
+        configure_logging("text" if args.command == "demo" and "DATAOPS_LOG_FORMAT" not in os.environ
+                          else settings.log_format)
         if args.command == "serve":
             if not settings.prometheus_url:
                 raise SettingsError("DATAOPS_PROMETHEUS_URL is not set; `dataops-monitor demo` runs the demo platform")
             _serve_gunicorn(settings, args.workers, args.threads)
         else:
-            _demo(settings, args.seed)
+            _demo(settings, args.seed, args.workers, args.threads)
     except SettingsError as exc:
         print(f"dataops-monitor: {exc}", file=sys.stderr)
         return 2

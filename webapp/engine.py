@@ -10,12 +10,12 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 from .labelnames import DEFAULT_CLUSTER_LABEL, rename_label, rename_result_labels
 from .metrics import AppMetrics
 from .prometheus import PrometheusClient, PrometheusError, QueryResult
 from .promql import TemplateError, render, template_variables
+from .telemetry import ContextExecutor
 from .tenancy import ScopeError, scope_query
 from .viewstate import ViewState
 
@@ -75,7 +75,8 @@ class QueryEngine:
         self.cache = cache
         self.metrics = metrics
         self.datasource_key = datasource_key or client.url + repr(sorted(client.thanos_params.items()))
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="promql")
+        # Tasks keep the request's context: its id goes upstream and its metrics are counted.
+        self._pool = ContextExecutor(max_workers=max_workers, thread_name_prefix="promql")
 
     def _ttl(self, plan: QueryPlan) -> int:
         now = time.time()

@@ -1,8 +1,9 @@
 """The one module that speaks HTTP to Prometheus / Thanos Query.
 
-Built on prometheus-api-client's connection (URL handling, session) but reads the response
-envelope itself so that `warnings` (Thanos partial responses) and `resultType` survive, and
-uses a session that never retries 503 (Prometheus answers 503 for query timeouts).
+Plain `requests` over one session: every call has a timeout, connect errors are retried once and
+status codes never (Prometheus answers 503 for query timeouts), the response envelope is read here
+so that `warnings` (Thanos partial responses) and `resultType` survive, and every call carries the
+request id and is counted per source (`webapp.telemetry.TracedAdapter`).
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from collections.abc import Mapping
 
 import numpy as np
 import requests
-from prometheus_api_client import PrometheusConnect
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from .telemetry import traced_session
 
 
 class PrometheusError(Exception):
@@ -78,12 +79,8 @@ def _retry() -> Retry:
                  status_forcelist=(), raise_on_status=False, backoff_factor=0)
 
 
-def _session(url: str) -> requests.Session:
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=_retry(), pool_connections=4, pool_maxsize=32)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+def _session() -> requests.Session:
+    return traced_session("prometheus", max_retries=_retry(), pool_maxsize=32)
 
 
 def _parse_value(raw: str) -> float:
@@ -191,10 +188,8 @@ class PrometheusClient:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.thanos_params = dict(thanos_params or {})
-        self._conn = PrometheusConnect(url=self.url, headers=dict(headers or {}), disable_ssl=False,
-                                       session=_session(self.url), retry=_retry())
-        # The library mounts its own adapter on the URL prefix; ours (with the pool size) must win.
-        self._conn._session.mount(self.url, HTTPAdapter(max_retries=_retry(), pool_connections=4, pool_maxsize=32))
+        self.headers = dict(headers or {})
+        self._session = _session()
         self.last_duration = 0.0
 
     def _request(self, path: str, params: Mapping[str, object], method: str = "POST") -> object:
@@ -202,11 +197,11 @@ class PrometheusClient:
         started = time.perf_counter()
         try:
             if method == "POST":
-                response = self._conn._session.post(f"{self.url}{path}", data=full, timeout=self.timeout,
-                                                    headers=self._conn.headers)
+                response = self._session.post(f"{self.url}{path}", data=full, timeout=self.timeout,
+                                              headers=self.headers)
             else:
-                response = self._conn._session.get(f"{self.url}{path}", params=full, timeout=self.timeout,
-                                                   headers=self._conn.headers)
+                response = self._session.get(f"{self.url}{path}", params=full, timeout=self.timeout,
+                                             headers=self.headers)
         except requests.exceptions.Timeout:
             raise PrometheusError("timeout", f"no answer within {self.timeout:g}s") from None
         except requests.exceptions.RequestException as exc:

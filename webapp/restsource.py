@@ -14,11 +14,14 @@ Nothing here knows about Dash.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import urllib.parse
 from typing import Any, Callable
 
 import requests
+
+from .telemetry import traced_session
 
 __all__ = ["RestSourceError", "JsonGetter", "quote_segment", "validate_id", "parse_time", "MAX_ID_LENGTH"]
 
@@ -122,7 +125,8 @@ class JsonGetter:
         self.cache_timeout = cache_timeout
         self.cache_prefix = cache_prefix
         self.source = source
-        self.session = requests.Session()
+        # Metric label of the source: "Spark History Server" -> spark_history_server.
+        self.session = traced_session(re.sub(r"\W+", "_", source.lower()).strip("_") or "rest")
         self.session.headers.update({"Accept": "application/json"})
         self._lock = threading.Lock()
         #: called with the response status before it is treated as an error; return True to retry once

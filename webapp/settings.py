@@ -43,6 +43,8 @@ class Settings:
     short_links_dir: str | None = None  # where short links live without Redis (default: a temp folder)
     dashboards_dir: str | None = None  # a folder of dashboard files (YAML/JSON), served at /d/<uid>
     cluster_label: str = "cluster"  # the data source's name for the cluster label (webapp/labelnames.py)
+    worker_tmp_dir: str | None = None  # None: /dev/shm when writable, else the temporary directory
+    log_format: str = "json"
 
     @property
     def thanos_params(self) -> dict[str, str]:
@@ -175,4 +177,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         except DashboardFileError as exc:
             raise SettingsError(f"DATAOPS_DASHBOARDS_DIR: {exc}") from None
         values["dashboards_dir"] = v
+    if (v := get("DATAOPS_WORKER_TMP_DIR")) is not None:
+        values["worker_tmp_dir"] = v
+    if (v := get("DATAOPS_LOG_FORMAT")) is not None:
+        if v not in ("json", "text"):
+            raise SettingsError(f"DATAOPS_LOG_FORMAT must be json or text, got {v!r}")
+        values["log_format"] = v
     return Settings(**values)

@@ -18,6 +18,7 @@ class RecordingProxy:
         self.upstream = upstream.rstrip("/")
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
         self.inject_warnings: list[str] = []
+        self.request_ids: list[str | None] = []  # X-Request-Id of each request, in order
         self._lock = threading.Lock()
         self.port = port
         self.server: ThreadingHTTPServer | None = None
@@ -42,6 +43,7 @@ class RecordingProxy:
                 form = parse_qs(body if method == "POST" else split.query, keep_blank_values=True)
                 with proxy._lock:
                     proxy.requests.append((split.path, form))
+                    proxy.request_ids.append(self.headers.get("X-Request-Id"))
                 upstream = requests.request(method, proxy.upstream + split.path, params=split.query if method == "GET" else None,
                                             data=body if method == "POST" else None, timeout=30,
                                             headers={"Content-Type": self.headers.get("Content-Type", "")})
