@@ -3,6 +3,7 @@ zone, a "+" typed into the address bar, a folder job's page, and short links for
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from webapp.app import create_app
@@ -23,9 +24,17 @@ def app_url(dash_duo, settings, tmp_path):
 
 
 def _nav(dash_duo, title):
-    link = wait_until(dash_duo, lambda d: [a for a in d.find_elements(By.CSS_SELECTOR, "#app-nav a.nav-link")
-                                           if a.text == title])[0]
-    link.click()
+    """Click a navigation link; the page may re-render under the click (then find it again)."""
+    def click(driver):
+        try:
+            link = [a for a in driver.find_elements(By.CSS_SELECTOR, "#app-nav a.nav-link") if a.text == title]
+            if link:
+                link[0].click()
+                return True
+        except StaleElementReferenceException:
+            pass
+        return False
+    wait_until(dash_duo, click)
 
 
 def _query(driver):
@@ -82,6 +91,7 @@ def test_folder_job_typed_with_its_slash(dash_duo, app_url):
 def test_share_button_gives_a_short_link_for_a_long_view(dash_duo, app_url):
     namespaces = "&".join(f"var-namespace=team-{i:02d}-data-platform-spark-jobs" for i in range(50))
     dash_duo.driver.get(app_url + "/capacity?from=now-6h&to=now&" + namespaces)
+    wait_until(dash_duo, panels_settled, timeout=60)
     wait_until(dash_duo, lambda d: d.find_elements(By.ID, "share-button"))[0].click()
     short = wait_until(dash_duo, lambda d: d.find_element(By.ID, "share-url").get_attribute("value"))
     assert short.startswith(app_url + "/s/")
