@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: demo test serve system-deps browser-deps venv bench clean lock compose-data
+.PHONY: demo test serve system-deps browser-deps venv airflow-venv bench clean lock compose-data
 
 venv: $(STAMP)
 
@@ -13,6 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+# Airflow 3 for the Airflow source's tests, in its own venv so its pins never meet the app's.
+AIRFLOW_VENV ?= .airflow-venv
+airflow-venv: $(AIRFLOW_VENV)/.installed
+
+$(AIRFLOW_VENV)/.installed:
+	test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/pip install --quiet 'apache-airflow>=3.1,<4'
+	touch $@
 
 system-deps:
 	scripts/install-system-deps.sh prometheus
@@ -26,7 +35,7 @@ demo: system-deps venv
 serve: venv
 	$(BIN)/dataops-monitor serve
 
-test: browser-deps venv
+test: browser-deps venv airflow-venv
 	$(BIN)/pytest --headless -p no:cacheprovider
 
 # The demo's history for deploy/compose's Prometheus.
@@ -43,4 +52,4 @@ bench: system-deps venv
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .demo-data .pytest_cache
+	rm -rf $(VENV) $(AIRFLOW_VENV) .demo-data .pytest_cache

@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--scale", help="demo platform size: tiny, small (default), medium, large")
             p.add_argument("--seed", type=int, default=42, help="random seed of the simulated platform")
             p.add_argument("--data-root", help="where generated history is kept and reused (default .demo-data)")
+            p.add_argument("--credentials", action="store_true",
+                           help="put the demo's Spark History Server and Airflow API behind credentials "
+                                "(written to files under the data root, which the app reads)")
     rules = sub.add_parser("rules", help="write (or --check) the Prometheus rule files generated from the catalog",
                            description="write deploy/prometheus/*.rules.yml and the promtool tests from the "
                                        "threshold, signal and SLO declarations of the catalog")
@@ -64,7 +67,7 @@ def _serve_gunicorn(settings: Settings, workers: int, threads: int) -> None:
     server.run(settings, lambda: create_app(settings).server, workers, threads)
 
 
-def _demo(settings: Settings, seed: int, workers: int = 1, threads: int = 8) -> None:
+def _demo(settings: Settings, seed: int, workers: int = 1, threads: int = 8, credentials: bool = False) -> None:
     import atexit
 
     from . import server
@@ -75,7 +78,7 @@ def _demo(settings: Settings, seed: int, workers: int = 1, threads: int = 8) -> 
         raise SettingsError(f"unknown demo scale {settings.demo_scale!r}; choose one of {', '.join(SCALES)}")
     started = time.perf_counter()
     platform = DemoPlatform(pathlib.Path(settings.demo_data_root), scale=settings.demo_scale, seed=seed,
-                            rule_files=_rule_files())
+                            rule_files=_rule_files(), credentials=credentials)
     print(f"Starting the demo platform (scale {settings.demo_scale}) ...", flush=True)
     url = platform.start()
     stats = platform.stats
@@ -84,6 +87,9 @@ def _demo(settings: Settings, seed: int, workers: int = 1, threads: int = 8) -> 
     settings = settings.with_prometheus(url)
     settings = dataclasses.replace(settings, spark_history_url=settings.spark_history_url or platform.spark_history_url,
                                    airflow_api_url=settings.airflow_api_url or platform.airflow_api_url)
+    if platform.credentials is not None:
+        settings = dataclasses.replace(settings, source_credentials=tuple(
+            {**dict(settings.source_credentials), **platform.credentials.for_app()}.items()))
     if "DATAOPS_LOG_FORMAT" not in os.environ:
         settings = dataclasses.replace(settings, log_format="text")  # a person reads the demo's terminal
     print(f"DataOps Monitor on http://{settings.host}:{settings.port}/  (Ctrl-C stops everything)", flush=True)
@@ -128,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise SettingsError("DATAOPS_PROMETHEUS_URL is not set; `dataops-monitor demo` runs the demo platform")
             _serve_gunicorn(settings, args.workers, args.threads)
         else:
-            _demo(settings, args.seed, args.workers, args.threads)
+            _demo(settings, args.seed, args.workers, args.threads, args.credentials)
     except SettingsError as exc:
         print(f"dataops-monitor: {exc}", file=sys.stderr)
         return 2

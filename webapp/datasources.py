@@ -77,14 +77,14 @@ def metric_inventory(engine) -> frozenset[str] | None:
         return None
     key = "inventory:" + engine.datasource_key
     if engine.cache is not None and (hit := engine.cache.get(key)) is not None:
-        return hit
+        return frozenset(hit)
     now = time.time()
     try:
         names = frozenset(engine.client.label_values("__name__", match=None, start=now - INVENTORY_WINDOW, end=now))
     except PrometheusError:
         return None
     if engine.cache is not None:
-        engine.cache.set(key, names, timeout=INVENTORY_TTL)
+        engine.cache.set(key, sorted(names), timeout=INVENTORY_TTL)  # the cache keeps JSON data
     return names
 
 

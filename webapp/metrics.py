@@ -37,11 +37,14 @@ class AppMetrics:
                                           "Dash callback latency, by the callback's output", ["callback"],
                                           registry=self.registry)
         self.query_seconds = Histogram("dataops_query_duration_seconds", "Data source query latency",
-                                       registry=self.registry)
-        self.query_errors = Counter("dataops_query_errors_total", "Failed data source queries", ["kind"],
+                                       ["source"], registry=self.registry)
+        self.query_errors = Counter("dataops_query_errors_total", "Failed data source queries", ["kind", "source"],
                                     registry=self.registry)
-        self.cache_hits = Counter("dataops_cache_hits_total", "Query cache hits", registry=self.registry)
-        self.cache_misses = Counter("dataops_cache_misses_total", "Query cache misses", registry=self.registry)
+        self.cache_hits = Counter("dataops_cache_hits_total", "Query cache hits", ["source"], registry=self.registry)
+        self.cache_misses = Counter("dataops_cache_misses_total", "Query cache misses", ["source"],
+                                    registry=self.registry)
+        self.datasource_up = Gauge("dataops_datasource_up", "Data source answered its last health probe (1) or not",
+                                   ["source"], registry=self.registry, multiprocess_mode="mostrecent")
         self.upstream_requests = Counter("dataops_upstream_requests_total",
                                          "HTTP calls to data sources, by source and HTTP status (error: no answer)",
                                          ["source", "code"], registry=self.registry)

@@ -16,10 +16,11 @@ import numpy as np
 import requests
 from urllib3.util.retry import Retry
 
+from .sources.base import SourceError
 from .telemetry import traced_session
 
 
-class PrometheusError(Exception):
+class PrometheusError(SourceError):
     """Every failure of a query: unreachable, timeout, bad query, bad response.
 
     `kind` is Prometheus' errorType where it gave one (bad_data, execution, timeout, internal,
@@ -27,10 +28,7 @@ class PrometheusError(Exception):
     """
 
     def __init__(self, kind: str, message: str, status: int | None = None):
-        super().__init__(f"{kind}: {message}")
-        self.kind = kind
-        self.message = message
-        self.status = status
+        super().__init__(kind, message, status, source="Prometheus")
 
     @property
     def user_message(self) -> str:
@@ -41,6 +39,8 @@ class PrometheusError(Exception):
             return "Query timed out"
         if self.kind == "forbidden":
             return f"Not available: {self.message}"
+        if self.kind == "not_found":
+            return "Not found"
         if self.kind == "bad_data":
             return f"Query rejected: {self.message[:200]}"
         return f"Data source error ({self.kind}): {self.message[:200]}"
@@ -184,12 +184,13 @@ class PrometheusClient:
     """Typed client for the Prometheus HTTP API (and Thanos Query's extensions)."""
 
     def __init__(self, url: str, timeout: float = 20.0, thanos_params: Mapping[str, str] | None = None,
-                 headers: Mapping[str, str] | None = None):
+                 headers: Mapping[str, str] | None = None, session: requests.Session | None = None):
+        """`session`: one from `webapp.sources.transport.session` (credentials, CA, client certificate)."""
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.thanos_params = dict(thanos_params or {})
         self.headers = dict(headers or {})
-        self._session = _session()
+        self._session = session or _session()
         self.last_duration = 0.0
 
     def _request(self, path: str, params: Mapping[str, object], method: str = "POST") -> object:
@@ -219,18 +220,26 @@ class PrometheusClient:
                                   response.status_code)
         return payload
 
-    def query(self, promql: str, at: float | None = None) -> QueryResult:
-        """Instant query."""
+    def query_payload(self, promql: str, at: float | None = None) -> object:
+        """Instant query: the JSON envelope as Prometheus sent it (for the cache; see parse_response)."""
         params: dict[str, object] = {"query": promql, "timeout": f"{self.timeout:g}s"}
         if at is not None:
             params["time"] = f"{at:.3f}"
-        return parse_response(promql, self._request("/api/v1/query", params))
+        return self._request("/api/v1/query", params)
+
+    def query_range_payload(self, promql: str, start: float, end: float, step: float) -> object:
+        """Range query's JSON envelope; start and end should already be aligned to step."""
+        params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}",
+                  "timeout": f"{self.timeout:g}s"}
+        return self._request("/api/v1/query_range", params)
+
+    def query(self, promql: str, at: float | None = None) -> QueryResult:
+        """Instant query."""
+        return parse_response(promql, self.query_payload(promql, at))
 
     def query_range(self, promql: str, start: float, end: float, step: float) -> QueryResult:
         """Range query; start and end should already be aligned to step."""
-        params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}",
-                  "timeout": f"{self.timeout:g}s"}
-        return parse_response(promql, self._request("/api/v1/query_range", params))
+        return parse_response(promql, self.query_range_payload(promql, start, end, step))
 
     def label_values(self, label: str, match: list[str] | None = None, start: float | None = None,
                      end: float | None = None) -> list[str]:
@@ -247,9 +256,13 @@ class PrometheusClient:
             raise PrometheusError("bad_response", "label values query failed")
         return sorted(str(v) for v in payload.get("data") or ())
 
+    def alerts_payload(self) -> object:
+        """GET /api/v1/alerts as sent (see parse_alerts)."""
+        return self._request("/api/v1/alerts", {}, method="GET")
+
     def alerts(self) -> list[ActiveAlert]:
         """Firing and pending alerts of the rule evaluator (Prometheus, or Thanos Rule/Query)."""
-        return parse_alerts(self._request("/api/v1/alerts", {}, method="GET"))
+        return parse_alerts(self.alerts_payload())
 
     def ready(self) -> bool:
         """True when the data source answers a trivial query."""

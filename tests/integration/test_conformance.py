@@ -25,33 +25,24 @@ from webapp.datasources import panel_metrics
 pytestmark = pytest.mark.integration
 
 # Empty or failing although every exporter they read is in the corpus, with the reason (found by this test).
-_KSM_CADVISOR = ("the corpus' kubelet container series with `container` come from /metrics/resource, which has no "
-                 "`image` label: the `image!=\"\"` filter drops them (NOTES.md, cAdvisor CONFIG)")
+_DIFFERENT_PODS = ("usage comes from the corpus' kubelet /metrics/resource fixture (pods pod_a, pod_b) and requests or "
+                   "limits from kube-state-metrics' fixtures (pod0, pod1...): no pod is in both")
 KNOWN_EMPTY = {
     "image-pull-status": "no waiting container with an image-pull reason in the corpus",
     "rollout-history": "the corpus ReplicaSets were created in 2017 (kube_replicaset_created), not within the range",
-    "cpu-used": _KSM_CADVISOR,
-    "memory-used": _KSM_CADVISOR,
     "cpu-throttling": "the corpus' CFS period counters come from cAdvisor's own test, without a `container` label",
-    "memory-vs-limit": _KSM_CADVISOR,
-    "cpu-exhaustion": _KSM_CADVISOR,
-    "memory-exhaustion": _KSM_CADVISOR,
-    "cross-cpu": _KSM_CADVISOR,
-    "cross-memory": _KSM_CADVISOR,
-    "cpu-idle-ratio": _KSM_CADVISOR,
-    "memory-idle-ratio": _KSM_CADVISOR,
-    "idle-ratio-trend": _KSM_CADVISOR,
-    "over-provisioned": _KSM_CADVISOR,
-    "potential-savings": _KSM_CADVISOR,
-    "savings-by-namespace": _KSM_CADVISOR,
-    "scaling": _KSM_CADVISOR,
+    "memory-vs-limit": _DIFFERENT_PODS,
+    "cross-cpu": "no pod of the spark-jobs, airflow or trino namespaces in the kubelet fixture",
+    "cross-memory": "no pod of the spark-jobs, airflow or trino namespaces in the kubelet fixture",
+    "over-provisioned": _DIFFERENT_PODS,
+    "potential-savings": _DIFFERENT_PODS,
+    "savings-by-namespace": _DIFFERENT_PODS,
+    "scaling": _DIFFERENT_PODS,
     "spark-long-running": "no driver pod (-driver) in the kube-state-metrics corpus",
     "oom-events": "the OOMKilled container of the corpus (pod6) has no restart counter in the corpus",
     "e2e-availability": "no scrape job named platform-critical",
     "e2e-availability-30d": "no scrape job named platform-critical",
     "e2e-critical-services": "no scrape job named platform-critical",
-    "e2e-utilisation": _KSM_CADVISOR,
-    "e2e-utilisation-trend": _KSM_CADVISOR,
 }
 
 

@@ -52,7 +52,7 @@ def test_rest_panels_with_the_demo_sources(settings, demo_platform):
             value = result.series[0].labels["application_id"]
         extra = {name: (label, (value,)) for name, label in dashboard.path_variables}
         rest = [p for p in dashboard.panels if p.source != "prometheus"]
-        data = run_panels(runtime.engine, rest, parse_view_state({"from": "now-6h"}), extra, runtime.rest_clients)
+        data = run_panels(runtime.engine, rest, parse_view_state({"from": "now-6h"}), extra)
         assert {pid: d.state for pid, d in data.items()} == {p.id: "ok" for p in rest}
 
 

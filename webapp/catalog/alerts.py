@@ -35,7 +35,8 @@ EXTRA_SIGNALS: tuple[Signal, ...] = (
     S(th.POD_NOT_READY,
       'sum by (cluster, namespace) (kube_pod_status_ready{condition="false", $cluster, $namespace})', "namespace"),
     S(th.POD_EVICTED,
-      'count by (cluster, namespace) (kube_pod_status_reason{reason="Evicted", $cluster, $namespace} == 1)',
+      'count by (cluster, namespace) (kube_pod_status_reason{reason="Evicted", $cluster, $namespace} == 1) '
+      'or count by (cluster, namespace) (kube_pod_status_phase{$cluster, $namespace}) * 0',
       "namespace"),
     # Only pods created within the last hour: a slow start is news once, not forever.
     S(th.POD_STARTUP,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .model import Dashboard, Panel, Query, Section
+from .forms import CONTAINERS
 
 Q = Query
 
@@ -30,7 +31,7 @@ _CRIT = 'up{job="platform-critical", $cluster}'
 _PORTAL = 'http_requests_total{job="portal"}'
 _PORTAL_H = 'http_request_duration_seconds_bucket{job="portal"}'
 _QUALITY = 'sum(dq_check_success) / count(dq_check_success)'
-_CPU_USED = 'sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m]))'
+_CPU_USED = 'sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m]))'
 
 OVERVIEW = Section("Pipeline overview", (
     Panel("e2e-pipeline-map", "Pipeline map: average time per segment", "flow", (
@@ -157,9 +158,9 @@ BUSINESS = Section("Business metrics", (
         Q(f'histogram_quantile(0.95, sum by (handler, le) (rate({_PORTAL_H}[$__range])))', "{handler}"),),
         unit="s", width=6),
     Panel("e2e-utilisation-trend", "CPU utilisation and idle ratio per cluster", "timeseries", (
-        Q('sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[$__rate_interval])) '
+        Q('sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[$__rate_interval])) '
           '/ sum by (cluster) (kube_node_status_allocatable{resource="cpu", $cluster})', "{cluster} used"),
-        Q('1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[$__rate_interval])) '
+        Q('1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[$__rate_interval])) '
           '/ sum by (cluster) (kube_pod_container_resource_requests{resource="cpu", $cluster})', "{cluster} idle")),
         unit="percentunit", thresholds=(th.IDLE_RATIO,), width=6,
         description="Idle ratio: share of requested CPU not used (design: idle < 20%)."),

@@ -21,6 +21,9 @@ and `deploy/exporters/README.md` (the configuration a platform applies).
 - Airflow pools: statsd_exporter with the mapping of `deploy/exporters/airflow/statsd-mappings.yml`
   (`airflow_pool_running_slots{pool}`) or with the Helm chart's mapping alone, which leaves the pool in
   the name (`airflow_pool_running_slots_default_pool`).
+- Kubernetes and GPU exporters (last section): the kubelet's `/metrics/cadvisor` or `/metrics/resource`,
+  kube-state-metrics EndpointSlices or Endpoints, dcgm-exporter `Hostname` or `hostname`, node_exporter
+  `MemAvailable` or its parts.
 """
 from __future__ import annotations
 
@@ -173,3 +176,42 @@ def airflow_pool(stat: str, matchers: str = "$cluster, $namespace") -> str:
                 f'label_replace({{__name__=~"{name}_.+"}}, "pool", "$1", "__name__", "{name}_(.+)")')
     return _union([_selector(name, matchers), unmapped])
 
+
+# ----------------------------------------------------------------------------- Kubernetes and GPU exporters
+# cAdvisor container series. The kubelet's /metrics/cadvisor labels them container, pod, namespace, image,
+# id, name (pod-level cgroups have container=""); its /metrics/resource endpoint (metrics-server's source)
+# labels container_cpu_usage_seconds_total and container_memory_working_set_bytes with container, pod and
+# namespace only. `image!=""` would drop the latter, so containers are selected by name alone; "POD" is the
+# sandbox (pause) container of dockershim-era kubelets.
+CONTAINERS = 'container!="", container!="POD"'
+
+
+def dcgm(metric: str, matchers: str = "$cluster") -> str:
+    """A dcgm-exporter gauge with the GPU's host in `hostname`, whatever the release calls it.
+
+    Released dcgm-exporter (up to 4.5.x) labels the host `Hostname`; its main branch renamed it to
+    `hostname` (NVIDIA/dcgm-exporter#655). Series of either form get `hostname`; both labels are kept,
+    so `by (hostname, ...)` groups the two forms together.
+    """
+    return f'label_replace({metric}{{{matchers}}}, "hostname", "$1", "Hostname", "(.+)")'
+
+
+def node_memory_available(matchers: str = "$cluster") -> str:
+    """node-exporter's available memory (bytes): MemAvailable, or free + buffers + page cache on kernels
+    (and fixtures) without MemAvailable, as node-exporter's own mixin did."""
+    return (f'(node_memory_MemAvailable_bytes{{{matchers}}} or (node_memory_MemFree_bytes{{{matchers}}} '
+            f'+ node_memory_Buffers_bytes{{{matchers}}} + node_memory_Cached_bytes{{{matchers}}}))')
+
+
+def endpoints_not_ready(matchers: str = "$cluster, $namespace") -> str:
+    """One series (value 1) per not-ready address of a Service, labelled namespace, endpoint, address.
+
+    kube-state-metrics >= 2.18 collects EndpointSlices by default (`kube_endpointslice_endpoints`, one slice
+    per Service named `<service>-<5 random characters>`); earlier releases, or `--resources=...,endpoints`,
+    give `kube_endpoint_address{endpoint, ip}`. Both are read; an address seen in both counts once.
+    """
+    slices = (f'label_replace(label_replace(kube_endpointslice_endpoints{{ready="false", {matchers}}}, '
+              f'"endpoint", "$1", "endpointslice", "(.+)"), "endpoint", "$1", "endpoint", "(.+)-[a-z0-9]{{5}}")')
+    endpoints = (f'label_replace(kube_endpoint_address{{ready="false", {matchers}}}, '
+                 f'"address", "$1", "ip", "(.+)")')
+    return f'max by (cluster, namespace, endpoint, address) ({endpoints} or {slices})'

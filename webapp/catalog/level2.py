@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import thresholds as th
 from .gitops import LAST_RESULT
 from .model import Dashboard, Link, Panel, Query, Section
+from .forms import CONTAINERS, node_memory_available
 
 Q = Query
 NAMESPACE_LINK = Link("/capacity/namespace/{namespace}", "namespace")
@@ -102,20 +103,20 @@ NAMESPACE = _l2(
             label_columns=("pod", "container", "reason"), join_on=("pod", "container"),
             thresholds=(th.CONTAINER_RESTARTS,), empty_text="No waiting or restarting containers"),
         Panel("l2-ns-cpu", "CPU usage against requests", "timeseries", (
-            Q('sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster, $ns}[$__rate_interval]))',
+            Q('sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $ns}[$__rate_interval]))',
               "used"),
             Q('sum(kube_pod_container_resource_requests{resource="cpu", $cluster, $ns} '
               '* on (cluster, namespace, pod) group_left () '
               'max by (cluster, namespace, pod) (kube_pod_status_phase{phase="Running", $cluster, $ns} == 1))',
               "requested")), unit="cores"),
         Panel("l2-ns-memory", "Memory working set against requests", "timeseries", (
-            Q('sum(container_memory_working_set_bytes{container!="", image!="", $cluster, $ns})', "used"),
+            Q('sum(container_memory_working_set_bytes{' + CONTAINERS + ', $cluster, $ns})', "used"),
             Q('sum(kube_pod_container_resource_requests{resource="memory", $cluster, $ns} '
               '* on (cluster, namespace, pod) group_left () '
               'max by (cluster, namespace, pod) (kube_pod_status_phase{phase="Running", $cluster, $ns} == 1))',
               "requested")), unit="bytes"),
         Panel("l2-ns-pods-cpu", "Top pods by CPU", "bar", (
-            Q('topk(10, sum by (pod) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster, $ns}[5m])))',
+            Q('topk(10, sum by (pod) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $ns}[5m])))',
               "{pod}"),), unit="cores"),
         Panel("l2-ns-pvc", "PVC usage", "bar", (
             Q('max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $ns} '
@@ -146,7 +147,7 @@ NODE = _l2(
             Q('1 - avg(rate(node_cpu_seconds_total{mode="idle", $cluster, $node:instance}[$__rate_interval]))', "busy"),),
             unit="percentunit", thresholds=(th.CPU_USAGE,)),
         Panel("l2-node-memory", "Memory used", "timeseries", (
-            Q('1 - sum(node_memory_MemAvailable_bytes{$cluster, $node:instance}) '
+            Q(f'1 - sum({node_memory_available("$cluster, $node:instance")}) '
               '/ sum(node_memory_MemTotal_bytes{$cluster, $node:instance})', "used"),),
             unit="percentunit", thresholds=(th.MEMORY_USAGE,)),
         Panel("l2-node-requests", "Requested against allocatable", "table", (

@@ -8,7 +8,7 @@ headroom; the HPA formula (target 70% of the request) gives the replica recommen
 from __future__ import annotations
 
 from . import thresholds as th
-from .forms import trino, trino_names
+from .forms import CONTAINERS, dcgm, trino, trino_names
 from .model import Dashboard, Link, Panel, Query, Section
 
 Q = Query
@@ -26,8 +26,8 @@ def live_requests(resource: str) -> str:
             f'* on (cluster, namespace, pod) group_left () {LIVE_RUNNING}')
 
 
-CPU_RATE = 'rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster, $namespace}[5m])'
-MEM_WS = 'container_memory_working_set_bytes{container!="", image!="", $cluster, $namespace}'
+CPU_RATE = 'rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $namespace}[5m])'
+MEM_WS = 'container_memory_working_set_bytes{' + CONTAINERS + ', $cluster, $namespace}'
 REQ_CPU = f'sum by ({BY_C}) ({live_requests("cpu")})'
 REQ_MEM = f'sum by ({BY_C}) ({live_requests("memory")})'
 REPLICAS = f'count by ({BY_C}) ({live_requests("cpu")})'
@@ -90,7 +90,7 @@ CATEGORIES = (
     ("Airflow task failures", 'airflow_ti_failures{$cluster}'),
     ("Trino failed queries", tuple(n + '{$cluster}' for n in trino_names("QueryManager", "FailedQueries_TotalCount"))),
     ("S3 5xx errors", 'minio_s3_requests_5xx_errors_total{$cluster}'),
-    ("Ingress 5xx", 'nginx_ingress_controller_requests{status=~"5..", $cluster, $namespace}'),
+    ("Ingress 5xx", 'nginx_ingress_controller_requests{status=~"5.+", $cluster, $namespace}'),
     ("Service mesh 5xx", 'istio_requests_total{reporter="destination", response_code=~"5..", $cluster, '
                          '$namespace:destination_workload_namespace}'),
 )
@@ -114,7 +114,7 @@ TOP_REASONS = 'topk(10, round(' + union([
     reason(_trino_inc("InsufficientResourcesFailures_TotalCount"),
            "Trino insufficient resources", "Trino"),
     reason(_inc("minio_s3_requests_5xx_errors_total"), "S3 5xx", "MinIO"),
-    reason_by(_inc("nginx_ingress_controller_requests", 'status=~"5..", $namespace'), "status", "HTTP $1",
+    reason_by(_inc("nginx_ingress_controller_requests", 'status=~"5.+", $namespace'), "status", "HTTP $1",
               "Ingress"),
     reason_by(_inc("istio_requests_total", 'reporter="destination", response_code=~"5..", '
                                           '$namespace:destination_workload_namespace'),
@@ -224,8 +224,8 @@ PERFORMANCE = Section("Performance analysis", (
             'label_replace(label_join(topk(3, max by (cluster, namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $namespace}) '
             '/ (max by (cluster, namespace, persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes{$cluster, $namespace}) > 0)), '
             '"entity", "/", "namespace", "persistentvolumeclaim"), "resource", "Volume used", "", "")',
-            'label_replace(label_join(topk(3, max by (cluster, Hostname, gpu) (DCGM_FI_DEV_GPU_UTIL{$cluster}) / 100), '
-            '"entity", " GPU ", "Hostname", "gpu"), "resource", "GPU utilisation", "", "")',
+            'label_replace(label_join(topk(3, max by (cluster, hostname, gpu) (' + dcgm("DCGM_FI_DEV_GPU_UTIL") + ') / 100), '
+            '"entity", " GPU ", "hostname", "gpu"), "resource", "GPU utilisation", "", "")',
             'label_replace(label_replace(max by (cluster) (1 - '
             f'{trino("ClusterMemoryPool", "FreeDistributedBytes", "$cluster")} '
             f'/ ({trino("ClusterMemoryPool", "TotalDistributedBytes", "$cluster")} > 0)), '

@@ -7,7 +7,7 @@ Signal objects, so a tile turns red exactly where its alert fires.
 from __future__ import annotations
 
 from . import thresholds as th
-from .forms import hms_api, hms_pool, minio, trino
+from .forms import CONTAINERS, hms_api, hms_pool, minio, trino
 from .model import Query, Signal, Tile
 
 S = Signal
@@ -18,10 +18,13 @@ GITOPS_SIGNALS = (
       '/ (sum by (jenkins_job) (increase(default_jenkins_builds_total_build_count_total{$cluster}[1h])) > 0)',
       "jenkins_job"),
     S(th.JENKINS_QUEUE, 'sum by (cluster) (jenkins_queue_size_value{$cluster})', "cluster"),
+    # A healthy entity reads 0 (not nothing), so the tile knows the signal was read.
     S(th.ARGOCD_UNHEALTHY,
-      'count by (name) (argocd_app_info{health_status!="Healthy", $cluster, $namespace:dest_namespace} == 1)', "name"),
+      'count by (name) (argocd_app_info{health_status!="Healthy", $cluster, $namespace:dest_namespace} == 1) '
+      'or count by (name) (argocd_app_info{$cluster, $namespace:dest_namespace}) * 0', "name"),
     S(th.POD_NOT_RUNNING,
-      'count by (namespace) (kube_pod_status_phase{phase=~"Pending|Failed|Unknown", $cluster, $namespace} == 1)',
+      'count by (namespace) (kube_pod_status_phase{phase=~"Pending|Failed|Unknown", $cluster, $namespace} == 1) '
+      'or count by (namespace) (kube_pod_status_phase{$cluster, $namespace}) * 0',
       "namespace"),
     S(th.CONTAINER_RESTARTS,
       'sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h]))',
@@ -30,10 +33,10 @@ GITOPS_SIGNALS = (
 
 CAPACITY_SIGNALS = (
     S(th.CPU_USAGE,
-      'sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+      'sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
       '/ sum by (cluster) (kube_node_status_allocatable{resource="cpu", $cluster})', "cluster"),
     S(th.MEMORY_USAGE,
-      'sum by (cluster) (container_memory_working_set_bytes{container!="", image!="", $cluster}) '
+      'sum by (cluster) (container_memory_working_set_bytes{' + CONTAINERS + ', $cluster}) '
       '/ sum by (cluster) (kube_node_status_allocatable{resource="memory", $cluster})', "cluster"),
     S(th.STORAGE_USAGE,
       'max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $namespace} '
@@ -102,7 +105,7 @@ OPTIMIZE_SIGNALS = (
       '/ (sum by (namespace, pod, container) (increase(container_cpu_cfs_periods_total{container!="", $cluster, $namespace}[5m])) > 0)',
       "pod"),
     S(th.IDLE_RATIO,
-      '1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+      '1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
       '/ (sum by (cluster) (kube_pod_container_resource_requests{resource="cpu", $cluster} '
       '* on (cluster, namespace, pod) group_left () max by (cluster, namespace, pod) '
       '(kube_pod_status_phase{phase="Running", $cluster} == 1)) > 0)', "cluster"),
@@ -125,9 +128,9 @@ TILES: tuple[Tile, ...] = (
          Query('sum(increase(default_jenkins_builds_total_build_count_total{$cluster}[1h]))', "builds/h"),
          GITOPS_SIGNALS, "Bitbucket, Jenkins, Argo CD and rollouts"),
     Tile("capacity", "Resource Capacity", "/capacity",
-         Query('sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_node_status_allocatable{resource="cpu", $cluster})', "CPU used"), "percentunit",
-         Query('sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_node_status_allocatable{resource="cpu", $cluster})', "CPU used"),
          CAPACITY_SIGNALS, "Compute, storage, network and forecasts"),
     Tile("workloads", "Workload Execution", "/workloads",
@@ -139,9 +142,9 @@ TILES: tuple[Tile, ...] = (
          Query(f'sum({minio("minio_s3_requests_total", "$cluster", _rate5)})', "S3 requests/s"),
          PIPELINE_SIGNALS, "Iceberg, Hive Metastore, S3, Oracle, Ceph and Isilon"),
     Tile("optimize", "Optimize & Troubleshoot", "/optimize",
-         Query('1 - sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('1 - sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_pod_container_resource_requests{resource="cpu", $cluster})', "CPU idle"), "percentunit",
-         Query('1 - sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('1 - sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_pod_container_resource_requests{resource="cpu", $cluster})', "CPU idle"),
          OPTIMIZE_SIGNALS, "Errors, OOM kills, idle and over-provisioned resources"),
     Tile("e2e", "E2E Analytics", "/e2e",

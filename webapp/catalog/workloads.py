@@ -12,7 +12,7 @@ still has two samples per window.
 from __future__ import annotations
 
 from . import thresholds as th
-from .forms import airflow_pool, trino
+from .forms import CONTAINERS, airflow_pool, trino
 from .model import Dashboard, Link, Panel, Query, Section
 
 Q = Query
@@ -269,7 +269,7 @@ _AIRFLOW_RATE = _ratio(f'sum(increase({_A_OK}[$__interval]))',
                        f'(sum(increase({_A_OK}[$__interval])) + sum(increase({_A_FAIL}[$__interval])))')
 _TRINO_RATE = '1 - ' + _ratio(f'sum({_qm_inc("FailedQueries_TotalCount", "$__interval")})',
                               f'sum({_qm_inc("CompletedQueries_TotalCount", "$__interval")})')
-_CONTAINERS = 'namespace=~"spark-jobs|airflow|trino", container!="", image!="", $cluster, $namespace'
+_CONTAINERS = 'namespace=~"spark-jobs|airflow|trino", ' + CONTAINERS + ', $cluster, $namespace'
 
 CROSS = Section("Cross-application", (
     Panel("cross-success-rate", "Overall job success rate", "stat", (

@@ -52,7 +52,9 @@ def _yaml_str(s: str) -> str:
 
 class DemoPlatform:
     def __init__(self, data_root: pathlib.Path, scale: str = "small", seed: int = 42, prometheus_port: int = 0,
-                 exporter_port: int = 0, rule_files=()):
+                 exporter_port: int = 0, rule_files=(), credentials: bool = False):
+        """`credentials`: the demo's History Server and Airflow API want credentials, written as files
+        under the data folder (`self.credentials.for_app()` gives the app their paths)."""
         if scale not in SCALES:
             raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
         self.data_root = pathlib.Path(data_root)
@@ -72,6 +74,8 @@ class DemoPlatform:
         self.proc: subprocess.Popen | None = None
         self.url: str | None = None
         self.rest_apis = None   # demo Spark History Server + Airflow REST API (restapis.py), set by start()
+        self.with_credentials = credentials
+        self.credentials = None  # restapis.DemoCredentials when with_credentials, set by start()
         self.spark_history_url: str | None = None
         self.airflow_api_url: str | None = None
         self.stats: dict = {"series": 0, "samples": 0, "generate_seconds": 0.0, "backfill_seconds": 0.0,
@@ -273,8 +277,10 @@ class DemoPlatform:
             self._write_config(self.exporter.port)
             self._start_prometheus()
             self._wait_first_scrape()
-            from .restapis import RestApiServer
-            self.rest_apis = RestApiServer(self.world)
+            from .restapis import DemoCredentials, RestApiServer
+            if self.with_credentials:
+                self.credentials = DemoCredentials.create(self.data_root / "secrets")
+            self.rest_apis = RestApiServer(self.world, credentials=self.credentials)
             self.rest_apis.start()
             self.spark_history_url, self.airflow_api_url = self.rest_apis.spark_history_url, self.rest_apis.airflow_api_url()
         except BaseException:
