@@ -11,7 +11,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,iceberg]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 # Airflow 3 for the Airflow source's tests, in its own venv so its pins never meet the app's.
@@ -50,6 +50,7 @@ lock: venv
 
 bench: system-deps venv
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.exporters
 
 clean:
 	rm -rf $(VENV) $(AIRFLOW_VENV) .demo-data .pytest_cache

@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
                            description="write deploy/prometheus/*.rules.yml and the promtool tests from the "
                                        "threshold, signal and SLO declarations of the catalog")
     rules.add_argument("--check", action="store_true", help="do not write; exit 1 if the files are out of date")
+    from .exporters import add_parser as add_exporter_parser
+    add_exporter_parser(sub)
     doctor = sub.add_parser("doctor", help="check the data source: exporters found and in which form, metrics "
                                            "each page needs and lacks; exit 1 if a required exporter is missing",
                             description="print the exporter and coverage table of DATAOPS_PROMETHEUS_URL (or --url)")
@@ -121,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         from .grafana.commands import export_main, import_main
         return import_main(args) if args.command == "import-grafana" else export_main(args)
     try:
+        if args.command == "exporter":
+            from .exporters import run as run_exporter
+            return run_exporter(args)
         if args.command == "doctor":
             from .datasources import doctor
             settings = load_settings()

@@ -6,8 +6,8 @@
   validated (length, no control characters) and percent-quoted with ``safe=""`` so ``/``, ``..``, ``?``
   and ``#`` can never change the path that is requested;
 * :class:`JsonGetter`: GET-JSON over its own ``requests.Session`` with a timeout on every call, no
-  retries, and an optional cache (any object with ``get(key)`` / ``set(key, value, timeout=)``, e.g.
-  flask-caching's ``Cache``) keyed by the full URL.
+  retries, and an optional cache (any object with ``get(key)`` / ``set(key, value, timeout=)``, such as
+  the engine's JSON cache) keyed by the full URL.
 
 Nothing here knows about Dash.
 """

@@ -77,8 +77,7 @@ EXTRA_SIGNALS: tuple[Signal, ...] = (
       'or label_replace(max by (isilon_cluster) (isilon_stat_cluster_protostats_nfs_total_time_avg{$cluster}) / 1e6, '
       '"system", "isilon", "", "")', "system"),
     S(th.ICEBERG_DATA_LOSS,
-      'sum by (cluster, catalog, database, table) '
-      '(increase(iceberg_table_files_deleted_unexpectedly_total{$cluster}[10m]))', "table"),
+      'max by (cluster, catalog, database, table) (iceberg_table_files_deleted_unexpectedly{$cluster})', "table"),
     # Stage 6 (E2E page): share of pipeline runs that finished within the 1 h SLA.
     S(th.PIPELINE_SLA,
       'sum by (pipeline) (increase(pipeline_duration_seconds_bucket{le="3600"}[6h])) '

@@ -196,6 +196,14 @@ ICEBERG_TABLE = _l2(
     "iceberg-table", "Iceberg table", "/pipeline/iceberg/<table>", {"table": "table"}, "/pipeline", "Iceberg table",
     "count(last_over_time(iceberg_table_data_files{$table}[$__range]))",
     [Section("Table", (
+        Panel("l2-iceberg-lost-files", "Files deleted unexpectedly", "stat", (
+            Q('max(iceberg_table_files_deleted_unexpectedly{$cluster, $table})', "files"),),
+            unit="short", thresholds=(th.ICEBERG_DATA_LOSS,), width=3,
+            description="Files the current snapshot references that are gone from storage, removed without an "
+                        "Iceberg operation (the DataLoss alert). Reads of the table fail until it is repaired."),
+        Panel("l2-iceberg-delete-files", "Delete files", "stat", (
+            Q('max(iceberg_table_delete_files{$cluster, $table})', "delete files"),), unit="short", width=3,
+            description="Position and equality delete files of merge-on-read writes; compaction folds them in."),
         Panel("l2-iceberg-files", "Data files and small files", "timeseries", (
             Q('max by (database, table) (iceberg_table_data_files{$cluster, $table})', "data files"),
             Q('max by (database, table) (iceberg_table_small_files{$cluster, $table})', "small files")),

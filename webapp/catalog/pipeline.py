@@ -38,9 +38,11 @@ ICEBERG = Section("Iceberg", (
         Q('sum(iceberg_table_small_files{$cluster}) / (sum(iceberg_table_data_files{$cluster}) > 0)', "small files"),),
         unit="percentunit", width=3, description="Share of data files under 32 MiB."),
     Panel("iceberg-data-loss", "Data files deleted unexpectedly", "stat", (
-        Q('sum(increase(iceberg_table_files_deleted_unexpectedly_total{$cluster}[$__range])) or vector(0)', "files"),),
+        Q('sum(max by (cluster, catalog, database, table) (iceberg_table_files_deleted_unexpectedly{$cluster}))',
+          "files"),),
         thresholds=(th.ICEBERG_DATA_LOSS,), width=3,
-        description="The design's DataLoss alert (P1): files removed by a snapshot that is not a replace or delete."),
+        description="The design's DataLoss alert (P1): files the tables' current snapshots reference that are gone "
+                    "from storage without an Iceberg operation that removed them (Iceberg exporter)."),
     Panel("iceberg-needs-compaction", "Tables needing compaction", "table", (
         Q(f'{_FILES} and on ({ICEBERG_KEY}) ({_NEEDS})', column="Data files", unit="short"),
         Q(f'{_SMALL_RATIO} and on ({ICEBERG_KEY}) ({_NEEDS})', column="Small-file ratio", unit="percentunit"),

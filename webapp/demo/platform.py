@@ -68,7 +68,8 @@ class DemoPlatform:
         self.state_file = self.folder / "state.json"
         self.log_file = self.folder / "prometheus.log"
         self.config_file = self.folder / "prometheus.yml"
-        self.components = all_components()
+        from .components.journey import JourneyHistory
+        self.components = all_components() + [JourneyHistory()]   # the journey exporter's history
         self.world: World | None = None
         self.exporter: LiveExporter | None = None
         self.proc: subprocess.Popen | None = None
@@ -78,6 +79,7 @@ class DemoPlatform:
         self.credentials = None  # restapis.DemoCredentials when with_credentials, set by start()
         self.spark_history_url: str | None = None
         self.airflow_api_url: str | None = None
+        self.real_exporters = None   # the project's real exporters (realexporters.py), set by start()
         self.stats: dict = {"series": 0, "samples": 0, "generate_seconds": 0.0, "backfill_seconds": 0.0,
                             "reused": False, "history_hours": 0.0}
         self._atexit = False
@@ -188,6 +190,8 @@ class DemoPlatform:
     def _write_config(self, exporter_port: int) -> None:
         by_job: dict[str, list] = {}
         for comp in self.components:
+            if not getattr(comp, "live", True):
+                continue       # history only: a real exporter is scraped for it (realexporters.py)
             for tgt in comp.targets(self.world):
                 by_job.setdefault(tgt.job, []).append(tgt)
         lines = ["global:", f"  scrape_interval: {SCRAPE_INTERVAL}s", f"  evaluation_interval: {SCRAPE_INTERVAL}s",
@@ -196,6 +200,10 @@ class DemoPlatform:
             lines.append("rule_files:")
             lines += [f"  - {_yaml_str(str(r))}" for r in self.rule_files]
         lines.append("scrape_configs:")
+        real: dict[str, list] = {}
+        for job, inst, port in (self.real_exporters.targets if self.real_exporters else ()):
+            real.setdefault(job, []).append((inst, port))
+            by_job.setdefault(job, [])
         for job, tgts in by_job.items():
             honor = "true" if all(t.honor_labels for t in tgts) else "false"
             lines += [f"  - job_name: {_yaml_str(job)}", f"    honor_labels: {honor}", "    static_configs:"]
@@ -205,6 +213,10 @@ class DemoPlatform:
                           f"          cluster: {_yaml_str(t.cluster)}",
                           f"          instance: {_yaml_str(t.instance)}",
                           f"          __metrics_path__: {_yaml_str(t.path)}"]
+            for inst, port in real.get(job, ()):   # a real exporter: its own port and /metrics
+                lines += [f"      - targets: [\"127.0.0.1:{port}\"]", "        labels:",
+                          f"          cluster: {_yaml_str(self.world.clusters[0])}",
+                          f"          instance: {_yaml_str(inst)}"]
         self.config_file.write_text("\n".join(lines) + "\n")
 
     def _start_prometheus(self) -> None:
@@ -274,6 +286,8 @@ class DemoPlatform:
             atexit.register(self.stop)
             self._atexit = True
         try:
+            from .realexporters import RealExporters
+            self.real_exporters = RealExporters(self.folder, history_since=self.world.epoch).start()
             self._write_config(self.exporter.port)
             self._start_prometheus()
             self._wait_first_scrape()
@@ -290,6 +304,9 @@ class DemoPlatform:
         return self.url
 
     def stop(self) -> None:
+        real, self.real_exporters = self.real_exporters, None
+        if real is not None:
+            real.stop()
         rest, self.rest_apis = self.rest_apis, None
         if rest is not None:
             rest.stop()
