@@ -138,7 +138,7 @@ def _add_short_links(server: Flask, settings: Settings) -> None:
 
     from .shortlinks import MAX_URL_LENGTH, ShortLinkError, ShortLinks
 
-    links = ShortLinks(server, settings.redis_url, settings.short_links_dir)
+    links = ShortLinks(settings.redis_url, settings.short_links_dir)
     server.extensions["dataops.shortlinks"] = links
 
     @server.before_request

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pathlib
 import re
 import tempfile
+import time
 from urllib.parse import urlsplit
-
-from flask_caching import Cache
 
 MAX_URL_LENGTH = 65536        # bytes of path and query; far above any view the pickers can build
 SHORTEN_ABOVE = 2000          # the share button shortens links longer than this (what chat tools keep)
 LINK_SECONDS = 400 * 86400    # a short link lives as long as the longest range the app shows
+MAX_LINKS = 100000            # links kept in a folder store (the oldest go first)
 _ID = re.compile(r"^[0-9a-f]{16}$")
 
 
@@ -52,31 +53,59 @@ def checked_path(url: str) -> str:
     return path + (f"?{parts.query}" if parts.query else "")
 
 
+class FolderBackend:
+    """One file per link in a folder that every worker of one host sees; writes are atomic, links
+    older than `LINK_SECONDS` are gone, and the oldest go first beyond `max_items`."""
+
+    def __init__(self, folder: str, max_items: int = MAX_LINKS):
+        self.folder = pathlib.Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.max_items = max_items
+
+    def get(self, key: str) -> str | None:
+        path = self.folder / key
+        try:
+            if time.time() - path.stat().st_mtime > LINK_SECONDS:
+                return None
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def set(self, key: str, text: str, timeout: int) -> None:
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".new-")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, self.folder / key)
+        entries = [p for p in self.folder.iterdir() if _ID.match(p.name)]
+        if len(entries) > self.max_items:
+            for old in sorted(entries, key=lambda p: p.stat().st_mtime)[:len(entries) - self.max_items]:
+                old.unlink(missing_ok=True)
+
+
 class ShortLinks:
     """The short-link store of one app (see the module docstring for where it keeps links)."""
 
-    def __init__(self, server, redis_url: str | None, folder: str | None = None):
+    def __init__(self, redis_url: str | None, folder: str | None = None):
         if redis_url:
-            config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_KEY_PREFIX": "dataops:s:"}
+            from .sources.cache import RedisBackend
+            self._backend = RedisBackend(redis_url, prefix="dataops:s:")
         else:
-            folder = folder or os.path.join(tempfile.gettempdir(), "dataops-monitor-links")
-            config = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": folder, "CACHE_THRESHOLD": 100000}
-        config["CACHE_DEFAULT_TIMEOUT"] = LINK_SECONDS
-        self._cache = Cache(config=config)
-        self._cache.init_app(server, config=config)
+            self._backend = FolderBackend(folder or os.path.join(tempfile.gettempdir(), "dataops-monitor-links"))
 
     def store(self, url: str) -> str:
         """Store a view's URL; returns its id. Raises ShortLinkError for what is not an app path."""
         path = checked_path(url)
         key = short_id(path)
-        self._cache.set(key, path, timeout=LINK_SECONDS)
+        self._backend.set(key, path, LINK_SECONDS)
         return key
 
     def resolve(self, key: str) -> str:
         """The path stored under `key`; raises ShortLinkError when the id is malformed or unknown."""
         if not isinstance(key, str) or not _ID.match(key):
             raise ShortLinkError("not a short link")
-        path = self._cache.get(key)
-        if not isinstance(path, str):
+        path = self._backend.get(key)
+        if isinstance(path, bytes):
+            path = path.decode("utf-8", "replace")
+        if not isinstance(path, str) or not path.startswith("/"):
             raise ShortLinkError("this short link is unknown or has expired")
         return path

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from ..conftest import free_port
+from .test_redis_cache import redis_url  # noqa: F401 (a fixture: a real redis-server on loopback)
 
 
 @pytest.fixture
@@ -67,3 +68,24 @@ def test_a_4kb_view_is_served_and_shortened_for_every_worker(served):
     assert requests.post(served + "/s", json={"url": 42}, timeout=10).status_code == 400
     too_long = requests.get(served + "/capacity?x=" + "a" * 70000, timeout=10)
     assert too_long.status_code == 414 and "short link" in too_long.text
+
+
+def test_short_links_in_redis_are_shared_by_every_replica(redis_url):
+    from webapp.shortlinks import ShortLinkError, ShortLinks
+
+    one, other = ShortLinks(redis_url), ShortLinks(redis_url)  # two replicas, one Redis
+    path = long_view()
+    key = one.store("http://replica-1:8050" + path)
+    assert other.resolve(key) == path
+    with pytest.raises(ShortLinkError):
+        other.resolve("0123456789abcdef")
+
+
+def test_short_links_in_a_folder_are_bounded(tmp_path):
+    from webapp.shortlinks import FolderBackend, ShortLinks
+
+    links = ShortLinks(None, str(tmp_path))
+    links._backend = FolderBackend(str(tmp_path), max_items=3)
+    keys = [links.store(f"/capacity?var-namespace=ns-{i}") for i in range(5)]
+    assert links.resolve(keys[-1]) == "/capacity?var-namespace=ns-4"
+    assert len([p for p in tmp_path.iterdir() if not p.name.startswith(".")]) == 3
