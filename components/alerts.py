@@ -10,7 +10,6 @@ import logging
 import math
 import time
 from datetime import datetime, timezone
-from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
@@ -27,7 +26,7 @@ from webapp.sources.base import SourceError
 from webapp.viewstate import ViewState, parse_view_state
 
 from .callbacks import callback
-from .format import format_value
+from .format import display_zone, format_moment, format_value, wall_times
 from .pages import pinned_now
 
 log = logging.getLogger(__name__)
@@ -39,17 +38,19 @@ SEVERITY_BADGE = {"critical": "danger", "high": "warning", "medium": "info", "lo
 # ---------------------------------------------------------------- layout pieces
 def _filter_links(view: ViewState, filters: AlertFilters) -> html.Div:
     """Severity and domain chips: each link toggles one value in the URL (the URL is the view)."""
-    base = view.query_params()
+    def link(chosen: AlertFilters) -> str:
+        params = chosen.params()
+        return view.url("/alerts", **{k: [v for n, v in params if n == k] or None for k in FILTERS})
+
     rows = []
     for name, allowed in FILTERS.items():
         chosen = getattr(filters, name)
-        chips = [dcc.Link("All", href="/alerts?" + urlencode(base + AlertFilters(
-            **{**_as_dict(filters), name: ()}).params()),
+        chips = [dcc.Link("All", href=link(AlertFilters(**{**_as_dict(filters), name: ()})),
             className="btn btn-sm " + ("btn-primary" if not chosen else "btn-outline-primary"),
             id=f"alerts-filter-{name}-all")]
         for value in allowed:
             toggled = tuple(v for v in allowed if (v in chosen) != (v == value))
-            href = "/alerts?" + urlencode(base + AlertFilters(**{**_as_dict(filters), name: toggled}).params())
+            href = link(AlertFilters(**{**_as_dict(filters), name: toggled}))
             label = DOMAIN_TITLES.get(value, value) if name == "domain" else value
             chips.append(dcc.Link(label, href=href, id=f"alerts-filter-{name}-{value}",
                                   className="btn btn-sm " + ("btn-primary" if value in chosen else
@@ -79,7 +80,7 @@ def _since(ts: float, now: float) -> html.Span:
     if math.isnan(ts):
         return html.Span("–")
     age = max(0.0, now - ts)
-    stamp = datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    stamp = format_moment(datetime.fromtimestamp(ts, tz=timezone.utc), seconds=True)
     return html.Span([stamp, html.Br(), html.Small(f"for {format_value(age, 's')}", className="text-muted")],
                      title=stamp)
 
@@ -146,7 +147,7 @@ def _budget_figure(status: SLOStatus):
         return html.Span("no history", className="text-muted small")
     series = result.series[0]
     ok = status.budget_left > 0 if not math.isnan(status.error_ratio) else True
-    fig = go.Figure(go.Scatter(x=(series.timestamps * 1000).astype("datetime64[ms]"), y=series.values * 100,
+    fig = go.Figure(go.Scatter(x=wall_times(series.timestamps), y=series.values * 100,
                                mode="lines", line=dict(color="#2e7d32" if ok else "#d32f2f", width=1.5),
                                hovertemplate="%{x}<br>%{y:.1f}% left<extra></extra>"))
     fig.update_layout(height=60, width=220, margin=dict(l=0, r=0, t=0, b=0), xaxis=dict(visible=False),
@@ -219,8 +220,12 @@ def fill_alert_pages(store, _n):
     if runtime is None:
         return no_update
     params = store.get("params") if isinstance(store.get("params"), dict) else {}
-    view = parse_view_state(params, now=pinned_now(store),
-                            allowed_variables=())
+    view = parse_view_state(params, now=pinned_now(store), allowed_variables=())
+    with display_zone(view.zone):
+        return _alert_page_body(store, runtime, view)
+
+
+def _alert_page_body(store, runtime, view):
     qs = view.query_string()
     if store["dashboard"] == "slo":
         try:

@@ -5,7 +5,6 @@ Every callback re-validates what the browser sends (a crafted request can send a
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
 
 from dash import ALL, MATCH, Input, Output, State, ctx, no_update
 
@@ -17,6 +16,7 @@ from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
 
 from .layout import query_string_for, render_tile
+from .format import display_zone
 from .pages import pinned_now
 from .panel_service import panel_cache, serve_panel
 from .panels import render_error
@@ -84,26 +84,27 @@ def fill_panel(store, _n):
     panel = next((p for p in dashboard.panels if p.id == panel_id), None)
     if panel is None:
         return render_error("Unknown panel"), panel_class(12, "error")
-    extra = {name: (label, (value,)) for name, (label, value) in _path_selections(dashboard, path_vars).items()}
+    extra = _path_selections(dashboard, path_vars)
     if (item := file_dashboards().get(dashboard.id)) is not None:
         prepared, own = item.prepare([panel], view.variables, view.time_range.seconds)
         panel = prepared[0] if prepared else panel
         extra.update(own)
     try:
-        children, state = serve_panel(runtime, panel_cache(), panel, view, extra, query_string_for(view))
+        with display_zone(view.zone):
+            children, state = serve_panel(runtime, panel_cache(), panel, view, extra, query_string_for(view))
     except Exception:
         log.exception("panel %s failed", panel_id)
         return render_error("This panel could not be loaded"), panel_class(panel.width, "error")
     return children, panel_class(panel.width, state)
 
 
-def _path_selections(dashboard, path_vars: dict) -> dict[str, tuple[str, str]]:
-    """Level 2 path variables the dashboard declares, validated (strings, bounded length)."""
+def _path_selections(dashboard, path_vars: dict) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Level 2 path variables the dashboard declares, validated (strings, bounded length); one the
+    page's path did not give (an older, shorter path) matches everything."""
     out = {}
     for name, label in dashboard.path_variables:
         value = path_vars.get(name)
-        if isinstance(value, str) and 0 < len(value) <= 256:
-            out[name] = (label, value)
+        out[name] = (label, (value,) if isinstance(value, str) and 0 < len(value) <= 256 else ())
     return out
 
 
@@ -146,51 +147,70 @@ def update_url(picked, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store
     if view is None:
         return no_update
     allowed = set(dashboard.variables) if dashboard else set(VARIABLES)
-    params: list[tuple[str, str]] = []
+    changes: dict[str, object] = {}
     trigger = ctx.triggered_id
     if trigger == "time-quick" and isinstance(quick, str):
-        params += [("from", quick), ("to", "now")]
+        changes.update(from_=quick, to="now")
     elif trigger in ("time-apply", "time-from", "time-to"):
-        params += [("from", str(raw_from or "now-6h")[:40]), ("to", str(raw_to or "now")[:40])]
-    else:
-        params += [("from", view.time_range.raw_from), ("to", view.time_range.raw_to)]
+        changes.update(from_=str(raw_from or "now-6h")[:64], to=str(raw_to or "now")[:64])
     names = [item["id"]["name"] for item in ctx.inputs_list[0]]
     for name, value in zip(names, picked or []):
         if name not in allowed:
             continue
         values = value if isinstance(value, list) else ([value] if isinstance(value, str) else [])
-        params += [(f"var-{name}", v) for v in values if isinstance(v, str) and v]
-    if isinstance(refresh, str) and refresh != "off":
-        params.append(("refresh", refresh))
+        changes[f"var_{name}"] = [v for v in values if isinstance(v, str) and v]
+    changes["refresh"] = refresh if isinstance(refresh, str) and refresh != "off" else None
     # Page-specific filters (e.g. /alerts severity and domain) ride along; their pages validate them.
     page_filters = store.get("filters") if isinstance(store.get("filters"), dict) else {}
     for name in ("severity", "domain"):
         values = page_filters.get(name)
         if isinstance(values, list):
-            params += [(name, v) for v in values if isinstance(v, str) and len(v) <= 40]
-    if view.kiosk:
-        params.append(("kiosk", ""))
-    if view.theme != "light":
-        params.append(("theme", view.theme))
-    search = "?" + urlencode(params)
-    return search
+            changes[name] = [v for v in values if isinstance(v, str) and len(v) <= 40]
+    # One URL builder: variables of other pages, timezone, kiosk and theme are kept as they were.
+    return view.url("", **changes) or "?"
+
+
+@callback(
+    Output("share-url", "value"),
+    Input("share-button", "n_clicks"),
+    State(LOCATION, "href"),
+    prevent_initial_call=True,
+)
+def share_link(n_clicks, href):
+    """The link to this view; a long one (many filters) becomes a short link `/s/<id>`."""
+    from urllib.parse import urlsplit
+
+    from flask import current_app
+
+    from webapp.shortlinks import SHORTEN_ABOVE, ShortLinkError
+
+    if not n_clicks or not isinstance(href, str):
+        return no_update
+    if len(href) <= SHORTEN_ABOVE:
+        return href
+    links = current_app.extensions.get("dataops.shortlinks")
+    try:
+        key = links.store(href)
+    except (ShortLinkError, AttributeError):
+        return href
+    origin = urlsplit(href)
+    return f"{origin.scheme}://{origin.netloc}/s/{key}" if origin.scheme else f"/s/{key}"
 
 
 clientside_callback(
     """
-    function(n) {
-        if (!n) { return window.dash_clientside.no_update; }
-        var url = window.location.href;
+    function(url) {
         try {
-            if (navigator.clipboard && window.isSecureContext) {
+            if (url && navigator.clipboard && window.isSecureContext) {
                 navigator.clipboard.writeText(url).catch(function () {});
             }
         } catch (e) {}
-        return url;
+        return window.dash_clientside.no_update;
     }
     """,
-    Output("share-url", "value"),
-    Input("share-button", "n_clicks"),
+    Output("share-url", "title"),
+    Input("share-url", "value"),
+    prevent_initial_call=True,
 )
 
 

@@ -39,7 +39,7 @@ def file_dashboard_page(uid: str, **params) -> html.Div:
         params = {**params, "from": item.spec.time.from_, "to": item.spec.time.to}
     view = parse_view_state(params, allowed_variables=item.dashboard.variables)
     return page_frame(view, item.path, item.spec.title, item.spec.description, item.dashboard.variables,
-                      dashboard_body(item.dashboard), {"dashboard": item.dashboard.id, "params": params},
+                      dashboard_body(item.dashboard, view), {"dashboard": item.dashboard.id, "params": params},
                       definitions=item.variables)
 
 

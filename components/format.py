@@ -1,11 +1,73 @@
 """Value formatting by unit, and making label text safe for Plotly (which treats it as HTML)."""
 from __future__ import annotations
 
+import contextlib
 import html
 import math
-from datetime import datetime, timezone
+from contextvars import ContextVar
+from datetime import datetime
+
+import numpy as np
+
+from webapp.timezones import UTC, DisplayZone
 
 _BYTES = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+# The zone times are shown in while one view is rendered (Grafana's `timezone`); set by the callbacks.
+_ZONE: ContextVar[DisplayZone] = ContextVar("display_zone", default=UTC)
+
+
+@contextlib.contextmanager
+def display_zone(zone: DisplayZone):
+    """Render times in `zone` within this block (axes, tables, timelines)."""
+    token = _ZONE.set(zone)
+    try:
+        yield
+    finally:
+        _ZONE.reset(token)
+
+
+def current_zone() -> DisplayZone:
+    return _ZONE.get()
+
+
+def wall_epoch_ms(epoch_seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds -> float epoch milliseconds shifted to the display zone's wall clock.
+
+    Plotly draws a number on a date axis as UTC wall time, so shifting by the zone's UTC offset at
+    each moment makes it draw the zone's wall clock (daylight-saving changes included)."""
+    seconds = np.asarray(epoch_seconds, dtype=float)
+    tz = _ZONE.get().tz
+    if seconds.size == 0:
+        return seconds * 1000
+
+    def offset(t: float) -> float:
+        return datetime.fromtimestamp(t, tz).utcoffset().total_seconds()
+
+    lo, hi = float(np.nanmin(seconds)), float(np.nanmax(seconds))
+    # An offset change lasts months, so probing every 6 hours (and both ends) finds any in the range.
+    probes = {offset(t) for t in (*np.arange(lo, hi, 6 * 3600.0), hi)}
+    if len(probes) == 1:
+        return (seconds + probes.pop()) * 1000
+    shifts = np.array([offset(float(t)) if np.isfinite(t) else 0.0 for t in seconds])
+    return (seconds + shifts) * 1000
+
+
+def wall_times(epoch_seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds -> datetime64[ms] on the display zone's wall clock (what Plotly draws as is)."""
+    return wall_epoch_ms(epoch_seconds).astype("int64").astype("datetime64[ms]")
+
+
+def time_axis_title() -> str:
+    """The label of every time axis: which zone its wall-clock times are in."""
+    return f"Time ({_ZONE.get().name})"
+
+
+def format_moment(moment: datetime, seconds: bool = False) -> str:
+    """A moment as text in the display zone, with the zone named (`2025-11-26 18:02 Asia/Seoul`)."""
+    zone = _ZONE.get()
+    return moment.astimezone(zone.tz).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) + f" {zone.name}"
 
 
 def safe(text: object) -> str:
@@ -45,7 +107,7 @@ def format_value(value: float | None, unit: str, value_map: tuple[tuple[float, s
             return f"{seconds / 3600:.1f} h"
         return f"{seconds / 86400:.1f} d"
     if unit == "dateTime":
-        return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return format_moment(datetime.fromtimestamp(value, tz=_ZONE.get().tz))
     if unit == "dollars":
         return f"${value:,.2f}"
     if unit == "cores":

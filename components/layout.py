@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
@@ -14,7 +13,7 @@ from webapp.prometheus import PrometheusError
 from webapp.promql import TemplateError, matcher
 from webapp.runner import TileHealth
 from webapp.runtime import current_runtime
-from webapp.timerange import QUICK_RANGES, REFRESH_CHOICES
+from webapp.timerange import QUICK_RANGES, REFRESH_CHOICES, format_duration
 from webapp.viewstate import ViewState
 
 from .format import format_value, safe
@@ -29,30 +28,24 @@ MAX_OPTIONS = 500
 def navbar(view: ViewState, active: str) -> dbc.Navbar | None:
     if view.kiosk:
         return None
-    qs = _nav_query(view)
-    links = [dbc.NavItem(dcc.Link(title, href=f"{path}?{qs}" if qs else path,
+    links = [dbc.NavItem(dcc.Link(title, href=view.url(path),
                                   className="nav-link" + (" active" if path == active else "")))
              for path, title in NAV_ITEMS]
     return dbc.Navbar(dbc.Container([
-        dcc.Link("DataOps Monitor", href=f"/?{qs}" if qs else "/", className="navbar-brand"),
-        dbc.Nav(links + _file_dashboard_menu(qs, active), navbar=True, className="me-auto"),
+        dcc.Link("DataOps Monitor", href=view.url("/"), className="navbar-brand"),
+        dbc.Nav(links + _file_dashboard_menu(view, active), navbar=True, className="me-auto"),
     ], fluid=True), color="dark", dark=True, className="mb-2 app-nav", id="app-nav")
 
 
-def _file_dashboard_menu(qs: str, active: str) -> list:
+def _file_dashboard_menu(view: ViewState, active: str) -> list:
     """A "Dashboards" menu listing the dashboards loaded from files, when there are any."""
     from webapp.dashboards import file_dashboards
-    items = [dbc.DropdownMenuItem(d.spec.title, href=f"{d.path}?{qs}" if qs else d.path,
+    items = [dbc.DropdownMenuItem(d.spec.title, href=view.url(d.path),
                                   active=d.path == active, className="file-dashboard-link")
              for d in file_dashboards().values()]
     if not items:
         return []
     return [dbc.DropdownMenu(items, label="Dashboards", nav=True, in_navbar=True, id="file-dashboards-menu")]
-
-
-def _nav_query(view: ViewState) -> str:
-    """Query string carried across pages: time range, variables, refresh, kiosk, theme."""
-    return view.query_string()
 
 
 def _variable_options(name: str, view: ViewState, definitions=None) -> tuple[list[dict], str | None]:
@@ -120,13 +113,15 @@ def filter_bar(view: ViewState, variables: tuple[str, ...], time_picker: bool = 
             dcc.Input(id="time-to", value=tr.raw_to, debounce=True, className="form-control form-control-sm",
                       placeholder="to: now"),
             html.Button("Apply", id="time-apply", className="btn btn-sm btn-outline-primary"),
+            html.Span(f"Times in {view.zone.name}", id="time-zone", className="small text-muted ms-1",
+                      **{"data-timezone": view.zone.name}),
         ], className="time-row"),
     ], className="filter-item filter-time", style=None if time_picker else {"display": "none"})
-    refresh_value = next((c for c in REFRESH_CHOICES[1:] if view.refresh_seconds and
-                          _seconds(c) == view.refresh_seconds), "off")
+    refresh_value = format_duration(view.refresh_seconds) if view.refresh_seconds else "off"
+    refresh_choices = list(dict.fromkeys(REFRESH_CHOICES + (refresh_value,)))
     refresh = html.Div([
         html.Label("Refresh", htmlFor="refresh-picker", className="filter-label"),
-        dcc.Dropdown(id="refresh-picker", options=[{"label": c, "value": c} for c in REFRESH_CHOICES],
+        dcc.Dropdown(id="refresh-picker", options=[{"label": c, "value": c} for c in refresh_choices],
                      value=refresh_value, clearable=False, className="refresh-picker"),
     ], className="filter-item")
     share = html.Div([
@@ -138,11 +133,6 @@ def filter_bar(view: ViewState, variables: tuple[str, ...], time_picker: bool = 
         ], className="time-row"),
     ], className="filter-item")
     return html.Div(pickers + [time_picker, refresh, share], className="filter-bar", id="filter-bar"), notes
-
-
-def _seconds(text: str) -> int:
-    from webapp.timerange import parse_duration
-    return parse_duration(text)
 
 
 def notes_box(notes: list[str] | tuple[str, ...]):
@@ -174,12 +164,22 @@ def page_frame(view: ViewState, active: str, title: str, description: str, varia
     ], className=f"page theme-{view.theme}" + (" kiosk" if view.kiosk else ""))
 
 
-def dashboard_body(dashboard: Dashboard) -> list:
+def panel_title(panel, view: ViewState | None) -> str:
+    """The panel's title; `$__interval` in it names the step the panel's windows follow (`3h`)."""
+    if "$__interval" not in panel.title:
+        return panel.title
+    if view is None:
+        return panel.title.replace("$__interval", "step")
+    step = view.time_range.step_for(panel.max_points, panel.min_step)
+    return panel.title.replace("$__interval", format_duration(step))
+
+
+def dashboard_body(dashboard: Dashboard, view: ViewState | None = None) -> list:
     sections = []
     for section in dashboard.sections:
         sections.append(html.Section([
             html.H2(section.title, className="section-title"),
-            html.Div([panel_container(p) for p in section.panels], className="row g-2"),
+            html.Div([panel_container(p, panel_title(p, view)) for p in section.panels], className="row g-2"),
         ], className="dashboard-section"))
     return sections
 
@@ -233,4 +233,5 @@ def render_tile(health: TileHealth, query_string: str) -> html.Div:
 
 
 def query_string_for(view: ViewState) -> str:
-    return urlencode(view.query_params())
+    """The query string links from panels and tiles carry (see ViewState.url)."""
+    return view.query_string()

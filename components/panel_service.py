@@ -105,7 +105,8 @@ def _plans(panel: Panel, view: ViewState, extra) -> list[str]:
 
 def panel_key(panel: Panel, view: ViewState, extra, scope, query_string: str, datasource: str) -> str:
     """The cache key of a rendered panel for this view (sha256 of everything its answer depends on)."""
-    raw = json.dumps([repr(panel), _plans(panel, view, extra), repr(scope), view.theme, query_string, datasource],
+    raw = json.dumps([repr(panel), _plans(panel, view, extra), repr(scope), view.theme, view.zone.name, query_string,
+                      datasource],
                      separators=(",", ":"))
     return "panel:" + hashlib.sha256(raw.encode()).hexdigest()
 

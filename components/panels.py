@@ -4,7 +4,6 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Callable
-from urllib.parse import quote
 
 import numpy as np
 import plotly.graph_objects as go
@@ -13,8 +12,9 @@ from dash import dcc, html
 from webapp.catalog.model import Panel, Threshold
 from webapp.prometheus import QueryResult, Series
 from webapp.runner import PanelData
+from webapp.viewstate import entity_path
 
-from .format import format_value, legend, safe
+from .format import current_zone, format_value, legend, safe, time_axis_title, wall_epoch_ms, wall_times
 
 SEVERITY_COLOURS = {"ok": "#2e7d32", "warning": "#ed6c02", "critical": "#d32f2f", "unknown": "#757575"}
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -38,12 +38,10 @@ def entity_href(panel: Panel, labels: dict[str, str], query_string: str) -> str 
     """The drill-down URL for a series, or None when a label it needs is missing."""
     if panel.link is None or not link_target_registered(panel.link.path.partition("?")[0]):
         return None
-    path = panel.link.path
-    for part in [p[1:-1] for p in _placeholders(path)]:
-        value = labels.get(part)
-        if not value:
-            return None
-        path = path.replace("{" + part + "}", quote(value, safe=""))
+    parts = [p[1:-1] for p in _placeholders(panel.link.path)]
+    if not all(labels.get(part) for part in parts):
+        return None
+    path = entity_path(panel.link.path, {part: labels[part] for part in parts})
     if "?" in path:  # the link sets some parameters itself (file dashboards): the view's fill the rest
         return _merge_query(path, query_string)
     return f"{path}?{query_string}" if query_string else path
@@ -107,7 +105,8 @@ def typed_array(values: np.ndarray, dtype: str = "f8") -> dict:
 
 
 def _epoch_ms(series: Series) -> dict:
-    return typed_array(series.timestamps * 1000)
+    """x of a time series: the display zone's wall clock (`components.format.wall_epoch_ms`)."""
+    return typed_array(wall_epoch_ms(series.timestamps))
 
 
 def _named_series(panel: Panel, results: list[QueryResult | None]) -> list[tuple[str, Series]]:
@@ -182,7 +181,8 @@ def timeseries_figure(data: PanelData, query_string: str) -> dict:
             trace["meta"] = href
         traces.append(trace)
     shapes, notes = threshold_marks(panel)
-    layout = {**_base_layout(), "showlegend": True, "xaxis": {"type": "date"},
+    layout = {**_base_layout(), "showlegend": True,
+              "xaxis": {"type": "date", "title": {"text": time_axis_title(), "font": {"size": 10}}},
               "yaxis": {**_axis_format(panel.unit), "rangemode": "tozero"}}
     if shapes:
         layout.update(shapes=shapes, annotations=notes)
@@ -300,28 +300,30 @@ def render_heatmap(data: PanelData, query_string: str) -> list:
         z[row, np.searchsorted(times, s.timestamps)] = s.values
     if buckets and len(named) > 1:
         z[1:] = np.maximum(z[1:] - np.nan_to_num(z[:-1]), 0)
-    fig = go.Figure(go.Heatmap(x=(times * 1000).astype("datetime64[ms]"), y=[n for n, _ in named], z=z,
+    fig = go.Figure(go.Heatmap(x=wall_times(times), y=[n for n, _ in named], z=z,
                                colorscale="YlOrRd", hovertemplate="%{y} %{x}: %{z:.4g}<extra></extra>"))
     fig.update_layout(**_base_layout(max(200, 22 * len(named) + 60)))
+    fig.update_xaxes(title_text=time_axis_title(), title_font_size=10)
     return [_graph(panel, fig)]
 
 
 def render_timeofday(data: PanelData, query_string: str) -> list:
-    """Hourly values pivoted into day x hour-of-day (UTC), as Grafana's 'by time of day' heatmaps."""
+    """Hourly values pivoted into day x hour-of-day (in the display zone), as Grafana's 'by time of day' heatmaps."""
     panel = data.panel
     _, series = _named_series(panel, data.results)[0]
-    hours = (series.timestamps // 3600).astype(int)
+    hours = (wall_times(series.timestamps).astype("datetime64[h]").astype(np.int64)).astype(int)
     days = sorted(set((hours // 24).tolist()))
     z = np.full((len(days), 24), np.nan)
     for h, v in zip(hours, series.values):
         z[days.index(h // 24), h % 24] = v
     labels = [str(np.datetime64(int(d) * 86400, "s").astype("datetime64[D]")) for d in days]
+    zone = current_zone().name
     reverse = any(t.direction == "below" for t in panel.thresholds)
     fig = go.Figure(go.Heatmap(x=[f"{h:02d}:00" for h in range(24)], y=labels, z=z,
                                colorscale="RdYlGn" if reverse else "YlOrRd",
                                zmin=0 if panel.unit == "percentunit" else None,
                                zmax=1 if panel.unit == "percentunit" else None,
-                               hovertemplate="%{y} %{x} UTC: %{z:.1%}<extra></extra>"
+                               hovertemplate="%{y} %{x} " + zone + ": %{z:.1%}<extra></extra>"
                                if panel.unit == "percentunit" else "%{y} %{x}: %{z:.4g}<extra></extra>"))
     fig.update_layout(**_base_layout(max(180, 24 * len(days) + 60)))
     return [_graph(panel, fig)]
@@ -494,10 +496,11 @@ def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
     return children, state
 
 
-def panel_container(panel: Panel) -> html.Div:
-    """The panel's frame in the loading state; a callback fills the body and the state class."""
+def panel_container(panel: Panel, title: str | None = None) -> html.Div:
+    """The panel's frame in the loading state; a callback fills the body and the state class.
+    `title` is the panel's title as shown for this view (default: the catalog's)."""
     header = html.Div([
-        html.Span(panel.title, className="panel-title"),
+        html.Span(panel.title if title is None else title, className="panel-title"),
         html.Span(" ⓘ", title=panel.description, className="panel-info text-muted") if panel.description else None,
     ], className="panel-header")
     return html.Div(

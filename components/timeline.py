@@ -7,7 +7,9 @@ import math
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from .format import format_value, safe
+from webapp.viewstate import entity_path
+
+from .format import format_moment, format_value, safe, time_axis_title
 from .panels import GRAPH_CONFIG, PALETTE, _base_layout
 
 STATUS_COLOURS = {"COMPLETE": "#2e7d32", "SUCCEEDED": "#2e7d32", "SUCCESS": "#2e7d32", "success": "#2e7d32",
@@ -29,7 +31,7 @@ def render_gantt(data, query_string: str) -> list:
     for i, group in enumerate(groups):
         items = [r for r in rows if r["group"] == group]
         fig.add_trace(go.Bar(
-            base=[r["start"].isoformat() for r in items],
+            base=[format_moment(r["start"], seconds=True).rsplit(" ", 1)[0] for r in items],
             x=[max(1.0, (r["end"] - r["start"]).total_seconds() * 1000) for r in items],
             y=[safe(r["row"]) for r in items], orientation="h", name=safe(group),
             marker_color=STATUS_COLOURS.get(group, PALETTE[i % len(PALETTE)]),
@@ -37,7 +39,7 @@ def render_gantt(data, query_string: str) -> list:
     lanes = len(dict.fromkeys(r["row"] for r in rows))
     fig.update_layout(**_base_layout(max(220, 22 * lanes + 80)), barmode="overlay",
                       showlegend=len(groups) <= 12)
-    fig.update_xaxes(type="date")
+    fig.update_xaxes(type="date", title_text=time_axis_title(), title_font_size=10)
     fig.update_yaxes(autorange="reversed", automargin=True)
     return [dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="panel-graph")]
 
@@ -46,7 +48,7 @@ def _cell(column: str, value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return format_moment(value, seconds=True)
     if column in COLUMN_UNITS and isinstance(value, (int, float)):
         return format_value(float(value), COLUMN_UNITS[column])
     return str(value)
@@ -65,10 +67,7 @@ def render_rows(data, query_string: str) -> list:
             text = _cell(column, row.get(column))
             href = None
             if link is not None and column == link.label and isinstance(row.get("_href"), dict):
-                href = link.path
-                for key, value in row["_href"].items():
-                    from urllib.parse import quote
-                    href = href.replace("{" + key + "}", quote(str(value), safe=""))
+                href = entity_path(link.path, row["_href"])
                 href = f"{href}?{query_string}" if query_string else href
             status = STATUS_COLOURS.get(str(row.get(column))) if column in ("State", "Status") else None
             cells.append(html.Td(dcc.Link(text, href=href, className="entity-link") if href else text,

@@ -7,8 +7,10 @@ from components.pages import entity_page
 from webapp.catalog import level2
 
 # Dash routes to the first template that matches and its `<x>` also matches "/": most specific first.
-for _dashboard in sorted(level2(), key=lambda d: -d.path_template.count("/")):
-    dash.register_page(f"{__name__}.{_dashboard.id}", path_template=_dashboard.path_template,
-                       name=_dashboard.title, title=f"{_dashboard.title} · DataOps Monitor",
-                       layout=functools.partial(entity_page, _dashboard.id),
-                       order=20 - _dashboard.path_template.count("/"))
+_ROUTES = [(d, t, i) for d in level2() for i, t in enumerate((d.path_template,) + d.alias_templates)]
+for _dashboard, _template, _alias in sorted(_ROUTES, key=lambda r: -r[1].count("/")):
+    dash.register_page(f"{__name__}.{_dashboard.id}" + (f".alias{_alias}" if _alias else ""),
+                       path_template=_template, name=_dashboard.title,
+                       title=f"{_dashboard.title} · DataOps Monitor",
+                       layout=functools.partial(entity_page, _dashboard.id, _template),
+                       order=20 - _template.count("/"))

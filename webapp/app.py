@@ -89,6 +89,7 @@ def create_app(settings: Settings) -> Dash:
     install_panel_cache(server, settings.redis_url)
     enable_compression(server)
     _add_endpoints(server, metrics)
+    _add_short_links(server, settings)
     _add_headers(server, settings, metrics)
     requestlog.install(server, app.callback_map, metrics)
     return app
@@ -134,6 +135,39 @@ def _add_endpoints(server: Flask, metrics: AppMetrics) -> None:
             source_health(runtime)  # refreshes dataops_datasource_up{source}
         body, content_type = metrics.exposition()
         return Response(body, content_type=content_type)
+
+
+def _add_short_links(server: Flask, settings: Settings) -> None:
+    """`POST /s` stores a long view's URL, `GET /s/<id>` goes back to it (see webapp/shortlinks.py)."""
+    from flask import redirect
+
+    from .shortlinks import MAX_URL_LENGTH, ShortLinkError, ShortLinks
+
+    links = ShortLinks(settings.redis_url, settings.short_links_dir)
+    server.extensions["dataops.shortlinks"] = links
+
+    @server.before_request
+    def bounded_url():
+        if len(request.full_path) > MAX_URL_LENGTH:
+            return Response(f"This link is longer than {MAX_URL_LENGTH} characters; share a short link "
+                            "(the Share button makes one) instead.", status=414, mimetype="text/plain")
+        return None
+
+    @server.post("/s")
+    def shorten():
+        body = request.get_json(silent=True)
+        try:
+            key = links.store(body.get("url") if isinstance(body, dict) else None)
+        except ShortLinkError as exc:
+            return jsonify(error=str(exc)), 400
+        return jsonify(id=key, path=f"/s/{key}")
+
+    @server.get("/s/<key>")
+    def follow(key: str):
+        try:
+            return redirect(links.resolve(key), code=302)
+        except ShortLinkError as exc:
+            return Response(f"{exc}. Ask for the full link again.", status=404, mimetype="text/plain")
 
 
 def _add_headers(server: Flask, settings: Settings, metrics: AppMetrics) -> None:

@@ -129,7 +129,9 @@ def entity_exists(engine: QueryEngine, dashboard, view: ViewState, path_values: 
         return False
     verdict = None
     if dashboard.exists_query:
-        extra = {name: (label, (path_values[name],)) for name, label in dashboard.path_variables}
+        # A path variable an older, shorter path did not give matches everything.
+        extra = {name: (label, (path_values[name],) if path_values.get(name) else ())
+                 for name, label in dashboard.path_variables}
         try:
             plan = plan_query(dashboard.exists_query, view, True, extra=extra)
         except TemplateError:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from .metrics import MULTIPROC_ENV
 from .settings import Settings, SettingsError
+from .shortlinks import MAX_URL_LENGTH
 
 
 def _writable_dir(path: str | os.PathLike) -> bool:
@@ -115,6 +116,11 @@ def run(settings: Settings, load_app: Callable[[], object], workers: int, thread
             self.cfg.set("post_fork", post_fork)
             self.cfg.set("child_exit", child_exit)
             self.cfg.set("on_exit", on_exit)
+            # Views with many filters make long URLs (ten clusters and fifty namespaces: over 4 KB, past
+            # gunicorn's default 4094-byte request line). 0 lifts gunicorn's own cap (the app bounds
+            # URLs itself, see shortlinks.MAX_URL_LENGTH); the Referer header repeats the URL.
+            self.cfg.set("limit_request_line", 0)
+            self.cfg.set("limit_request_field_size", MAX_URL_LENGTH + 1024)
             if "control_socket_disable" in self.cfg.settings:
                 # gunicorn 24+ opens a control socket under $HOME: read-only in a container, and
                 # shared by every replica started by one user.

@@ -39,6 +39,9 @@ class Settings:
     spark_history_url: str | None = None
     airflow_api_url: str | None = None
     alertmanager_url: str | None = None
+    timezone: str = "utc"          # Grafana's `timezone` default: utc, browser or an IANA name
+    min_refresh_seconds: int = 5   # Grafana's min_refresh_interval: no page refreshes faster
+    short_links_dir: str | None = None  # where short links live without Redis (default: a temp folder)
     dashboards_dir: str | None = None  # a folder of dashboard files (YAML/JSON), served at /d/<uid>
     cluster_label: str = "cluster"  # the data source's name for the cluster label (webapp/labelnames.py)
     worker_tmp_dir: str | None = None  # None: /dev/shm when writable, else the temporary directory
@@ -153,6 +156,24 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     ):
         if (v := get(name)) is not None:
             values[field] = _url(name, v)
+    if (v := get("DATAOPS_TIMEZONE")) is not None:
+        from .timezones import TimeZoneError, zone_for
+        if v != "browser":
+            try:
+                zone_for(v)
+            except TimeZoneError as exc:
+                raise SettingsError(f"DATAOPS_TIMEZONE must be utc, browser or an IANA name: {exc}") from None
+        values["timezone"] = v
+    if (v := get("DATAOPS_MIN_REFRESH")) is not None:
+        from .timerange import TimeParseError, parse_duration
+        try:
+            values["min_refresh_seconds"] = parse_duration(v)
+        except TimeParseError:
+            raise SettingsError(f"DATAOPS_MIN_REFRESH must be a duration such as 5s or 1m, got {v!r}") from None
+        if not 1 <= values["min_refresh_seconds"] <= 86400:
+            raise SettingsError(f"DATAOPS_MIN_REFRESH must be between 1s and 1d, got {v!r}")
+    if (v := get("DATAOPS_SHORT_LINKS_DIR")) is not None:
+        values["short_links_dir"] = v
     if (v := get("DATAOPS_DASHBOARDS_DIR")) is not None:
         from .dashboards.loader import DashboardFileError, load_dir
         try:

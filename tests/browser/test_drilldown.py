@@ -2,7 +2,6 @@
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 from selenium.webdriver.common.by import By
 
 from webapp.app import create_app

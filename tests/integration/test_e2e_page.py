@@ -2,7 +2,6 @@
 import math
 import time
 
-import pytest
 import requests
 
 from components.panels import flow_rows

@@ -12,7 +12,7 @@ from .recording_proxy import RecordingProxy
 
 ENTITIES = {
     "jenkins-job": "etl-orders-build",
-    "argocd-app": "trino-gateway",
+    "argocd-app": {"app_ns": "argocd", "app": "trino-gateway"},  # applications in any namespace
     "namespace": "airflow",
     "node": "prod-east-node-01",
     "pvc": "export-minio-0",
@@ -27,7 +27,8 @@ ENTITIES = {
 def test_entity_pages_have_data(settings, dashboard_id, value):
     app = create_app(settings)
     dashboard = DASHBOARDS[dashboard_id]
-    extra = {name: (label, (value,)) for name, label in dashboard.path_variables}
+    values = value if isinstance(value, dict) else {name: value for name, _ in dashboard.path_variables}
+    extra = {name: (label, (values[name],)) for name, label in dashboard.path_variables}
     data = run_panels(app.server.extensions[EXTENSION].engine, list(dashboard.panels),
                       parse_view_state({"from": "now-6h"}), extra)
     assert all(d.state != "error" for d in data.values())

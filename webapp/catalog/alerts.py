@@ -40,15 +40,16 @@ EXTRA_SIGNALS: tuple[Signal, ...] = (
       "namespace"),
     # Only pods created within the last hour: a slow start is news once, not forever.
     S(th.POD_STARTUP,
-      'max by (cluster, namespace, pod) ((kube_pod_status_ready_time{$cluster, $namespace} '
-      '- on (cluster, namespace, pod, uid) kube_pod_created{$cluster, $namespace}) '
+      'max by (cluster, namespace, pod) ((max by (cluster, namespace, pod, uid) (kube_pod_status_ready_time{$cluster, $namespace}) '
+      '- on (cluster, namespace, pod, uid) max by (cluster, namespace, pod, uid) (kube_pod_created{$cluster, $namespace})) '
       'and on (cluster, namespace, pod, uid) (time() - kube_pod_created{$cluster, $namespace} < 3600))', "pod"),
     S(th.NETWORK_BANDWIDTH,
       'max by (cluster, instance) ('
-      'rate(node_network_receive_bytes_total{device!~"lo|veth.*", $cluster}[5m]) '
-      '/ on (cluster, instance, device) (node_network_speed_bytes{$cluster} > 0) '
-      'or label_replace(rate(node_network_transmit_bytes_total{device!~"lo|veth.*", $cluster}[5m]) '
-      '/ on (cluster, instance, device) (node_network_speed_bytes{$cluster} > 0), "direction", "tx", "", ""))',
+      'max by (cluster, instance, device) (rate(node_network_receive_bytes_total{device!~"lo|veth.*", $cluster}[5m])) '
+      '/ on (cluster, instance, device) (max by (cluster, instance, device) (node_network_speed_bytes{$cluster}) > 0) '
+      'or label_replace(max by (cluster, instance, device) (rate(node_network_transmit_bytes_total{device!~"lo|veth.*", $cluster}[5m])) '
+      '/ on (cluster, instance, device) (max by (cluster, instance, device) (node_network_speed_bytes{$cluster}) > 0), '
+      '"direction", "tx", "", ""))',
       "instance"),
     S(th.SPARK_MEMORY,
       'max by (cluster, namespace, application_name, executor_id) (metrics_executor_memoryUsed_bytes{$cluster, $namespace} '

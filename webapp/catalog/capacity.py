@@ -149,7 +149,7 @@ COMPUTE = Section("Compute", (
         width=3, empty_text="No GPU nodes in this cluster",
         description="GPUs under half busy, from dcgm-exporter; the table below lists every GPU."),
     Panel("cpu-usage-per-cluster", "CPU usage per cluster", "timeseries", (
-        Q(f'sum by (cluster) ({CPU_USED.replace(", $namespace", "")}) / (sum by (cluster) ({alloc("cpu")}) > 0)',
+        Q(f'sum by (cluster) ({CPU_USED.replace(", $namespace", "").replace("[5m]", "[$__rate_interval]")}) / (sum by (cluster) ({alloc("cpu")}) > 0)',
           "{cluster} used"),
         Q(f'sum by (cluster) ({requests("cpu").replace(", $namespace", "")}) / (sum by (cluster) ({alloc("cpu")}) > 0)',
           "{cluster} requested")),
@@ -293,9 +293,9 @@ STORAGE = Section("Storage", (
 
 NETWORK = Section("Network", (
     Panel("node-bandwidth", "Node bandwidth vs link speed", "timeseries", (
-        Q('max by (cluster, instance) (rate(node_network_receive_bytes_total{device!~"lo|veth.*", $cluster}[5m]) '
+        Q('max by (cluster, instance) (rate(node_network_receive_bytes_total{device!~"lo|veth.*", $cluster}[$__rate_interval]) '
           '/ node_network_speed_bytes{$cluster} > 0)', "{instance} rx"),
-        Q('max by (cluster, instance) (rate(node_network_transmit_bytes_total{device!~"lo|veth.*", $cluster}[5m]) '
+        Q('max by (cluster, instance) (rate(node_network_transmit_bytes_total{device!~"lo|veth.*", $cluster}[$__rate_interval]) '
           '/ node_network_speed_bytes{$cluster} > 0)', "{instance} tx")),
         unit="percentunit", thresholds=(th.NETWORK_BANDWIDTH,), width=6),
     Panel("packet-drops", "Received packet drop ratio per node", "bar", (
@@ -304,11 +304,11 @@ NETWORK = Section("Network", (
           "{instance}"),),
         unit="percentunit", thresholds=(th.PACKET_DROPS,), width=6),
     Panel("pod-bandwidth", "Pod network traffic by namespace", "timeseries", (
-        Q('sum by (namespace) (rate(container_network_receive_bytes_total{$cluster, $namespace}[5m]))', "{namespace} rx"),
-        Q('sum by (namespace) (rate(container_network_transmit_bytes_total{$cluster, $namespace}[5m]))', "{namespace} tx")),
+        Q('sum by (namespace) (rate(container_network_receive_bytes_total{$cluster, $namespace}[$__rate_interval]))', "{namespace} rx"),
+        Q('sum by (namespace) (rate(container_network_transmit_bytes_total{$cluster, $namespace}[$__rate_interval]))', "{namespace} tx")),
         unit="Bps", width=6, description="cAdvisor pod-level interface counters (container label empty)."),
     Panel("ingress-requests", "Ingress requests per second", "timeseries", (
-        Q('sum by (ingress) (rate(nginx_ingress_controller_requests{$cluster, $namespace}[5m]))', "{ingress}"),),
+        Q('sum by (ingress) (rate(nginx_ingress_controller_requests{$cluster, $namespace}[$__rate_interval]))', "{ingress}"),),
         unit="ops", stacked=True, width=6),
     Panel("ingress-table", "Ingress traffic", "table", (
         Q('sum by (namespace, ingress, host) (rate(nginx_ingress_controller_requests{$cluster, $namespace}[5m]))',

@@ -56,14 +56,14 @@ OVERVIEW = Section("Pipeline overview", (
         Q('sum(increase(pipeline_runs_total{status="success"}[$__range])) '
           '/ (sum(increase(pipeline_runs_total[$__range])) > 0)', "success"),),
         unit="percentunit", width=3, description="Failed runs include runs stopped by the data-quality gate."),
-    Panel("e2e-stage-time-trend", "Time per stage (mean per run, hourly)", "timeseries", (
-        Q(_stage_avg(".+", "1h"), "{stage}"),),
-        unit="s", min_step=600, stacked=True, width=6,
+    Panel("e2e-stage-time-trend", "Time per stage (mean per run, per $__interval)", "timeseries", (
+        Q(_stage_avg(".+", "$__interval"), "{stage}"),),
+        unit="s", min_step=3600, stacked=True, width=6,
         description="Stacked, the segments add up to the end-to-end run time; a growing band is a bottleneck."),
-    Panel("e2e-run-time-trend", "End-to-end run time (P50 / P95, hourly)", "timeseries", (
-        Q('histogram_quantile(0.5, sum by (le) (rate(pipeline_duration_seconds_bucket[1h])))', "P50"),
-        Q('histogram_quantile(0.95, sum by (le) (rate(pipeline_duration_seconds_bucket[1h])))', "P95")),
-        unit="s", min_step=600, thresholds=(th.PIPELINE_DURATION,), width=6),
+    Panel("e2e-run-time-trend", "End-to-end run time (P50 / P95, per $__interval)", "timeseries", (
+        Q('histogram_quantile(0.5, sum by (le) (rate(pipeline_duration_seconds_bucket[$__interval])))', "P50"),
+        Q('histogram_quantile(0.95, sum by (le) (rate(pipeline_duration_seconds_bucket[$__interval])))', "P95")),
+        unit="s", min_step=3600, thresholds=(th.PIPELINE_DURATION,), width=6),
     Panel("e2e-pipelines", "Pipelines: SLA compliance, P95, success, last run", "table", (
         Q('sum by (pipeline) (increase(pipeline_duration_seconds_bucket{le="3600"}[$__range])) '
           '/ (sum by (pipeline) (increase(pipeline_duration_seconds_count[$__range])) > 0)',
@@ -79,11 +79,12 @@ OVERVIEW = Section("Pipeline overview", (
 ))
 
 JOURNEY = Section("Data journey", (
-    Panel("e2e-deploy-journey", "Deploy journey: Portal → Git → Jenkins → Argo CD → K8s", "timeseries", (
-        Q(_stage_avg(_DEPLOY_RE, "1h"), "{stage}"),), unit="s", min_step=600, width=6,
-        description="Mean time per run in each segment, hourly windows."),
-    Panel("e2e-data-journey", "Data journey: Application → Iceberg → Storage", "timeseries", (
-        Q(_stage_avg(_DATA_RE, "1h"), "{stage}"),), unit="s", min_step=600, width=6),
+    Panel("e2e-deploy-journey", "Deploy journey: Portal → Git → Jenkins → Argo CD → K8s (per $__interval)",
+          "timeseries", (
+        Q(_stage_avg(_DEPLOY_RE, "$__interval"), "{stage}"),), unit="s", min_step=3600, width=6,
+        description="Mean time per run in each segment, one window per step."),
+    Panel("e2e-data-journey", "Data journey: Application → Iceberg → Storage (per $__interval)", "timeseries", (
+        Q(_stage_avg(_DATA_RE, "$__interval"), "{stage}"),), unit="s", min_step=3600, width=6),
     Panel("e2e-segment-latency", "Latency of each segment", "table", (
         Q(_stage_avg(".+", "$__range"), column="Mean", unit="s"),
         Q('histogram_quantile(0.5, sum by (stage, le) (rate(pipeline_stage_duration_seconds_bucket[$__range])))',
@@ -184,21 +185,21 @@ BUSINESS = Section("Business metrics", (
     Panel("e2e-utilisation", "Platform utilisation (CPU used / allocatable)", "stat", (
         Q(f'{_CPU_USED} / sum(kube_node_status_allocatable{{resource="cpu", $cluster}})', "CPU"),),
         unit="percentunit", thresholds=(th.CPU_USAGE,), width=3),
-    Panel("e2e-volume-trend", "Data processed per hour by pipeline", "timeseries", (
-        Q('sum by (pipeline) (increase(pipeline_data_processed_bytes_total[1h]))', "{pipeline}"),),
+    Panel("e2e-volume-trend", "Data processed per $__interval by pipeline", "timeseries", (
+        Q('sum by (pipeline) (increase(pipeline_data_processed_bytes_total[$__interval]))', "{pipeline}"),),
         unit="bytes", min_step=3600, stacked=True, width=6),
-    Panel("e2e-jobs-trend", "Jobs completed per hour", "timeseries", (
-        Q('sum(increase(pipeline_runs_total{status="success"}[1h]))', "pipeline runs"),
-        Q('sum(increase(spark_application_success_count{$cluster}[1h]))', "Spark applications"),
-        Q('sum(increase(airflow_dagrun_duration_count{$cluster}[1h]))', "Airflow DAG runs")),
+    Panel("e2e-jobs-trend", "Jobs completed per $__interval", "timeseries", (
+        Q('sum(increase(pipeline_runs_total{status="success"}[$__interval]))', "pipeline runs"),
+        Q('sum(increase(spark_application_success_count{$cluster}[$__interval]))', "Spark applications"),
+        Q('sum(increase(airflow_dagrun_duration_count{$cluster}[$__interval]))', "Airflow DAG runs")),
         min_step=3600, stacked=True, width=6),
     Panel("e2e-request-time-handler", "Request processing time by handler (P95)", "bar", (
         Q(f'histogram_quantile(0.95, sum by (handler, le) (rate({_PORTAL_H}[$__range])))', "{handler}"),),
         unit="s", width=6),
     Panel("e2e-utilisation-trend", "CPU utilisation and idle ratio per cluster", "timeseries", (
-        Q('sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
+        Q('sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[$__rate_interval])) '
           '/ sum by (cluster) (kube_node_status_allocatable{resource="cpu", $cluster})', "{cluster} used"),
-        Q('1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
+        Q('1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[$__rate_interval])) '
           '/ sum by (cluster) (kube_pod_container_resource_requests{resource="cpu", $cluster})', "{cluster} idle")),
         unit="percentunit", thresholds=(th.IDLE_RATIO,), width=6,
         description="Idle ratio: share of requested CPU not used (design: idle < 20%)."),

@@ -16,8 +16,8 @@ _JENKINS_ALL = 'default_jenkins_builds_total_build_count_total{$cluster}'
 LAST_RESULT = ((0, "SUCCESS"), (1, "UNSTABLE"), (2, "FAILURE"), (3, "NOT_BUILT"), (4, "ABORTED"))
 
 BITBUCKET = Section("Bitbucket activity", (
-    Panel("git-commit-frequency", "Commit frequency (per hour)", "timeseries", (
-        Q('sum by (repository) (increase(git_commits_total{$cluster}[1h]))', "{repository}"),),
+    Panel("git-commit-frequency", "Commit frequency (per $__interval)", "timeseries", (
+        Q('sum by (repository) (increase(git_commits_total{$cluster}[$__interval]))', "{repository}"),),
         unit="short", min_step=3600, stacked=True,
         description="Commits per hour and repository (custom Bitbucket REST exporter)."),
     Panel("git-pull-requests", "Pull requests by state", "pie", (
@@ -27,8 +27,8 @@ BITBUCKET = Section("Bitbucket activity", (
         Q('topk(10, sum by (repository, branch) (increase(git_commits_total{$cluster}[$__range])))',
           "{repository}:{branch}"),),
         description="Commits per branch over the selected range."),
-    Panel("bitbucket-pushes", "Pushes per hour", "timeseries", (
-        Q('sum by (repository) (increase(bitbucket_repo_push_count{$cluster}[1h]))', "{repository}"),),
+    Panel("bitbucket-pushes", "Pushes per $__interval", "timeseries", (
+        Q('sum by (repository) (increase(bitbucket_repo_push_count{$cluster}[$__interval]))', "{repository}"),),
         min_step=3600, stacked=True, description="Push events counted by the Bitbucket plugin."),
     Panel("git-pr-merge-time", "Pull request open-to-merge time (median)", "stat", (
         Q('histogram_quantile(0.5, sum by (le) (rate(git_pull_request_merge_seconds_bucket{$cluster}[$__range])))',
@@ -41,8 +41,8 @@ JENKINS = Section("Jenkins CI", (
         Q(f'sum(increase({_JENKINS_OK}[$__range])) / (sum(increase({_JENKINS_ALL}[$__range])) > 0)', "success"),),
         unit="percentunit", thresholds=(th.JENKINS_SUCCESS_RATE,), width=3,
         description="All jobs, over the selected range. Target: at least 95%."),
-    Panel("jenkins-success-by-hour", "Build success rate by time of day", "timeofday", (
-        Q(f'sum(increase({_JENKINS_OK}[1h])) / (sum(increase({_JENKINS_ALL}[1h])) > 0)', "success"),),
+    Panel("jenkins-success-by-hour", "Build success rate by time of day (per $__interval)", "timeofday", (
+        Q(f'sum(increase({_JENKINS_OK}[$__interval])) / (sum(increase({_JENKINS_ALL}[$__interval])) > 0)', "success"),),
         unit="percentunit", min_step=3600, thresholds=(th.JENKINS_SUCCESS_RATE,), width=6,
         description="Each cell is one hour of one day."),
     Panel("jenkins-jobs", "Jobs: success rate, last result, last duration", "table", (
@@ -74,13 +74,16 @@ JENKINS = Section("Jenkins CI", (
           "{jenkins_job}"),),
         unit="s", thresholds=(th.JENKINS_BUILD_DURATION,), width=6,
         link=Link("/gitops/jenkins/{jenkins_job}", "jenkins_job")),
-    Panel("jenkins-build-results", "Builds per hour by result", "timeseries", (
-        Q('sum(increase(default_jenkins_builds_success_build_count_total{$cluster}[1h]))', "success"),
-        Q('sum(increase(default_jenkins_builds_failed_build_count_total{$cluster}[1h]))', "failed"),
-        Q('sum(increase(default_jenkins_builds_unstable_build_count_total{$cluster}[1h]))', "unstable"),
-        Q('sum(increase(default_jenkins_builds_aborted_build_count_total{$cluster}[1h]))', "aborted")),
+    Panel("jenkins-build-results", "Builds per $__interval by result", "timeseries", (
+        Q('sum(increase(default_jenkins_builds_success_build_count_total{$cluster}[$__interval]))', "success"),
+        Q('sum(increase(default_jenkins_builds_failed_build_count_total{$cluster}[$__interval]))', "failed"),
+        Q('sum(increase(default_jenkins_builds_unstable_build_count_total{$cluster}[$__interval]))', "unstable"),
+        Q('sum(increase(default_jenkins_builds_aborted_build_count_total{$cluster}[$__interval]))', "aborted")),
         min_step=3600, stacked=True, width=6),
 ))
+
+# Applications in any namespace: an application is its namespace and its name.
+ARGOCD_APP_LINK = Link("/gitops/argocd/{namespace}/{name}", "name")
 
 ARGOCD = Section("Argo CD", (
     Panel("argocd-sync-status", "Applications by sync status", "pie", (
@@ -98,22 +101,22 @@ ARGOCD = Section("Argo CD", (
           "apps"),),
         width=3),
     Panel("argocd-apps", "Applications", "table", (
-        Q('max by (name, project, dest_namespace, sync_status, health_status) '
+        Q('max by (namespace, name, project, dest_namespace, sync_status, health_status) '
           '(argocd_app_info{$cluster, $namespace:dest_namespace})', column="", unit="none"),
-        Q('sum by (name) (round(increase(argocd_app_sync_total{phase=~"Error|Failed", $cluster}[$__range])))',
+        Q('sum by (namespace, name) (round(increase(argocd_app_sync_total{phase=~"Error|Failed", $cluster}[$__range])))',
           column="Failed syncs", unit="short"),
-        Q('max by (name) (argocd_app_orphaned_resources_count{$cluster})', column="Orphaned resources",
+        Q('max by (namespace, name) (argocd_app_orphaned_resources_count{$cluster})', column="Orphaned resources",
           unit="short")),
-        label_columns=("name", "project", "dest_namespace", "sync_status", "health_status"), join_on=("name",),
-        link=Link("/gitops/argocd/{name}", "name"), width=12, sort_desc=True,
+        label_columns=("name", "namespace", "project", "dest_namespace", "sync_status", "health_status"),
+        join_on=("namespace", "name"), link=ARGOCD_APP_LINK, width=12, sort_desc=True,
         description="Out-of-sync resources per application are not exported by Argo CD; OutOfSync "
                     "applications and their orphaned resources are."),
     Panel("argocd-sync-duration", "Average sync duration per application", "bar", (
-        Q('topk(15, sum by (name) (increase(argocd_app_sync_duration_seconds_total{$cluster}[$__range])) '
-          '/ (sum by (name) (increase(argocd_app_sync_total{$cluster}[$__range])) > 0))', "{name}"),),
-        unit="s", thresholds=(th.ARGOCD_SYNC_DURATION,), link=Link("/gitops/argocd/{name}", "name")),
-    Panel("argocd-sync-failures", "Failed syncs per hour", "timeseries", (
-        Q('sum by (name) (round(increase(argocd_app_sync_total{phase=~"Error|Failed", $cluster}[1h])))', "{name}"),),
+        Q('topk(15, sum by (namespace, name) (increase(argocd_app_sync_duration_seconds_total{$cluster}[$__range])) '
+          '/ (sum by (namespace, name) (increase(argocd_app_sync_total{$cluster}[$__range])) > 0))', "{namespace}/{name}"),),
+        unit="s", thresholds=(th.ARGOCD_SYNC_DURATION,), link=ARGOCD_APP_LINK),
+    Panel("argocd-sync-failures", "Failed syncs per $__interval", "timeseries", (
+        Q('sum by (name) (round(increase(argocd_app_sync_total{phase=~"Error|Failed", $cluster}[$__interval])))', "{name}"),),
         min_step=3600, stacked=True),
     Panel("argocd-reconcile", "Reconciliation time (p95)", "timeseries", (
         Q('histogram_quantile(0.95, sum by (le, cluster) (rate(argocd_app_reconcile_bucket{$cluster}[$__rate_interval])))',
@@ -159,8 +162,8 @@ DEPLOYMENT = Section("Deployment verification", (
           '(increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h])) > 0)',
           "{namespace}/{pod}/{container}"),),
         thresholds=(th.CONTAINER_RESTARTS,), empty_text="No restarts in the last hour"),
-    Panel("restarts-trend", "Container restarts per hour", "timeseries", (
-        Q('sum by (namespace) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h]))',
+    Panel("restarts-trend", "Container restarts per $__interval", "timeseries", (
+        Q('sum by (namespace) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[$__interval]))',
           "{namespace}"),),
         min_step=3600, thresholds=(th.CONTAINER_RESTARTS,), link=Link("/capacity/namespace/{namespace}", "namespace")),
     Panel("image-pull-status", "Image pull errors by namespace", "bar", (
@@ -181,13 +184,14 @@ DEPLOYMENT = Section("Deployment verification", (
         description="Not-ready addresses per Service: kube-state-metrics EndpointSlices (the default since 2.18) "
                     "or Endpoints."),
     Panel("pod-startup-time", "Slowest pod start-up (created to ready)", "bar", (
-        Q('topk(10, max by (namespace, pod) (kube_pod_status_ready_time{$cluster, $namespace} '
-          '- on (cluster, namespace, pod, uid) kube_pod_created{$cluster, $namespace}))', "{namespace}/{pod}"),),
+        Q('topk(10, max by (namespace, pod) (max by (cluster, namespace, pod, uid) (kube_pod_status_ready_time{$cluster, $namespace}) '
+          '- on (cluster, namespace, pod, uid) max by (cluster, namespace, pod, uid) (kube_pod_created{$cluster, $namespace})))',
+          "{namespace}/{pod}"),),
         unit="s", thresholds=(th.POD_STARTUP,)),
     Panel("rollout-history", "Rollouts in the selected range", "table", (
-        Q('max by (namespace, owner_name, replicaset) (kube_replicaset_created{$cluster, $namespace} '
-          '* on (cluster, namespace, replicaset) group_left (owner_name) '
-          'kube_replicaset_owner{owner_kind="Deployment", $cluster, $namespace}) > (time() - $__range_s)',
+        Q('max by (namespace, owner_name, replicaset) (max by (cluster, namespace, replicaset) (kube_replicaset_created{$cluster, $namespace}) '
+          '* on (cluster, namespace, replicaset) group_left (owner_name) max by (cluster, namespace, replicaset, owner_name) '
+          '(kube_replicaset_owner{owner_kind="Deployment", $cluster, $namespace})) > (time() - $__range_s)',
           column="Created", unit="dateTime"),),
         label_columns=("namespace", "owner_name", "replicaset"), width=6, empty_text="No rollouts in this range"),
     Panel("deployment-availability", "Deployments below desired replicas", "table", (

@@ -15,10 +15,10 @@ NAMESPACE_LINK = Link("/capacity/namespace/{namespace}", "namespace")
 NODE_LINK = Link("/capacity/node/{node}", "node")
 
 
-def _l2(id_, title, path_template, variables, parent, entity, exists, sections, description=""):
+def _l2(id_, title, path_template, variables, parent, entity, exists, sections, description="", **more):
     return Dashboard(id_, title, path_template.split("/<")[0], tuple(sections), ("cluster", "namespace"),
                      description, path_template=path_template, path_variables=tuple(variables.items()),
-                     parent=parent, entity=entity, exists_query=exists)
+                     parent=parent, entity=entity, exists_query=exists, **more)
 
 
 JENKINS_JOB = _l2(
@@ -38,52 +38,56 @@ JENKINS_JOB = _l2(
         Panel("l2-jenkins-last-wait", "Last queue wait", "stat", (
             Q('max(default_jenkins_builds_last_build_waiting_milliseconds{$cluster, $job}) / 1000', "wait"),),
             unit="s", width=3),
-        Panel("l2-jenkins-results", "Builds per hour by result", "timeseries", (
-            Q('sum(increase(default_jenkins_builds_success_build_count_total{$cluster, $job}[1h]))', "success"),
-            Q('sum(increase(default_jenkins_builds_failed_build_count_total{$cluster, $job}[1h]))', "failed"),
-            Q('sum(increase(default_jenkins_builds_unstable_build_count_total{$cluster, $job}[1h]))', "unstable"),
-            Q('sum(increase(default_jenkins_builds_aborted_build_count_total{$cluster, $job}[1h]))', "aborted")),
+        Panel("l2-jenkins-results", "Builds per $__interval by result", "timeseries", (
+            Q('sum(increase(default_jenkins_builds_success_build_count_total{$cluster, $job}[$__interval]))', "success"),
+            Q('sum(increase(default_jenkins_builds_failed_build_count_total{$cluster, $job}[$__interval]))', "failed"),
+            Q('sum(increase(default_jenkins_builds_unstable_build_count_total{$cluster, $job}[$__interval]))', "unstable"),
+            Q('sum(increase(default_jenkins_builds_aborted_build_count_total{$cluster, $job}[$__interval]))', "aborted")),
             min_step=3600, stacked=True),
-        Panel("l2-jenkins-duration", "Build duration (last build, and hourly average)", "timeseries", (
+        Panel("l2-jenkins-duration", "Build duration (last build, and average per $__interval)", "timeseries", (
             Q('max(default_jenkins_builds_last_build_duration_milliseconds{$cluster, $job}) / 1000', "last build"),
-            Q('sum(increase(default_jenkins_builds_duration_milliseconds_summary_sum{$cluster, $job}[1h])) '
-              '/ (sum(increase(default_jenkins_builds_duration_milliseconds_summary_count{$cluster, $job}[1h])) > 0) '
+            Q('sum(increase(default_jenkins_builds_duration_milliseconds_summary_sum{$cluster, $job}[$__interval])) '
+              '/ (sum(increase(default_jenkins_builds_duration_milliseconds_summary_count{$cluster, $job}[$__interval])) > 0) '
               '/ 1000', "hourly average")),
-            unit="s", thresholds=(th.JENKINS_BUILD_DURATION,)),
+            unit="s", thresholds=(th.JENKINS_BUILD_DURATION,), min_step=3600),
     ))],
     "Every build of one job: results, durations and queue waits.")
 
 ARGOCD_APP = _l2(
-    "argocd-app", "Argo CD application", "/gitops/argocd/<app>", {"app": "name"}, "/gitops", "Argo CD application",
-    "count(last_over_time(argocd_app_info{$app}[$__range]))",
+    "argocd-app", "Argo CD application", "/gitops/argocd/<app_ns>/<app>", {"app_ns": "namespace", "app": "name"}, "/gitops",
+    "Argo CD application",
+    "count(last_over_time(argocd_app_info{$app_ns, $app}[$__range]))",
     [Section("Sync and health", (
         Panel("l2-argocd-status", "Current sync and health status", "table", (
-            Q('max by (name, project, repo, dest_server, dest_namespace, sync_status, health_status) '
-              '(argocd_app_info{$cluster, $app})', column="", unit="none"),
-            Q('max by (name) (argocd_app_orphaned_resources_count{$cluster, $app})', column="Orphaned resources")),
-            label_columns=("name", "project", "dest_namespace", "sync_status", "health_status", "repo"),
-            join_on=("name",), width=12),
+            Q('max by (namespace, name, project, repo, dest_server, dest_namespace, sync_status, health_status) '
+              '(argocd_app_info{$cluster, $app_ns, $app})', column="", unit="none"),
+            Q('max by (namespace, name) (argocd_app_orphaned_resources_count{$cluster, $app_ns, $app})', column="Orphaned resources")),
+            label_columns=("namespace", "name", "project", "dest_namespace", "sync_status", "health_status", "repo"),
+            join_on=("namespace", "name"), width=12),
         Panel("l2-argocd-health-timeline", "Health over time", "timeseries", (
-            Q('max by (health_status) (argocd_app_info{$cluster, $app})', "{health_status}"),), width=6),
+            Q('max by (health_status) (argocd_app_info{$cluster, $app_ns, $app})', "{health_status}"),), width=6),
         Panel("l2-argocd-sync-timeline", "Sync status over time", "timeseries", (
-            Q('max by (sync_status) (argocd_app_info{$cluster, $app})', "{sync_status}"),), width=6),
-        Panel("l2-argocd-syncs", "Syncs per hour by phase", "timeseries", (
-            Q('sum by (phase) (round(increase(argocd_app_sync_total{$cluster, $app}[1h])))', "{phase}"),),
+            Q('max by (sync_status) (argocd_app_info{$cluster, $app_ns, $app})', "{sync_status}"),), width=6),
+        Panel("l2-argocd-syncs", "Syncs per $__interval by phase", "timeseries", (
+            Q('sum by (phase) (round(increase(argocd_app_sync_total{$cluster, $app_ns, $app}[$__interval])))', "{phase}"),),
             min_step=3600, stacked=True),
-        Panel("l2-argocd-sync-duration", "Average sync duration", "timeseries", (
-            Q('sum(increase(argocd_app_sync_duration_seconds_total{$cluster, $app}[1h])) '
-              '/ (sum(increase(argocd_app_sync_total{$cluster, $app}[1h])) > 0)', "average sync"),),
+        Panel("l2-argocd-sync-duration", "Average sync duration (per $__interval)", "timeseries", (
+            Q('sum(increase(argocd_app_sync_duration_seconds_total{$cluster, $app_ns, $app}[$__interval])) '
+              '/ (sum(increase(argocd_app_sync_total{$cluster, $app_ns, $app}[$__interval])) > 0)', "average sync"),),
             unit="s", min_step=3600, thresholds=(th.ARGOCD_SYNC_DURATION,)),
         Panel("l2-argocd-conditions", "Conditions", "table", (
-            Q('max by (name, condition) (argocd_app_condition{$cluster, $app}) > 0', column="Count"),),
+            Q('max by (name, condition) (argocd_app_condition{$cluster, $app_ns, $app}) > 0', column="Count"),),
             label_columns=("condition",), empty_text="No conditions"),
         Panel("l2-argocd-pods", "Pods in the destination namespace", "bar", (
             Q('sum by (namespace, phase) (kube_pod_status_phase{$cluster} '
-              '* on (namespace) group_left () (max by (namespace) (label_replace(argocd_app_info{$cluster, $app}, '
+              '* on (namespace) group_left () (max by (namespace) (label_replace(argocd_app_info{$cluster, $app_ns, $app}, '
               '"namespace", "$1", "dest_namespace", "(.*)")) > 0)) > 0', "{phase}"),),
             x_label="namespace", stacked=True, link=NAMESPACE_LINK),
     ))],
-    "One application: its sync and health history, syncs and the pods it deployed.")
+    "One application: its sync and health history, syncs and the pods it deployed.",
+    # Before applications in any namespace, the path named the application alone.
+    alias_templates=("/gitops/argocd/<app>",),
+    candidates_query="group by (namespace, name) (last_over_time(argocd_app_info{$app_ns, $app}[$__range]))")
 
 NAMESPACE = _l2(
     "namespace", "Namespace", "/capacity/namespace/<ns>", {"ns": "namespace"}, "/capacity", "Namespace",
@@ -124,8 +128,9 @@ NAMESPACE = _l2(
             Q('sum(rate(container_network_transmit_bytes_total{$cluster, $ns}[$__rate_interval]))', "sent")),
             unit="Bps"),
         Panel("l2-ns-rollouts", "Rollouts (ReplicaSets created)", "table", (
-            Q('max by (owner_name, replicaset) (kube_replicaset_created{$cluster, $ns} '
-              '* on (cluster, namespace, replicaset) group_left (owner_name) kube_replicaset_owner{$cluster, $ns})',
+            Q('max by (owner_name, replicaset) (max by (cluster, namespace, replicaset) (kube_replicaset_created{$cluster, $ns}) '
+              '* on (cluster, namespace, replicaset) group_left (owner_name) '
+              'max by (cluster, namespace, replicaset, owner_name) (kube_replicaset_owner{$cluster, $ns}))',
               column="Created", unit="dateTime"),),
             label_columns=("owner_name", "replicaset"), sort_desc=True),
     ))],
@@ -315,9 +320,9 @@ AIRFLOW_DAG = _l2(
               '/ (sum(increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__range])) '
               '+ sum(increase(airflow_dagrun_failed_count{$cluster, $dag_id}[$__range])) > 0)', "success"),),
             unit="percentunit", width=3),
-        Panel("l2-dag-runs", "Runs per hour", "timeseries", (
-            Q('sum(increase(airflow_dagrun_duration_count{$cluster, $dag_id}[1h]))', "succeeded"),
-            Q('sum(increase(airflow_dagrun_failed_count{$cluster, $dag_id}[1h]))', "failed")),
+        Panel("l2-dag-runs", "Runs per $__interval", "timeseries", (
+            Q('sum(increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__interval]))', "succeeded"),
+            Q('sum(increase(airflow_dagrun_failed_count{$cluster, $dag_id}[$__interval]))', "failed")),
             min_step=3600, stacked=True, width=9),
         Panel("l2-dag-duration", "Run duration (p90 of successful runs)", "timeseries", (
             Q('max(airflow_dagrun_duration{quantile="0.9", $cluster, $dag_id})', "p90"),), unit="s"),

@@ -118,6 +118,11 @@ class Dashboard:
     parent: str = ""
     entity: str = ""
     exists_query: str = ""
+    # Older, shorter path templates that still reach this dashboard (their missing path variables
+    # match everything), and for them a query giving one series per entity the short path may name
+    # (labelled like `path_variables`): more than one means the page asks which one was meant.
+    alias_templates: tuple[str, ...] = ()
+    candidates_query: str = ""
 
     @property
     def panels(self) -> tuple[Panel, ...]:

@@ -206,8 +206,8 @@ PERFORMANCE = Section("Performance analysis", (
         width=6, link=Link("/workloads/airflow/{dag_id}", "dag_id"), empty_text="No Airflow DAGs",
         description="statsd `dagrun.duration.failed.<dag_id>` count per DAG; `airflow_ti_failures` (task "
                     "failures, no DAG label in the chart mapping) is counted under Error analysis."),
-    Panel("airflow-task-failures", "Airflow task failures per hour", "timeseries", (
-        Q('sum by (cluster) (increase(airflow_ti_failures{$cluster}[1h]))', "{cluster}"),),
+    Panel("airflow-task-failures", "Airflow task failures per $__interval", "timeseries", (
+        Q('sum by (cluster) (increase(airflow_ti_failures{$cluster}[$__interval]))', "{cluster}"),),
         min_step=3600, width=6),
     Panel("bottlenecks", "Bottleneck analysis: most saturated resources now", "table", (
         Q('topk(15, ' + union([
@@ -242,8 +242,8 @@ PERFORMANCE = Section("Performance analysis", (
 ))
 
 ERRORS = Section("Error analysis", (
-    Panel("errors-by-category", "Error frequency by category (per hour)", "timeseries", tuple(
-        Q(f'sum({_increase(expr, "1h")})', name) for name, expr in CATEGORIES),
+    Panel("errors-by-category", "Error frequency by category (per $__interval)", "timeseries", tuple(
+        Q(f'sum({_increase(expr, "$__interval")})', name) for name, expr in CATEGORIES),
         min_step=3600, stacked=True, width=8,
         description="Every category is a counter; increase() per hour."),
     Panel("errors-category-range", "Errors by category (selected range)", "pie", tuple(
@@ -263,8 +263,8 @@ ERRORS = Section("Error analysis", (
         label_columns=("cluster", "namespace", "pod", "reason"), join_on=("cluster", "namespace", "pod"),
         thresholds=(th.CONTAINER_RESTARTS,), width=6, link=Link("/capacity/namespace/{namespace}", "namespace"),
         empty_text="No failing pods"),
-    Panel("oom-events", "OOM kill events per hour", "timeseries", (
-        Q('sum by (namespace, pod, container) (round(increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h]))) '
+    Panel("oom-events", "OOM kill events per $__interval", "timeseries", (
+        Q('sum by (namespace, pod, container) (round(increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[$__interval]))) '
           '* on (namespace, pod, container) group_left () max by (namespace, pod, container) '
           '(kube_pod_container_status_last_terminated_reason{reason="OOMKilled", $cluster, $namespace}) > 0',
           "{namespace}/{pod}"),),
@@ -289,19 +289,20 @@ COST = Section("Cost optimization", (
     Panel("monthly-cost", "Monthly cost at the current rate", "stat", (
         Q(f'sum(node_total_hourly_cost{{$cluster}}) * {HOURS_PER_MONTH} '
           f'+ (sum(pv_hourly_cost{{$cluster}} * on (cluster, persistentvolume) group_left () '
-          f'kube_persistentvolume_capacity_bytes{{$cluster}} / 1073741824) * {HOURS_PER_MONTH} or vector(0))', "$/month"),),
+          f'max by (cluster, persistentvolume) (kube_persistentvolume_capacity_bytes{{$cluster}}) / 1073741824) * {HOURS_PER_MONTH} or vector(0))', "$/month"),),
         unit="dollars", width=3, description="OpenCost node prices plus volume prices, x 730 h."),
     Panel("potential-savings", "Potential savings from right-sizing", "stat", (
         Q(f'sum({SAVE_USD})', "$/month"),),
         unit="dollars", width=3, description="Requests above p95 usage x 1.2, priced at the cluster's OpenCost rates."),
     Panel("idle-ratio-trend", "Idle ratio per cluster", "timeseries", (
-        Q(f'1 - sum by (cluster) ({CPU_RATE}) / (sum by (cluster) ({live_requests("cpu")}) > 0)', "{cluster} CPU"),
+        Q(f'1 - sum by (cluster) ({CPU_RATE.replace("[5m]", "[$__rate_interval]")}) '
+          f'/ (sum by (cluster) ({live_requests("cpu")}) > 0)', "{cluster} CPU"),
         Q(f'1 - sum by (cluster) ({MEM_WS}) / (sum by (cluster) ({live_requests("memory")}) > 0)', "{cluster} memory")),
         unit="percentunit", thresholds=(th.IDLE_RATIO,), width=6),
     Panel("cost-trend", "Cost trend: compute and storage ($/month at each moment's rate)", "timeseries", (
         Q(f'sum by (cluster) (node_total_hourly_cost{{$cluster}}) * {HOURS_PER_MONTH}', "{cluster} compute"),
         Q(f'sum by (cluster) (pv_hourly_cost{{$cluster}} * on (cluster, persistentvolume) group_left () '
-          f'kube_persistentvolume_capacity_bytes{{$cluster}} / 1073741824) * {HOURS_PER_MONTH}', "{cluster} storage")),
+          f'max by (cluster, persistentvolume) (kube_persistentvolume_capacity_bytes{{$cluster}}) / 1073741824) * {HOURS_PER_MONTH}', "{cluster} storage")),
         unit="dollars", width=6),
     Panel("cost-by-namespace", "Allocated cost by namespace ($/month)", "bar", (
         Q(f'topk(15, sum by (namespace) ('

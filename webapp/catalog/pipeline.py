@@ -76,8 +76,8 @@ ICEBERG = Section("Iceberg", (
         Q(f'max by ({ICEBERG_KEY}) (iceberg_table_last_commit_timestamp_seconds{{$cluster}})',
           column="Last commit", unit="dateTime")),
         label_columns=("catalog", "database", "table"), thresholds=(th.ICEBERG_FILES,), link=ICEBERG_LINK, width=12),
-    Panel("iceberg-commits", "Commits per hour (top 10 tables)", "timeseries", (
-        Q(f'topk(10, sum by ({ICEBERG_KEY}) (changes(iceberg_table_last_commit_timestamp_seconds{{$cluster}}[1h])))',
+    Panel("iceberg-commits", "Commits per $__interval (top 10 tables)", "timeseries", (
+        Q(f'topk(10, sum by ({ICEBERG_KEY}) (changes(iceberg_table_last_commit_timestamp_seconds{{$cluster}}[$__interval])))',
           "{database}.{table}"),),
         min_step=3600, width=12,
         description="Changes of the last-commit time per hour: a lower bound when commits are closer than "
@@ -204,8 +204,8 @@ ORACLE = Section("Oracle DB", (
     Panel("oracle-up", "Oracle databases up", "stat", (
         Q(f'sum(oracledb_up{_ORA})', "up"),), width=3),
     Panel("oracle-pool-now", "Session usage (sessions / limit)", "stat", (
-        Q(f'max(oracledb_resource_current_utilization{{resource_name="sessions", $cluster}} '
-          f'/ (oracledb_resource_limit_value{{resource_name="sessions", $cluster}} > 0))', "sessions"),),
+        Q('max(oracledb_resource_current_utilization{resource_name="sessions", $cluster} '
+          '/ (oracledb_resource_limit_value{resource_name="sessions", $cluster} > 0))', "sessions"),),
         unit="percentunit", thresholds=(th.ORACLE_POOL,), width=3),
     Panel("oracle-tablespace-max", "Fullest tablespace", "stat", (
         Q(f'max({_TS_RATIO})', "used"),),
@@ -213,8 +213,8 @@ ORACLE = Section("Oracle DB", (
     Panel("oracle-blocked-now", "Blocked sessions", "stat", (
         Q(f'sum(oracledb_blocked_sessions_value{_ORA})', "sessions"),), width=3),
     Panel("oracle-pool", "Connection usage: sessions and processes / limit", "timeseries", (
-        Q(f'max by (resource_name) (oracledb_resource_current_utilization{{resource_name=~"sessions|processes", $cluster}} '
-          f'/ (oracledb_resource_limit_value{{resource_name=~"sessions|processes", $cluster}} > 0))', "{resource_name}"),),
+        Q('max by (resource_name) (oracledb_resource_current_utilization{resource_name=~"sessions|processes", $cluster} '
+          '/ (oracledb_resource_limit_value{resource_name=~"sessions|processes", $cluster} > 0))', "{resource_name}"),),
         unit="percentunit", thresholds=(th.ORACLE_POOL,), width=6),
     Panel("oracle-sessions", "Sessions by status and type", "timeseries", (
         Q(f'sum by (status, type) (oracledb_sessions_value{_ORA})', "{type} {status}"),),
@@ -224,8 +224,8 @@ ORACLE = Section("Oracle DB", (
         unit="s", thresholds=(th.ORACLE_QUERY,), width=6,
         description="Custom gv$sqlstats metric: elapsed seconds / executions over the selected range."),
     Panel("oracle-query-time-trend", "Slowest SQL average time", "timeseries", (
-        Q(f'max(sum by (sql_id) (rate(oracledb_sql_elapsed_seconds_total{_ORA}[15m])) '
-          f'/ (sum by (sql_id) (rate(oracledb_sql_executions_total{_ORA}[15m])) > 0))', "slowest SQL"),),
+        Q(f'max(sum by (sql_id) (rate(oracledb_sql_elapsed_seconds_total{_ORA}[$__rate_interval])) '
+          f'/ (sum by (sql_id) (rate(oracledb_sql_executions_total{_ORA}[$__rate_interval])) > 0))', "slowest SQL"),),
         unit="s", thresholds=(th.ORACLE_QUERY,), width=6, min_step=60),
     Panel("pipeline-oracle-tablespaces", "Tablespace usage", "table", (
         Q(_TS_RATIO, column="Used", unit="percentunit"),

@@ -68,10 +68,10 @@ SPARK = Section("Spark", (
         Q(f'sum by (app_type) (spark_application_running_count{{{_SEL}}})', "apps: {app_type}"),
         Q(f'sum by (app_type) (spark_executor_running_count{{{_SEL}}})', "executors: {app_type}")),
         width=6),
-    Panel("spark-failures-trend", "Application results per hour", "timeseries", (
-        Q(f'sum(increase({_S_OK}[1h]))', "succeeded"),
-        Q(f'sum(increase({_S_FAIL}[1h]))', "failed"),
-        Q(f'sum(increase(spark_application_failed_submission_count{{{_SEL}}}[1h]))', "submission failed")),
+    Panel("spark-failures-trend", "Application results per $__interval", "timeseries", (
+        Q(f'sum(increase({_S_OK}[$__interval]))', "succeeded"),
+        Q(f'sum(increase({_S_FAIL}[$__interval]))', "failed"),
+        Q(f'sum(increase(spark_application_failed_submission_count{{{_SEL}}}[$__interval]))', "submission failed")),
         min_step=3600, thresholds=(th.SPARK_FAILURES,), width=6),
     Panel("spark-runtime-distribution", "Job run time per application run (longest 15)", "bar", (
         Q(f'topk(15, max by (application_name, application_id) (max_over_time({_DRIVER_TS}[$__range:2m]) '
@@ -79,14 +79,14 @@ SPARK = Section("Spark", (
         unit="s", thresholds=(th.SPARK_DURATION_SLA,), link=SPARK_APP, width=6,
         description="Observed lifetime of each application's driver inside the range (a long-running "
                     "streaming application shows the whole range)."),
-    Panel("spark-exec-time", "Average run time of finished applications", "timeseries", (
-        Q(_ratio(f'sum by (app_type) (increase(spark_application_success_execution_time_seconds_sum{{{_SEL}}}[1h]))',
-                 f'sum by (app_type) (increase(spark_application_success_execution_time_seconds_count{{{_SEL}}}[1h]))'),
+    Panel("spark-exec-time", "Average run time of finished applications (per $__interval)", "timeseries", (
+        Q(_ratio(f'sum by (app_type) (increase(spark_application_success_execution_time_seconds_sum{{{_SEL}}}[$__interval]))',
+                 f'sum by (app_type) (increase(spark_application_success_execution_time_seconds_count{{{_SEL}}}[$__interval]))'),
           "succeeded ({app_type})"),
-        Q(_ratio(f'sum by (app_type) (increase(spark_application_failure_execution_time_seconds_sum{{{_SEL}}}[1h]))',
-                 f'sum by (app_type) (increase(spark_application_failure_execution_time_seconds_count{{{_SEL}}}[1h]))'),
+        Q(_ratio(f'sum by (app_type) (increase(spark_application_failure_execution_time_seconds_sum{{{_SEL}}}[$__interval]))',
+                 f'sum by (app_type) (increase(spark_application_failure_execution_time_seconds_count{{{_SEL}}}[$__interval]))'),
           "failed ({app_type})")),
-        unit="s", min_step=600, thresholds=(th.SPARK_DURATION_SLA,), width=6,
+        unit="s", min_step=3600, thresholds=(th.SPARK_DURATION_SLA,), width=6,
         description="Stage durations are not exported by Spark; application run time vs the SLA is."),
     Panel("spark-executor-usage", "Executor usage: active tasks per application", "timeseries", (
         Q(f'sum by (application_name) (metrics_executor_activeTasks{{{_EXEC}}})', "{application_name}"),),
@@ -102,13 +102,13 @@ SPARK = Section("Spark", (
         label_columns=("application_name", "application_id", "executor_id"), thresholds=(th.SPARK_MEMORY,),
         link=SPARK_APP, width=6, limit=15, description="Highest first. Alert: above 90%."),
     Panel("spark-shuffle", "Shuffle read / write", "timeseries", (
-        Q(f'sum(rate(metrics_executor_totalShuffleRead_bytes_total{{{_SEL}}}[5m]))', "read"),
-        Q(f'sum(rate(metrics_executor_totalShuffleWrite_bytes_total{{{_SEL}}}[5m]))', "write"),
-        Q(f'sum(rate(metrics_executor_totalInputBytes_bytes_total{{{_SEL}}}[5m]))', "input")),
+        Q(f'sum(rate(metrics_executor_totalShuffleRead_bytes_total{{{_SEL}}}[$__rate_interval]))', "read"),
+        Q(f'sum(rate(metrics_executor_totalShuffleWrite_bytes_total{{{_SEL}}}[$__rate_interval]))', "write"),
+        Q(f'sum(rate(metrics_executor_totalInputBytes_bytes_total{{{_SEL}}}[$__rate_interval]))', "input")),
         unit="Bps", min_step=60, width=6),
     Panel("spark-gc-ratio", "GC time ratio per application", "timeseries", (
-        Q(_ratio(f'sum by (application_name) (rate(metrics_executor_totalGCTime_seconds_total{{{_SEL}}}[5m]))',
-                 f'sum by (application_name) (rate(metrics_executor_totalDuration_seconds_total{{{_SEL}}}[5m]))'),
+        Q(_ratio(f'sum by (application_name) (rate(metrics_executor_totalGCTime_seconds_total{{{_SEL}}}[$__rate_interval]))',
+                 f'sum by (application_name) (rate(metrics_executor_totalDuration_seconds_total{{{_SEL}}}[$__rate_interval]))'),
           "{application_name}"),),
         unit="percentunit", min_step=60, thresholds=(th.SPARK_GC,), width=6,
         description="JVM GC time / task time of all executors. Alert: above 10%."),
@@ -166,11 +166,11 @@ AIRFLOW = Section("Airflow", (
           column="Avg schedule delay", unit="s")),
         label_columns=("dag_id",), thresholds=(th.AIRFLOW_DAG_FAILED,), sort_desc=False, link=AIRFLOW_DAG, width=12,
         description="Worst success rate first."),
-    Panel("airflow-dag-failures-trend", "Failed DAG runs per hour", "timeseries", (
-        Q(f'sum by (dag_id) (increase({_A_FAIL}[1h])) > 0', "{dag_id}"),),
+    Panel("airflow-dag-failures-trend", "Failed DAG runs per $__interval", "timeseries", (
+        Q(f'sum by (dag_id) (increase({_A_FAIL}[$__interval])) > 0', "{dag_id}"),),
         min_step=3600, stacked=True, thresholds=(th.AIRFLOW_DAG_FAILED,), width=6,
         empty_text="No failed DAG runs"),
-    Panel("airflow-task-heatmap", "Task duration heatmap (all tasks)", "heatmap", (
+    Panel("airflow-task-heatmap", "Task duration heatmap (all tasks) (per $__interval)", "heatmap", (
         Q(f'sum by (le) (increase(airflow_task_duration_bucket{{{_SEL}}}[$__interval]))', "{le}"),),
         min_step=900, max_points=96, width=6,
         description="Finished task instances per duration bucket (seconds) and interval. Needs the histogram "
@@ -180,16 +180,16 @@ AIRFLOW = Section("Airflow", (
         Q(f'topk(15, {_ratio(f"sum by (dag_id, task_id) (increase(airflow_task_duration_sum{{{_SEL}}}[$__range]))", f"sum by (dag_id, task_id) (increase(airflow_task_duration_count{{{_SEL}}}[$__range]))")})',
           "{dag_id}.{task_id}"),),
         unit="s", thresholds=(th.AIRFLOW_TASK_SLA,), link=AIRFLOW_DAG, width=6),
-    Panel("airflow-task-failures-trend", "Task instances per hour", "timeseries", (
-        Q(f'sum(increase(airflow_ti_successes{{{_SEL}}}[1h]))', "succeeded"),
-        Q(f'sum(increase(airflow_ti_failures{{{_SEL}}}[1h]))', "failed")),
+    Panel("airflow-task-failures-trend", "Task instances per $__interval", "timeseries", (
+        Q(f'sum(increase(airflow_ti_successes{{{_SEL}}}[$__interval]))', "succeeded"),
+        Q(f'sum(increase(airflow_ti_failures{{{_SEL}}}[$__interval]))', "failed")),
         min_step=3600, width=6),
-    Panel("airflow-schedule-delay", "Scheduler delay per DAG (hourly average)", "timeseries", (
-        Q(_ratio(f'sum by (dag_id) (increase(airflow_dagrun_schedule_delay_sum{{{_SEL}}}[1h]))',
-                 f'sum by (dag_id) (increase(airflow_dagrun_schedule_delay_count{{{_SEL}}}[1h]))'), "{dag_id}"),),
-        unit="s", min_step=600, width=6, description="From the scheduled time to the run's start."),
+    Panel("airflow-schedule-delay", "Scheduler delay per DAG (average per $__interval)", "timeseries", (
+        Q(_ratio(f'sum by (dag_id) (increase(airflow_dagrun_schedule_delay_sum{{{_SEL}}}[$__interval]))',
+                 f'sum by (dag_id) (increase(airflow_dagrun_schedule_delay_count{{{_SEL}}}[$__interval]))'), "{dag_id}"),),
+        unit="s", min_step=3600, width=6, description="From the scheduled time to the run's start."),
     Panel("airflow-heartbeat-trend", "Scheduler heartbeats per minute", "timeseries", (
-        Q(f'sum by (cluster) (rate(airflow_scheduler_heartbeat{{{_SEL}}}[5m])) * 60', "{cluster}"),),
+        Q(f'sum by (cluster) (rate(airflow_scheduler_heartbeat{{{_SEL}}}[$__rate_interval])) * 60', "{cluster}"),),
         min_step=60, width=6),
     Panel("airflow-pool-usage", "Worker pool usage", "timeseries", (
         Q(_ratio(f'sum by (pool) ({airflow_pool("running_slots", _SEL)})',
@@ -232,10 +232,10 @@ TRINO = Section("Trino", (
         Q(f'max by (cluster) ({_qm("ExecutionTime_FiveMinutes_P99")}) / 1000', "p99 {cluster}")),
         unit="s", thresholds=(th.TRINO_WALL_TIME,), width=6,
         description="Coordinator TimeStat (ms, converted); one coordinator per cluster. Alert: p95 above 10 min."),
-    Panel("trino-failure-trend", "Query failure ratio (15 min)", "timeseries", (
-        Q(_ratio(f'sum by (cluster) ({_qm_inc("FailedQueries_TotalCount", "15m")})',
-                 f'sum by (cluster) ({_qm_inc("CompletedQueries_TotalCount", "15m")})'), "{cluster}"),),
-        unit="percentunit", min_step=300, thresholds=(th.TRINO_FAILURES,), width=6),
+    Panel("trino-failure-trend", "Query failure ratio (per $__interval)", "timeseries", (
+        Q(_ratio(f'sum by (cluster) ({_qm_inc("FailedQueries_TotalCount", "$__interval")})',
+                 f'sum by (cluster) ({_qm_inc("CompletedQueries_TotalCount", "$__interval")})'), "{cluster}"),),
+        unit="percentunit", min_step=900, thresholds=(th.TRINO_FAILURES,), width=6),
     Panel("trino-failure-types", "Failed queries by cause", "bar", (
         Q(f'sum(round({_qm_inc("UserErrorFailures_TotalCount", "$__range")}))', "user error"),
         Q(f'sum(round({_qm_inc("InternalFailures_TotalCount", "$__range")}))', "internal"),
@@ -258,14 +258,17 @@ TRINO = Section("Trino", (
         Q(f'sum({_mp("BlockedNodes")})', "blocked nodes")),
         unit="bytes", stacked=False, width=6),
     Panel("trino-cpu", "Query CPU time (cores)", "timeseries", (
-        Q(f'sum by (cluster) ({_qm("ConsumedCpuTimeSecs_TotalCount", lambda s: f"rate({s}[5m])")})', "{cluster}"),),
+        Q(f'sum by (cluster) ({_qm("ConsumedCpuTimeSecs_TotalCount", lambda s: f"rate({s}[$__rate_interval])")})', "{cluster}"),),
         unit="cores", min_step=60, width=6, description="CPU seconds consumed by queries per second."),
 ))
 
-_SPARK_RATE = _ratio(f'sum(increase({_S_OK}[1h]))', f'(sum(increase({_S_OK}[1h])) + sum(increase({_S_FAIL}[1h])))')
-_AIRFLOW_RATE = _ratio(f'sum(increase({_A_OK}[1h]))', f'(sum(increase({_A_OK}[1h])) + sum(increase({_A_FAIL}[1h])))')
-_TRINO_RATE = '1 - ' + _ratio(f'sum({_qm_inc("FailedQueries_TotalCount", "1h")})',
-                              f'sum({_qm_inc("CompletedQueries_TotalCount", "1h")})')
+# Success per step (the cross-success-trend panel's windows follow its step).
+_SPARK_RATE = _ratio(f'sum(increase({_S_OK}[$__interval]))',
+                     f'(sum(increase({_S_OK}[$__interval])) + sum(increase({_S_FAIL}[$__interval])))')
+_AIRFLOW_RATE = _ratio(f'sum(increase({_A_OK}[$__interval]))',
+                       f'(sum(increase({_A_OK}[$__interval])) + sum(increase({_A_FAIL}[$__interval])))')
+_TRINO_RATE = '1 - ' + _ratio(f'sum({_qm_inc("FailedQueries_TotalCount", "$__interval")})',
+                              f'sum({_qm_inc("CompletedQueries_TotalCount", "$__interval")})')
 _CONTAINERS = 'namespace=~"spark-jobs|airflow|trino", ' + CONTAINERS + ', $cluster, $namespace'
 
 CROSS = Section("Cross-application", (
@@ -278,21 +281,21 @@ CROSS = Section("Cross-application", (
                  f'+ (sum({_qm_inc("CompletedQueries_TotalCount", "$__range")}) or vector(0))'), "success"),),
         unit="percentunit", width=3,
         description="Spark applications, Airflow DAG runs and Trino queries that succeeded, over the range."),
-    Panel("cross-success-trend", "Success rate per engine (hourly)", "timeseries", (
+    Panel("cross-success-trend", "Success rate per engine (per $__interval)", "timeseries", (
         Q(_SPARK_RATE, "Spark applications"), Q(_AIRFLOW_RATE, "Airflow DAG runs"), Q(_TRINO_RATE, "Trino queries")),
         unit="percentunit", min_step=3600, width=9),
     Panel("cross-cpu", "Resource usage compared: CPU", "timeseries", (
-        Q(f'sum by (namespace) (rate(container_cpu_usage_seconds_total{{{_CONTAINERS}}}[5m]))', "{namespace}"),),
+        Q(f'sum by (namespace) (rate(container_cpu_usage_seconds_total{{{_CONTAINERS}}}[$__rate_interval]))', "{namespace}"),),
         unit="cores", min_step=60, stacked=True, width=6,
         description="cAdvisor usage of the Spark, Airflow and Trino namespaces."),
     Panel("cross-memory", "Resource usage compared: memory", "timeseries", (
         Q(f'sum by (namespace) (container_memory_working_set_bytes{{{_CONTAINERS}}})', "{namespace}"),),
         unit="bytes", stacked=True, width=6),
-    Panel("cross-runtime-trend", "Run-time trend", "timeseries", (
-        Q(_ratio(f'sum(increase(spark_application_success_execution_time_seconds_sum{{{_SEL}}}[1h]))',
-                 f'sum(increase(spark_application_success_execution_time_seconds_count{{{_SEL}}}[1h]))'),
+    Panel("cross-runtime-trend", "Run-time trend (per $__interval)", "timeseries", (
+        Q(_ratio(f'sum(increase(spark_application_success_execution_time_seconds_sum{{{_SEL}}}[$__interval]))',
+                 f'sum(increase(spark_application_success_execution_time_seconds_count{{{_SEL}}}[$__interval]))'),
           "Spark application (avg)"),
-        Q(_ratio(f'sum(increase(airflow_dagrun_duration_sum{{{_SEL}}}[1h]))', f'sum(increase({_A_OK}[1h]))'),
+        Q(_ratio(f'sum(increase(airflow_dagrun_duration_sum{{{_SEL}}}[$__interval]))', f'sum(increase({_A_OK}[$__interval]))'),
           "Airflow DAG run (avg)"),
         Q(f'max({_qm("ExecutionTime_FiveMinutes_P95")}) / 1000', "Trino query (p95)")),
         unit="s", min_step=600, width=12),

@@ -202,8 +202,6 @@ class Importer:
             if re.search(r"\$" + re.escape(gname) + r"\b", text):
                 raise Unsupported(why)
 
-        ordered = sorted(names, key=len, reverse=True)
-
         def whole(match: re.Match[str]) -> str:
             label, op, gname = match[1], match[2], match[3]
             if gname not in names:

@@ -17,6 +17,7 @@ CDF = (0.35, 0.62, 0.82, 0.93, 0.975, 0.992, 0.998, 1.0)
 PROJECTS = {"spark-jobs": "data-platform", "airflow": "data-platform", "trino": "data-platform",
             "data-ingest": "data-platform", "hive-metastore": "data-platform", "minio": "storage",
             "ml-serving": "ml", "portal": "portal", "jenkins": "platform", "monitoring": "platform"}
+TWIN_APP, TWIN_NAMESPACE = "data-ingest", "team-a"
 # app states: (sync_status, health_status, operation)
 STATES = [("Synced", "Healthy", ""), ("OutOfSync", "Healthy", ""), ("Synced", "Progressing", "sync"),
           ("OutOfSync", "Degraded", "sync"), ("Synced", "Degraded", "")]
@@ -129,6 +130,15 @@ class ArgoCD(Component):
                 F("argocd_app_condition", "gauge").add(
                     {"namespace": "argocd", "name": a.name, "project": a.project, "condition": "SyncError"},
                     (lambda a: lambda ts: np.where(ts >= a.condition_from, 1.0, np.nan))(a))
+        # Applications in any namespace: team-a keeps its own "data-ingest" Application beside the
+        # platform's one in argocd (same name, other namespace), always Synced and Healthy.
+        if tgt.cluster == world.clusters[0] and any(a.name == TWIN_APP for a in apps):
+            F("argocd_app_info", "gauge").add(
+                {"namespace": TWIN_NAMESPACE, "name": TWIN_APP, "project": TWIN_NAMESPACE,
+                 "repo": f"https://bitbucket.internal/scm/{TWIN_NAMESPACE}/{TWIN_APP}.git", "dest_server": DEST,
+                 "dest_namespace": TWIN_NAMESPACE, "sync_status": "Synced", "health_status": "Healthy",
+                 "operation": "", "autosync_enabled": "true"},
+                lambda ts: np.ones(ts.shape))
         # reconcile histogram (per controller / destination)
         k = world.key("argocd-reconcile", tgt.cluster)
         rate = len(apps) / 60.0
