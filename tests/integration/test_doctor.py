@@ -65,7 +65,11 @@ def test_datasources_page_shows_the_same_table(corpus_prometheus):
     settings = dataclasses.replace(Settings(prometheus_url=corpus_prometheus.url),
                                    cluster_label=corpus_prometheus.cluster_label)
     app = create_app(settings)
-    from pages.datasources import layout  # registered by the app (Dash pages), not before
+    import dash
+
+    # the page as the app registered it: importing pages.datasources here would register it a second
+    # time under another module name, which Dash refuses on every later request of the process
+    layout = next(p["layout"] for p in dash.page_registry.values() if p["path"] == "/datasources")
     with app.server.test_request_context("/datasources"):
         page = layout()
         direct = datasources_body(report(app.server.extensions[EXTENSION].engine))
