@@ -16,8 +16,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 LOCK = (ROOT / "requirements.lock").read_text()
 PRODUCT = ("webapp", "components", "pages")
-# Needed at run time without an import of ours: the Redis cache backend of flask-caching.
-RUNTIME_ONLY = {"redis"}
+# Needed at run time though no module-level import of ours names them: the Redis client (imported
+# only when a Redis URL is set) and the IANA time zone database `zoneinfo` reads where the image has none.
+RUNTIME_ONLY = {"redis", "tzdata"}
 # Imported only by the commands that need them, installed as extras (the exporters stage of the image
 # installs `iceberg`); not in the app's lock.
 OPTIONAL_EXTRAS = ("iceberg",)
