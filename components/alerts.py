@@ -16,18 +16,20 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html, no_update
 
-from webapp.alertmanager import AlertmanagerClient, AlertmanagerError, Silence
-from webapp.alerting import (DOMAINS, FILTERS, AlertFilters, SLOStatus, alert_page_path, evaluate_slos,
-                             parse_filters, sort_alerts)
+from webapp.alertmanager import Silence
+from webapp.alerting import (DOMAINS, FILTERS, AlertFilters, SLOStatus, active_alerts, alert_page_path,
+                             evaluate_slos, parse_filters, sort_alerts)
 from webapp.catalog.overview import TILES
-from webapp.prometheus import ActiveAlert, PrometheusError
+from webapp.prometheus import ActiveAlert
 from webapp.rules import PAGE_WINDOWS, SEVERITIES
 from webapp.runtime import current_runtime
+from webapp.sources.base import SourceError
 from webapp.viewstate import ViewState, parse_view_state
 
 from .callbacks import callback
 from .format import format_value
 from .palette import STATUS
+from .pages import pinned_now
 
 log = logging.getLogger(__name__)
 PAGES = ("alerts", "slo")
@@ -218,7 +220,8 @@ def fill_alert_pages(store, _n):
     if runtime is None:
         return no_update
     params = store.get("params") if isinstance(store.get("params"), dict) else {}
-    view = parse_view_state(params, allowed_variables=())
+    view = parse_view_state(params, now=pinned_now(store),
+                            allowed_variables=())
     qs = view.query_string()
     if store["dashboard"] == "slo":
         try:
@@ -227,22 +230,11 @@ def fill_alert_pages(store, _n):
             log.exception("SLO evaluation failed")
             return dbc.Alert("The SLOs could not be evaluated; the next refresh retries.", color="danger")
     filters = _filters_from_store(store)
-    scope = runtime.engine.current_scope()
-    if scope is None:
-        return dbc.Alert("Your portal groups do not grant access to alerts.", color="warning",
-                         className="alerts-error")
     try:
-        alerts = runtime.client.alerts()
-    except PrometheusError as exc:
-        return dbc.Alert(f"Alerts unavailable: {exc.user_message}", color="danger", className="alerts-error")
-    # A scoped user sees the alerts whose labels fall inside the scope, as a query would.
-    alerts = [a for a in alerts if all(m.matches(a.labels) for m in scope)]
-    silences, silence_error = None, None
-    if runtime.settings.alertmanager_url and not scope:
-        try:
-            silences = AlertmanagerClient(runtime.settings.alertmanager_url).silences()
-        except AlertmanagerError as exc:
-            silence_error = str(exc)
+        alerts, silences, silence_error = active_alerts(runtime.engine)
+    except SourceError as exc:
+        return dbc.Alert(f"Alerts unavailable: {exc.user_message}", color="danger" if exc.kind != "forbidden"
+                         else "warning", className="alerts-error")
     return render_alerts(alerts, filters, qs, silences, silence_error)
 
 

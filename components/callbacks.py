@@ -17,6 +17,7 @@ from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
 
 from .layout import query_string_for, render_tile
+from .pages import pinned_now
 from .panels import apply_theme, render_error, render_panel_body
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ def _view_from_store(store):
     params = store.get("params") if isinstance(store.get("params"), dict) else {}
     dashboard = find_dashboard(dashboard_id)
     allowed = dashboard.variables if dashboard else tuple(VARIABLES)
-    view = parse_view_state(params, allowed_variables=allowed)
+    view = parse_view_state(params, now=pinned_now(store),
+                            allowed_variables=allowed)
     path_vars = store.get("path_vars") if isinstance(store.get("path_vars"), dict) else {}
     return dashboard, view, path_vars
 
@@ -88,7 +90,7 @@ def fill_panels(store, _n):
         wanted, own = item.prepare(wanted, view.variables, view.time_range.seconds)
         extra.update(own)
     try:
-        data = run_panels(runtime.engine, wanted, view, extra, runtime.rest_clients)
+        data = run_panels(runtime.engine, wanted, view, extra)
     except Exception:
         log.exception("panel run failed")
         return [render_error("The dashboard could not be loaded") for _ in ids], \

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 import unicodedata
 from urllib.parse import unquote
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import ctx, dcc, html
 
 from webapp.catalog import DASHBOARDS, TILES
 from webapp.catalog.model import Dashboard
-from webapp.engine import plan_query
-from webapp.prometheus import QueryResult
-from webapp.promql import TemplateError
+from webapp.runner import entity_exists
 from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
 
@@ -35,6 +34,22 @@ def safe_layout(build):
     return wrapper
 
 
+PIN_SECONDS = 300  # a page's callbacks keep the layout's "now" this long (refreshes take a new one)
+
+
+def pinned_now(store) -> float | None:
+    """The "now" the page's layout resolved its view at, so the layout and its panels show one view;
+    None (take the current time) on a refresh or when the store's value is not a recent time."""
+    try:
+        refreshing = ctx.triggered_id == "refresh-timer"
+    except Exception:  # called outside a callback
+        refreshing = False
+    now = store.get("now") if isinstance(store, dict) else None
+    if refreshing or isinstance(now, bool) or not isinstance(now, (int, float)):
+        return None
+    return float(now) if time.time() - PIN_SECONDS <= now <= time.time() else None
+
+
 def _split(params: dict, path_names=()) -> tuple[dict, dict]:
     path_vars = {k: params[k] for k in path_names if k in params}
     query = {k: v for k, v in params.items() if k not in path_vars}
@@ -44,23 +59,25 @@ def _split(params: dict, path_names=()) -> tuple[dict, dict]:
 @safe_layout
 def overview_page(**params) -> html.Div:
     """Level 0: the six domain tiles."""
-    view = parse_view_state(params)
+    now = time.time()
+    view = parse_view_state(params, now=now)
     placeholders = [html.Div(html.Div([html.Div(t.title, className="tile-title"),
                                        html.Div("Loading…", className="text-muted")], className="tile-inner"),
                              className="tile tile-placeholder col-12 col-md-6 col-xl-4") for t in TILES]
     body = [html.Div(placeholders, id="tiles", className="row g-3 tiles")]
     return page_frame(view, "/", "DataOps Platform Overview",
                       "Health of each domain, judged by the design's thresholds. Click a tile for its dashboard.",
-                      ("cluster", "namespace"), body, {"dashboard": "overview", "params": params})
+                      ("cluster", "namespace"), body, {"dashboard": "overview", "params": params, "now": now})
 
 
 @safe_layout
 def dashboard_page(dashboard_id: str, **params) -> html.Div:
     """A Level 1 dashboard from the catalog."""
     dashboard: Dashboard = DASHBOARDS[dashboard_id]
-    view = parse_view_state(params, allowed_variables=dashboard.variables)
+    now = time.time()
+    view = parse_view_state(params, now=now, allowed_variables=dashboard.variables)
     return page_frame(view, dashboard.path, dashboard.title, dashboard.description, dashboard.variables,
-                      dashboard_body(dashboard), {"dashboard": dashboard.id, "params": params})
+                      dashboard_body(dashboard), {"dashboard": dashboard.id, "params": params, "now": now})
 
 
 def _path_value(raw) -> str | None:
@@ -73,20 +90,26 @@ def _path_value(raw) -> str | None:
     return value
 
 
-def _entity_exists(dashboard: Dashboard, view, path_values: dict[str, str]) -> bool | None:
-    """True/False from the dashboard's existence query; None when the data source cannot tell."""
-    runtime = current_runtime()
-    if runtime is None or not dashboard.exists_query:
-        return None
-    extra = {name: (label, (path_values[name],)) for name, label in dashboard.path_variables}
+def _path_from_location(dashboard: Dashboard) -> dict[str, str] | None:
+    """The path variables as the browser's path names them (Dash merges query parameters over
+    path variables of the same name; the path must win). None outside a page-routing callback."""
     try:
-        plan = plan_query(dashboard.exists_query, view, True, extra=extra)
-    except TemplateError:
-        return False
-    outcome = runtime.engine.run([plan])[plan]
-    if not isinstance(outcome, QueryResult):
+        pathname = ctx.inputs.get("_pages_location.pathname")
+    except Exception:  # not inside a callback (tests, server-side rendering)
         return None
-    return not outcome.empty
+    if not isinstance(pathname, str):
+        return None
+    parts = pathname.strip("/").split("/")
+    template = dashboard.path_template.strip("/").split("/")
+    if len(parts) != len(template):
+        return None
+    out = {}
+    for seg, tmpl in zip(parts, template):
+        if tmpl.startswith("<") and tmpl.endswith(">"):
+            out[tmpl[1:-1]] = seg
+        elif seg != tmpl:
+            return None
+    return out
 
 
 def breadcrumbs(view, trail: list[tuple[str, str | None]]) -> html.Nav:
@@ -106,12 +129,19 @@ def entity_page(dashboard_id: str, **params) -> html.Div:
     """A Level 2 page: a catalog dashboard filtered to the entity named in the path."""
     dashboard: Dashboard = DASHBOARDS[dashboard_id]
     query, raw_path = _split(params, dashboard.path_labels)
+    located = _path_from_location(dashboard)
+    if located is not None:
+        # The path wins; a query parameter of the same name stays in `query` to be noted as ignored.
+        query = {k: v for k, v in params.items() if k not in located or params[k] != located[k]}
+        raw_path = located
     path_values = {name: _path_value(raw_path.get(name)) for name in dashboard.path_labels}
-    view = parse_view_state(query, allowed_variables=dashboard.variables)
+    now = time.time()
+    view = parse_view_state(query, now=now, allowed_variables=dashboard.variables)
     if any(v is None for v in path_values.values()):
         return not_found_page(f"That is not a valid {dashboard.entity.lower()} name.")
     entity = ", ".join(path_values.values())
-    exists = _entity_exists(dashboard, view, path_values)
+    runtime = current_runtime()
+    exists = entity_exists(runtime.engine, dashboard, view, path_values) if runtime is not None else None
     if exists is False:
         return not_found_page(f"No {dashboard.entity.lower()} named “{entity}” has data in the selected time "
                               f"range ({view.time_range.raw_from} to {view.time_range.raw_to}).")
@@ -121,7 +151,7 @@ def entity_page(dashboard_id: str, **params) -> html.Div:
     notes = [] if exists else ["Could not check that this entity exists: the data source did not answer."]
     return page_frame(view, dashboard.parent, f"{dashboard.entity}: {entity}", dashboard.description,
                       dashboard.variables, dashboard_body(dashboard),
-                      {"dashboard": dashboard.id, "params": query, "path_vars": path_values},
+                      {"dashboard": dashboard.id, "params": query, "path_vars": path_values, "now": now},
                       extra_notes=notes, breadcrumbs=breadcrumbs(view, trail))
 
 

@@ -1,4 +1,6 @@
 """/alerts: firing and pending alerts, filterable by severity and domain in the URL."""
+import time
+
 import dash
 
 from components.alerts import alerts_body
@@ -11,12 +13,13 @@ from webapp.viewstate import parse_view_state
 @safe_layout
 def layout(**params):
     filters, rest, notes = parse_filters(params)
-    view = parse_view_state(rest, allowed_variables=())
+    now = time.time()
+    view = parse_view_state(rest, now=now, allowed_variables=())
     return page_frame(view, "/alerts", "Alerts",
                       "Firing and pending alerts of the generated rules (deploy/prometheus), most severe first. "
                       "Severity is the design's priority: critical P1, high P2, medium P3, low P4.",
                       (), alerts_body(view, filters),
-                      {"dashboard": "alerts", "params": rest,
+                      {"dashboard": "alerts", "params": rest, "now": now,
                        "filters": {"severity": list(filters.severity), "domain": list(filters.domain)}},
                       extra_notes=notes, time_picker=False)
 

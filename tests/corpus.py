@@ -56,6 +56,9 @@ _EXPOSITION_COMMENT = re.compile(r"#\s+(HELP|TYPE)\s+[a-zA-Z_:][a-zA-Z0-9_:]*(\s
 _GROWING_TYPES = {"counter", "histogram", "summary"}
 # Untyped samples that are counters all the same (Spark servlet, jmx_exporter, Codahale via JMX).
 _COUNTER_SUFFIXES = ("_total", "_count", "_Count", "_sum", "_bucket", "TotalCount")
+# Gauge-typed samples that only ever grow in the real exporter: airlift CounterStats on Trino's built-in
+# /metrics (`..._TotalCount`), oracledb_exporter's gv$sysstat `activity_*`, MinIO v2's TTFB distribution.
+_MONOTONIC_GAUGES = re.compile(r".*_TotalCount|oracledb_activity_.*|minio_.*_ttfb_seconds_distribution")
 
 
 def corpus_dir() -> pathlib.Path:
@@ -94,6 +97,8 @@ def _grows(family_type: str, sample_name: str, labels: dict) -> bool:
         return "quantile" not in labels and not sample_name.endswith("_created")
     if family_type in ("unknown", "untyped"):
         return sample_name.endswith(_COUNTER_SUFFIXES)
+    if family_type == "gauge":
+        return _MONOTONIC_GAUGES.fullmatch(sample_name) is not None
     return False
 
 
@@ -180,7 +185,8 @@ def write_backfill(path: pathlib.Path, corpus: dict[str, list[Family]], targets:
     with open(path, "w", encoding="utf-8") as fh:
         for target in targets:
             extra = tuple((k, v) for k, v in target.items() if k != "exporter")
-            for fam in corpus[target["exporter"]]:
+            up = Family("up", "gauge", (Sample("up", (), 1.0, False),))  # the target was up all along
+            for fam in [up, *corpus[target["exporter"]]]:
                 for s in fam.samples:
                     labels = dict(s.labels)
                     labels.update(extra)
@@ -319,8 +325,8 @@ class CorpusPrometheus:
         return self.url
 
     def _wait_for_scrapes(self, n_targets: int, timeout: float = 90) -> None:
-        # `up` is not backfilled: two `up` samples are two live scrapes.
-        query = "count(count_over_time(up[1m]) >= 2)"
+        # Two live scrapes: `scrape_samples_scraped` is not backfilled (`up` is).
+        query = "count(count_over_time(scrape_samples_scraped[1m]) >= 2)"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is None or self.proc.poll() is not None:
@@ -380,7 +386,7 @@ def measure(url: str, cluster_label: str | None = None) -> list[PanelOutcome]:
     from webapp.runner import evaluate_tiles, run_panels
     from webapp.viewstate import parse_view_state
 
-    engine = _engine(url, cluster_label)
+    engine = engine_for(url, cluster_label)
     view = parse_view_state({})
     outcomes: list[PanelOutcome] = []
     for dashboard in level1():
@@ -394,7 +400,8 @@ def measure(url: str, cluster_label: str | None = None) -> list[PanelOutcome]:
     return outcomes
 
 
-def _engine(url: str, cluster_label: str | None):
+def engine_for(url: str, cluster_label: str | None = None):
+    """A query engine on `url` (no cache) whose cluster label is `cluster_label` (default: the app's)."""
     from webapp.engine import QueryEngine
     from webapp.prometheus import PrometheusClient
 

@@ -72,9 +72,15 @@ def _duration(d: dict) -> float | None:
 
 class AirflowClient:
     def __init__(self, base_url: str, timeout: float = 10.0, cache=None, username: str | None = None,
-                 password: str | None = None, token: str | None = None, cache_timeout: int = 30):
+                 password: str | None = None, token: str | None = None, cache_timeout: int = 30, session=None,
+                 login=None):
+        """`login`: a callable giving (username, password) at login time (credentials read from files,
+        so a rotated secret is used at the next login); `session`: from `webapp.sources.transport`."""
         self._http = JsonGetter(base_url, timeout=timeout, cache=cache, source=SOURCE,
-                                cache_timeout=cache_timeout, cache_prefix="airflowapi:")
+                                cache_timeout=cache_timeout, cache_prefix="airflowapi:", session=session)
+        if login is not None and (current := login()) is not None:
+            username, password = current
+        self._login_source = login
         self.base_url = self._http.base_url
         self._username, self._password = username, password
         self._token_tried = False
@@ -88,6 +94,8 @@ class AirflowClient:
         self._http.session.headers["Authorization"] = f"Bearer {token}"
 
     def _login(self) -> None:
+        if self._login_source is not None and (current := self._login_source()) is not None:
+            self._username, self._password = current
         url = self.base_url + "/auth/token"
         try:
             resp = self._http.session.post(url, json={"username": self._username, "password": self._password},
@@ -123,6 +131,14 @@ class AirflowClient:
         return "/api/v2/dags/" + quote_segment(dag_id, "DAG id")
 
     # ------------------------------------------------------------------ endpoints
+    def health(self) -> dict:
+        """``/api/v2/monitor/health`` (never cached), after the login: raises RestSourceError."""
+        self._ensure_login()
+        data = self._http.get("/api/v2/monitor/health", use_cache=False)
+        if not isinstance(data, dict):
+            raise RestSourceError("invalid_response", "health: expected an object", source=SOURCE)
+        return data
+
     def dag(self, dag_id: str) -> Dag | None:
         d = self._get(self._dag_path(dag_id), not_found_ok=True)
         if d is None:

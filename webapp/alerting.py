@@ -14,8 +14,12 @@ from collections.abc import Iterable, Mapping
 from .catalog.alerts import SLO, SLOS
 from .catalog.overview import TILES
 from .engine import QueryEngine, QueryPlan
-from .prometheus import ActiveAlert, PrometheusError, QueryResult
+from .alertmanager import AlertmanagerError, Silence, parse_silences, select_silences
+from .prometheus import ActiveAlert, PrometheusError, QueryResult, parse_alerts
 from .rules import PAGE_WINDOWS, SEVERITIES, parse_slo_window
+from .sources.alertmanager import Silences
+from .sources.alerts import AlertList
+from .sources.base import SourceError
 from .viewstate import ViewState
 
 DOMAINS = tuple(t.domain for t in TILES)
@@ -59,6 +63,29 @@ def parse_filters(params: Mapping[str, object]) -> tuple[AlertFilters, dict, lis
         chosen[name] = tuple(sorted(values, key=allowed.index))
     rest = {k: v for k, v in params.items() if k not in FILTERS}
     return AlertFilters(chosen["severity"], chosen["domain"]), rest, notes
+
+
+def active_alerts(engine: QueryEngine) -> tuple[list[ActiveAlert], list[Silence] | None, str | None]:
+    """(alerts, silences, silence_error) for the request's tenant scope, through the engine.
+
+    Alerts: those whose labels the scope selects; silences: None when Alertmanager is not configured
+    or the scope may not see them, else the active and pending ones. Raises SourceError when the
+    alert list itself is unavailable (or forbidden)."""
+    wanted = [("alerts", AlertList())] + ([("alertmanager", Silences())] if "alertmanager" in engine.sources else [])
+    answers = engine.fetch_many(wanted)
+    if isinstance(answers[0], SourceError):
+        raise answers[0]
+    alerts = parse_alerts(answers[0])
+    silences, silence_error = None, None
+    if len(answers) > 1:
+        if isinstance(answers[1], SourceError):
+            silence_error = None if answers[1].kind == "forbidden" else answers[1].message
+        else:
+            try:
+                silences = select_silences(parse_silences(answers[1]))
+            except AlertmanagerError as exc:
+                silence_error = str(exc)
+    return alerts, silences, silence_error
 
 
 def sort_alerts(alerts: Iterable[ActiveAlert]) -> list[ActiveAlert]:

@@ -12,6 +12,8 @@ from datetime import datetime
 
 import requests
 
+from .telemetry import traced_session
+
 
 class AlertmanagerError(Exception):
     """Alertmanager unreachable, slow or answering something unexpected."""
@@ -88,13 +90,17 @@ def parse_silences(payload: object) -> list[Silence]:
 
 
 class AlertmanagerClient:
-    def __init__(self, url: str, timeout: float = 5.0):
+    def __init__(self, url: str, timeout: float = 5.0, session: requests.Session | None = None):
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self._session = requests.Session()
+        self._session = session or traced_session("alertmanager")
 
     def silences(self, include_expired: bool = False) -> list[Silence]:
         """Silences, active and pending first (expired ones only when asked)."""
+        return select_silences(parse_silences(self.silences_payload()), include_expired)
+
+    def silences_payload(self) -> object:
+        """GET /api/v2/silences as sent (a JSON list); raises AlertmanagerError."""
         try:
             response = self._session.get(f"{self.url}/api/v2/silences", timeout=self.timeout)
         except requests.exceptions.Timeout:
@@ -107,8 +113,12 @@ class AlertmanagerClient:
             payload = response.json()
         except ValueError:
             raise AlertmanagerError("Alertmanager answered without JSON") from None
-        silences = parse_silences(payload)
-        if not include_expired:
-            silences = [s for s in silences if s.state in ("active", "pending")]
-        order = {"active": 0, "pending": 1, "expired": 2}
-        return sorted(silences, key=lambda s: (order.get(s.state, 3), s.ends_at))
+        return payload
+
+
+def select_silences(silences: list[Silence], include_expired: bool = False) -> list[Silence]:
+    """Active and pending first, by end time (expired ones only when asked)."""
+    if not include_expired:
+        silences = [s for s in silences if s.state in ("active", "pending")]
+    order = {"active": 0, "pending": 1, "expired": 2}
+    return sorted(silences, key=lambda s: (order.get(s.state, 3), s.ends_at))

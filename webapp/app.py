@@ -8,14 +8,14 @@ import time
 import dash
 from dash import Dash, html
 from flask import Flask, Response, jsonify, request
-from flask_caching import Cache
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from . import requestlog
 from .engine import QueryEngine
 from .metrics import AppMetrics
 from .prometheus import PrometheusClient
 from .runtime import EXTENSION, Runtime
 from .settings import Settings, SettingsError
+from .sources import build_sources, source_health, transport
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGES_DIR = ROOT / "pages"
@@ -40,16 +40,15 @@ INDEX_STRING = """<!DOCTYPE html>
     </body>
 </html>
 """
+READY_PROBE_SECONDS = 2.0  # /readyz reports the sources' health from probes this fresh
 
 
-def _cache(server: Flask, settings: Settings) -> Cache:
-    if settings.redis_url:
-        config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": settings.redis_url,
-                  "CACHE_KEY_PREFIX": "dataops:", "CACHE_DEFAULT_TIMEOUT": settings.cache_default_timeout}
-    else:
-        config = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 5000,
-                  "CACHE_DEFAULT_TIMEOUT": settings.cache_default_timeout}
-    return Cache(server, config=config)
+def _cache(settings: Settings):
+    """The engine's cache: JSON values (never pickles) in process, or in Redis when configured."""
+    from .sources.cache import JsonCache, MemoryBackend, RedisBackend
+
+    backend = RedisBackend(settings.redis_url) if settings.redis_url else MemoryBackend()
+    return JsonCache(backend, settings.cache_default_timeout)
 
 
 def _scope_provider(settings: Settings):
@@ -67,21 +66,9 @@ def _scope_provider(settings: Settings):
     def scope():
         if not has_request_context():
             return None  # no request, no groups: nothing
-        return tenancy.scope_for(request.headers.get(tenancy.header))
+        # Repeated headers are folded into one comma-joined value by the WSGI server.
+        return tenancy.scope_for(", ".join(request.headers.getlist(tenancy.header)) or None)
     return scope
-
-
-def _rest_clients(settings: Settings, cache: Cache) -> dict:
-    """The optional REST data sources of the Level 2 pages (absent when not configured)."""
-    from .airflowapi import AirflowClient
-    from .sparkhistory import SparkHistoryClient
-
-    clients: dict = {"spark_history": None, "airflow": None}
-    if settings.spark_history_url:
-        clients["spark_history"] = SparkHistoryClient(settings.spark_history_url, settings.query_timeout_seconds, cache)
-    if settings.airflow_api_url:
-        clients["airflow"] = AirflowClient(settings.airflow_api_url, settings.query_timeout_seconds, cache)
-    return clients
 
 
 def create_app(settings: Settings) -> Dash:
@@ -92,11 +79,14 @@ def create_app(settings: Settings) -> Dash:
 
     server = Flask("dataops_monitor")
     metrics = AppMetrics()
-    client = PrometheusClient(settings.prometheus_url, settings.query_timeout_seconds, settings.thanos_params)
-    cache = _cache(server, settings)
+    credentials = dict(settings.source_credentials)
+    client = PrometheusClient(settings.prometheus_url, settings.query_timeout_seconds, settings.thanos_params,
+                              session=transport.session(credentials.get("prometheus"), source="prometheus"))
+    cache = _cache(settings)
+    sources = build_sources(settings, cache, credentials, prometheus_client=client)
     engine = QueryEngine(client, cache, settings.max_concurrent_queries, metrics, scope=_scope_provider(settings),
-                         cluster_label=settings.cluster_label)
-    server.extensions[EXTENSION] = Runtime(settings, client, engine, metrics, _rest_clients(settings, cache))
+                         sources=sources, cluster_label=settings.cluster_label)
+    server.extensions[EXTENSION] = Runtime(settings, client, engine, metrics)
 
     app = Dash(
         __name__,
@@ -113,8 +103,9 @@ def create_app(settings: Settings) -> Dash:
     app.layout = html.Div([dash.page_container], id="app-root")
     _add_file_dashboards(app, settings)
     register_callbacks(app)
-    _add_endpoints(server, client, metrics)
+    _add_endpoints(server, metrics)
     _add_headers(server, settings, metrics)
+    requestlog.install(server, app.callback_map, metrics)
     return app
 
 
@@ -137,24 +128,31 @@ def _add_file_dashboards(app: Dash, settings: Settings) -> None:
     register_file_pages(loaded)
 
 
-def _add_endpoints(server: Flask, client: PrometheusClient, metrics: AppMetrics) -> None:
+def _add_endpoints(server: Flask, metrics: AppMetrics) -> None:
     @server.get("/healthz")
     def healthz():
         return jsonify(status="ok")
 
     @server.get("/readyz")
     def readyz():
-        if client.ready():
-            return jsonify(status="ready", datasource="reachable")
-        return jsonify(status="not ready", datasource="unreachable"), 503
+        # Ready while the app can serve: a data source outage shows on its panels (and in /metrics as
+        # dataops_datasource_up), so it must not take every replica out of its Service. The probe
+        # is fresh, bounded well inside the kubelet's timeout, and reported, never failed on.
+        runtime = server.extensions.get(EXTENSION)
+        health = source_health(runtime, max_age=0, wait=READY_PROBE_SECONDS) if runtime is not None else []
+        return jsonify(status="ready", sources={h.name: h.up for h in health if h.configured})
 
     @server.get("/metrics")
     def app_metrics():
-        return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+        runtime = server.extensions.get(EXTENSION)
+        if runtime is not None:
+            source_health(runtime)  # refreshes dataops_datasource_up{source}
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
 
 
 def _add_headers(server: Flask, settings: Settings, metrics: AppMetrics) -> None:
-    ancestors = " ".join(settings.frame_ancestors)
+    csp = content_security_policy(settings.frame_ancestors)
 
     @server.before_request
     def start_timer():
@@ -163,8 +161,10 @@ def _add_headers(server: Flask, settings: Settings, metrics: AppMetrics) -> None
     @server.after_request
     def headers(response: Response) -> Response:
         # Only CSP frame-ancestors can allow a list of portal origins; X-Frame-Options would conflict.
-        response.headers["Content-Security-Policy"] = f"frame-ancestors {ancestors}"
+        response.headers["Content-Security-Policy"] = csp
         response.headers["X-Content-Type-Options"] = "nosniff"
+        # Entity names are in our URLs: other origins get none of them.
+        response.headers["Referrer-Policy"] = "same-origin"
         endpoint = "dash-update" if request.path.startswith("/_dash-update") else (
             request.path if request.path in ("/healthz", "/readyz", "/metrics") else "page")
         started = request.environ.get("dataops.started")
@@ -172,3 +172,15 @@ def _add_headers(server: Flask, settings: Settings, metrics: AppMetrics) -> None
             metrics.request_seconds.labels(endpoint).observe(time.perf_counter() - started)
         metrics.requests.labels(endpoint, str(response.status_code)).inc()
         return response
+
+
+def content_security_policy(frame_ancestors: tuple[str, ...]) -> str:
+    """The app's Content-Security-Policy: its own origin only, framed by the portal origins.
+
+    Dash's renderer starts from an inline script and Plotly compiles some functions at run time, so
+    scripts need 'unsafe-inline' and 'unsafe-eval'; nothing is loaded from another origin."""
+    return "; ".join((
+        "default-src 'self'", "script-src 'self' 'unsafe-inline' 'unsafe-eval'", "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'", "worker-src 'self' blob:",
+        "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+        f"frame-ancestors {' '.join(frame_ancestors)}"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import pathlib
 import signal
 import sys
@@ -21,17 +22,26 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--host", help="listen address (default 127.0.0.1, or DATAOPS_HOST)")
         p.add_argument("--port", type=int, help="listen port (default 8050, or DATAOPS_PORT)")
-        if name == "serve":
-            p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
-            p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
-        else:
+        workers = 2 if name == "serve" else 1
+        p.add_argument("--workers", type=int, default=workers, help=f"gunicorn worker processes (default {workers})")
+        p.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+        if name == "demo":
             p.add_argument("--scale", help="demo platform size: tiny, small (default), medium, large")
             p.add_argument("--seed", type=int, default=42, help="random seed of the simulated platform")
             p.add_argument("--data-root", help="where generated history is kept and reused (default .demo-data)")
+            p.add_argument("--credentials", action="store_true",
+                           help="put the demo's Spark History Server and Airflow API behind credentials "
+                                "(written to files under the data root, which the app reads)")
     rules = sub.add_parser("rules", help="write (or --check) the Prometheus rule files generated from the catalog",
                            description="write deploy/prometheus/*.rules.yml and the promtool tests from the "
                                        "threshold, signal and SLO declarations of the catalog")
     rules.add_argument("--check", action="store_true", help="do not write; exit 1 if the files are out of date")
+    from .exporters import add_parser as add_exporter_parser
+    add_exporter_parser(sub)
+    doctor = sub.add_parser("doctor", help="check the data source: exporters found and in which form, metrics "
+                                           "each page needs and lacks; exit 1 if a required exporter is missing",
+                            description="print the exporter and coverage table of DATAOPS_PROMETHEUS_URL (or --url)")
+    doctor.add_argument("--url", help="Prometheus/Thanos base URL (default DATAOPS_PROMETHEUS_URL)")
     from .grafana.commands import add_parsers as add_grafana_parsers
     add_grafana_parsers(sub)
     return parser
@@ -53,25 +63,16 @@ def _apply_args(settings: Settings, args) -> Settings:
 
 
 def _serve_gunicorn(settings: Settings, workers: int, threads: int) -> None:
-    from gunicorn.app.base import BaseApplication
-
+    from . import server
     from .app import create_app
 
-    class _App(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{settings.host}:{settings.port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("timeout", int(settings.query_timeout_seconds * 3) + 10)
-
-        def load(self):
-            return create_app(settings).server
-
-    _App().run()
+    server.run(settings, lambda: create_app(settings).server, workers, threads)
 
 
-def _demo(settings: Settings, seed: int) -> None:
+def _demo(settings: Settings, seed: int, workers: int = 1, threads: int = 8, credentials: bool = False) -> None:
+    import atexit
+
+    from . import server
     from .app import create_app
     from .demo.platform import SCALES, DemoPlatform
 
@@ -79,7 +80,7 @@ def _demo(settings: Settings, seed: int) -> None:
         raise SettingsError(f"unknown demo scale {settings.demo_scale!r}; choose one of {', '.join(SCALES)}")
     started = time.perf_counter()
     platform = DemoPlatform(pathlib.Path(settings.demo_data_root), scale=settings.demo_scale, seed=seed,
-                            rule_files=_rule_files())
+                            rule_files=_rule_files(), credentials=credentials)
     print(f"Starting the demo platform (scale {settings.demo_scale}) ...", flush=True)
     url = platform.start()
     stats = platform.stats
@@ -88,15 +89,23 @@ def _demo(settings: Settings, seed: int) -> None:
     settings = settings.with_prometheus(url)
     settings = dataclasses.replace(settings, spark_history_url=settings.spark_history_url or platform.spark_history_url,
                                    airflow_api_url=settings.airflow_api_url or platform.airflow_api_url)
-    app = create_app(settings)
+    if platform.credentials is not None:
+        settings = dataclasses.replace(settings, source_credentials=tuple(
+            {**dict(settings.source_credentials), **platform.credentials.for_app()}.items()))
+    if "DATAOPS_LOG_FORMAT" not in os.environ:
+        settings = dataclasses.replace(settings, log_format="text")  # a person reads the demo's terminal
     print(f"DataOps Monitor on http://{settings.host}:{settings.port}/  (Ctrl-C stops everything)", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    # Ctrl-C must stop everything even when the shell started us with SIGINT ignored (`make demo &`).
+    owner = os.getpid()
+    # Ctrl-C must stop everything even when the shell started us with SIGINT ignored (`make demo &`);
+    # gunicorn's master takes SIGINT and SIGTERM over from here and exits through the `finally`.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        app.run(host=settings.host, port=settings.port, debug=False, threaded=True)
+        # Same production server as `serve`; workers fork from here and must leave the platform alone.
+        server.run(settings, lambda: create_app(settings).server, workers, threads,
+                   on_fork=lambda: atexit.unregister(platform.stop))
     finally:
-        platform.stop()
+        if os.getpid() == owner:
+            platform.stop()
 
 
 def _rule_files() -> list[pathlib.Path]:
@@ -114,13 +123,23 @@ def main(argv: list[str] | None = None) -> int:
         from .grafana.commands import export_main, import_main
         return import_main(args) if args.command == "import-grafana" else export_main(args)
     try:
+        if args.command == "exporter":
+            from .exporters import run as run_exporter
+            return run_exporter(args)
+        if args.command == "doctor":
+            from .datasources import doctor
+            settings = load_settings()
+            return doctor(settings.with_prometheus(args.url) if args.url else settings)
         settings = _apply_args(load_settings(), args)
+        from .telemetry import configure_logging
+        configure_logging("text" if args.command == "demo" and "DATAOPS_LOG_FORMAT" not in os.environ
+                          else settings.log_format)
         if args.command == "serve":
             if not settings.prometheus_url:
                 raise SettingsError("DATAOPS_PROMETHEUS_URL is not set; `dataops-monitor demo` runs the demo platform")
             _serve_gunicorn(settings, args.workers, args.threads)
         else:
-            _demo(settings, args.seed)
+            _demo(settings, args.seed, args.workers, args.threads, args.credentials)
     except SettingsError as exc:
         print(f"dataops-monitor: {exc}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""Query planning and execution: templates -> escaped PromQL -> cached, concurrent queries.
+"""Query planning and execution: templates -> escaped PromQL; every request to every data source
+(`webapp.sources`) -> tenant scope -> cache (JSON, single-flight) -> source, concurrently.
 
 Identical queries of one page are sent once; ranges are aligned to the step so the cache (and
 Thanos Query Frontend) hit; a failure stays with the query that failed.
@@ -10,17 +11,19 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 from .labelnames import DEFAULT_CLUSTER_LABEL, rename_label, rename_result_labels
 from .metrics import AppMetrics
-from .prometheus import PrometheusClient, PrometheusError, QueryResult
+from .prometheus import PrometheusClient, PrometheusError, QueryResult, parse_response
 from .promql import TemplateError, render, template_variables
-from .tenancy import ScopeError, scope_query
+from .sources.base import SourceError, forbidden
+from .sources.prometheus import INSTANT_ALIGN
+from .telemetry import ContextExecutor
+from .tenancy import Scope
 from .viewstate import ViewState
 
 log = logging.getLogger(__name__)
-INSTANT_ALIGN = 15  # seconds: instant queries "at now" share a cache entry for this long
+_UNSET = object()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,10 +38,6 @@ class QueryPlan:
     @property
     def instant(self) -> bool:
         return self.step == 0
-
-    def cache_key(self, datasource: str) -> str:
-        raw = f"{datasource}|{self.promql}|{self.start:.0f}|{self.end:.0f}|{self.step}"
-        return "q:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 Outcome = QueryResult | PrometheusError | TemplateError
@@ -62,67 +61,101 @@ def plan_query(template: str, view: ViewState, instant: bool, max_points: int = 
 
 
 class QueryEngine:
-    """Runs query plans concurrently through the cache and the one Prometheus client."""
+    """The one way to any data source: tenant scope -> cache (single-flight) -> source, on a worker pool.
+
+    `sources`: name -> DataSource (`webapp.sources`); Prometheus is always there. `scope`: a callable
+    giving the current request's tenant scope (`()` everything, matchers scoped, None nothing).
+    """
 
     def __init__(self, client: PrometheusClient, cache=None, max_workers: int = 8,
-                 metrics: AppMetrics | None = None, datasource_key: str = "", scope=None,
+                 metrics: AppMetrics | None = None, datasource_key: str = "", scope=None, sources=None,
                  cluster_label: str = DEFAULT_CLUSTER_LABEL):
+        from .sources.cache import JsonCache, NullBackend
+        from .sources.prometheus import PrometheusSource
+
         self.client = client
         # The data source's name for the catalog's `cluster` label (labelnames.py).
         self.cluster_label = cluster_label
         # Tenant scope of the current request: () = everything, matchers = scoped, None = nothing.
         self.current_scope = scope or (lambda: ())
-        self.cache = cache
+        # No cache given: nothing is kept, but concurrent identical requests still go out once.
+        self.cache = cache if cache is not None else JsonCache(NullBackend())
         self.metrics = metrics
-        self.datasource_key = datasource_key or client.url + repr(sorted(client.thanos_params.items()))
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="promql")
+        self.sources = dict(sources or {})
+        self.sources.setdefault("prometheus", PrometheusSource(client, datasource_key))
+        self.datasource_key = self.sources["prometheus"].key
+        # Tasks keep the request's context: its id goes upstream and its metrics are counted.
+        self.pool = self._pool = ContextExecutor(max_workers=max_workers, thread_name_prefix="source")
 
-    def _ttl(self, plan: QueryPlan) -> int:
-        now = time.time()
-        if plan.end < now - 3600:
-            return 3600  # the past does not change
-        return max(INSTANT_ALIGN, min(plan.step, 60)) if plan.step else INSTANT_ALIGN
+    # ---------------------------------------------------------------- the one path
+    def scoped(self, source: str, request, scope=_UNSET):
+        """`request` narrowed to the tenant scope; raises SourceError (forbidden / not_found)."""
+        scope = self.current_scope() if scope is _UNSET else scope
+        src = self.sources.get(source)
+        if src is None:
+            raise SourceError("not_configured", f"{source} is not configured")
+        if scope is None:
+            raise forbidden(src.title)
+        return src.scope(request, Scope(scope) if not isinstance(scope, Scope) else scope)
 
-    def _execute(self, plan: QueryPlan) -> Outcome:
-        key = plan.cache_key(self.datasource_key)
-        if self.cache is not None:
-            cached = self.cache.get(key)
-            if cached is not None:
-                if self.metrics:
-                    self.metrics.cache_hits.inc()
-                return cached
-            if self.metrics:
-                self.metrics.cache_misses.inc()
+    def execute(self, source: str, request):
+        """Cache (single-flight) then the source, for an already scoped request; raises SourceError."""
+        src = self.sources[source]
+        key = src.cache_key(request)
         started = time.perf_counter()
         try:
-            if plan.instant:
-                result = self.client.query(plan.promql, at=plan.end)
-            else:
-                result = self.client.query_range(plan.promql, plan.start, plan.end, plan.step)
-        except PrometheusError as exc:
+            if key is None:
+                return src.fetch(request)
+            digest = "src:" + hashlib.sha256(f"{source}|{key}".encode()).hexdigest()
+            answer, hit = self.cache.get_or_fetch(digest, lambda: src.fetch(request), src.ttl(request),
+                                                  src.cacheable)
             if self.metrics:
-                self.metrics.query_errors.labels(exc.kind).inc()
-            log.warning("query failed (%s): %s", exc.kind, plan.promql[:200])
-            return exc
+                (self.metrics.cache_hits if hit else self.metrics.cache_misses).labels(source).inc()
+            return answer
+        except SourceError as exc:
+            if self.metrics:
+                self.metrics.query_errors.labels(exc.kind, source).inc()
+            log.warning("%s request failed (%s)", source, exc.kind)
+            raise
         finally:
             if self.metrics:
-                self.metrics.query_seconds.observe(time.perf_counter() - started)
-        # Never cache partial answers: the next refresh should try for a complete one.
-        if self.cache is not None and not result.warnings:
-            self.cache.set(key, result, timeout=self._ttl(plan))
-        return result
+                self.metrics.query_seconds.labels(source).observe(time.perf_counter() - started)
 
-    def _scoped(self, plan: QueryPlan, scope) -> QueryPlan | PrometheusError:
-        if scope is None:
-            return PrometheusError("forbidden", "your portal groups do not grant access to this data")
-        if not scope:
-            return plan
+    def fetch(self, source: str, request, scope=_UNSET):
+        """One request through the whole path (in the calling thread); raises SourceError."""
+        return self.execute(source, self.scoped(source, request, scope))
+
+    def submit_many(self, items, scope=_UNSET) -> list:
+        """[(source, request), ...] -> a Future or a SourceError each, in order: started on the pool.
+
+        The scope is read once, here, in the request's thread (worker threads have no request)."""
+        scope = self.current_scope() if scope is _UNSET else scope
+        started = []
+        for source, request in items:
+            try:
+                scoped = self.scoped(source, request, scope)
+            except SourceError as exc:
+                started.append(exc)
+                continue
+            started.append(self.pool.submit(self._safe_execute, source, scoped))
+        return started
+
+    @staticmethod
+    def answers(started: list) -> list:
+        """The answers (or SourceErrors) of `submit_many`, waiting for each."""
+        return [f if isinstance(f, SourceError) else f.result() for f in started]
+
+    def fetch_many(self, items, scope=_UNSET) -> list:
+        """[(source, request), ...] -> answers or SourceErrors, in order, concurrently on the pool."""
+        return self.answers(self.submit_many(items, scope))
+
+    def _safe_execute(self, source: str, request):
         try:
-            return dataclasses.replace(plan, promql=scope_query(plan.promql, scope))
-        except ScopeError:
-            log.error("query refused: tenant matchers could not be added: %s", plan.promql[:200])
-            return PrometheusError("forbidden", "this query could not be limited to your data")
+            return self.execute(source, request)
+        except SourceError as exc:
+            return exc
 
+    # ---------------------------------------------------------------- PromQL
     def _renamed(self, plan: QueryPlan) -> QueryPlan | TemplateError:
         """The plan in the data source's label names (the catalog writes `cluster`)."""
         if self.cluster_label == DEFAULT_CLUSTER_LABEL:
@@ -139,23 +172,28 @@ class QueryEngine:
             return rename_result_labels(outcome, self.cluster_label, DEFAULT_CLUSTER_LABEL)
         return outcome
 
-    def run(self, plans: Iterable[QueryPlan]) -> dict[QueryPlan, Outcome]:
+    def run(self, plans: Iterable[QueryPlan], scope=_UNSET) -> dict[QueryPlan, Outcome]:
         """Execute every distinct plan once, concurrently, within the request's tenant scope."""
         unique = list(dict.fromkeys(plans))
-        scope = self.current_scope()  # read here, in the request's thread
-        scoped: dict[QueryPlan, Outcome | QueryPlan] = {}
-        for plan in unique:
-            renamed = self._renamed(plan)
-            scoped[plan] = self._scoped(renamed, scope) if isinstance(renamed, QueryPlan) else renamed
-        futures = {plan: self._pool.submit(self._execute, s) for plan, s in scoped.items()
-                   if isinstance(s, QueryPlan)}
-        return {plan: self._answer(futures[plan].result()) if plan in futures else scoped[plan] for plan in unique}
+        renamed = {plan: self._renamed(plan) for plan in unique}
+        sendable = [plan for plan in unique if isinstance(renamed[plan], QueryPlan)]
+        answers = self.fetch_many((("prometheus", renamed[plan]) for plan in sendable), scope)
+        out: dict[QueryPlan, Outcome] = {plan: renamed[plan] for plan in unique if plan not in sendable}
+        for plan, answer in zip(sendable, answers):
+            if isinstance(answer, SourceError):
+                out[plan] = answer if isinstance(answer, PrometheusError) else PrometheusError(
+                    answer.kind, answer.message, answer.status)
+                continue
+            try:
+                out[plan] = self._answer(parse_response(plan.promql, answer))
+            except PrometheusError as exc:
+                out[plan] = exc
+        return {plan: out[plan] for plan in unique}
 
     def label_values(self, label: str, match: list[str], start: float, end: float) -> list[str]:
         """Label values for pickers, cached briefly, within the request's tenant scope."""
-        scope = self.current_scope()
-        if scope is None:
-            return []
+        from .sources.prometheus import LabelValues
+
         if self.cluster_label != DEFAULT_CLUSTER_LABEL:
             try:
                 match = [rename_label(m, DEFAULT_CLUSTER_LABEL, self.cluster_label) for m in match]
@@ -163,15 +201,9 @@ class QueryEngine:
                 return []
             if label == DEFAULT_CLUSTER_LABEL:
                 label = self.cluster_label
-        if scope:
-            try:
-                match = [scope_query(m, scope) for m in match]
-            except ScopeError:
+        try:
+            return list(self.fetch("prometheus", LabelValues(label, tuple(match), start, end)))
+        except SourceError as exc:
+            if exc.kind == "forbidden":
                 return []
-        key = "lv:" + hashlib.sha256(f"{self.datasource_key}|{label}|{match}|{int(start) // 300}".encode()).hexdigest()
-        if self.cache is not None and (hit := self.cache.get(key)) is not None:
-            return hit
-        values = self.client.label_values(label, match=match, start=start, end=end)
-        if self.cache is not None:
-            self.cache.set(key, values, timeout=60)
-        return values
+            raise

@@ -1,8 +1,9 @@
 """The one module that speaks HTTP to Prometheus / Thanos Query.
 
-Built on prometheus-api-client's connection (URL handling, session) but reads the response
-envelope itself so that `warnings` (Thanos partial responses) and `resultType` survive, and
-uses a session that never retries 503 (Prometheus answers 503 for query timeouts).
+Plain `requests` over one session: every call has a timeout, connect errors are retried once and
+status codes never (Prometheus answers 503 for query timeouts), the response envelope is read here
+so that `warnings` (Thanos partial responses) and `resultType` survive, and every call carries the
+request id and is counted per source (`webapp.telemetry.TracedAdapter`).
 """
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from collections.abc import Mapping
 
 import numpy as np
 import requests
-from prometheus_api_client import PrometheusConnect
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from .sources.base import SourceError
+from .telemetry import traced_session
 
-class PrometheusError(Exception):
+
+class PrometheusError(SourceError):
     """Every failure of a query: unreachable, timeout, bad query, bad response.
 
     `kind` is Prometheus' errorType where it gave one (bad_data, execution, timeout, internal,
@@ -26,10 +28,7 @@ class PrometheusError(Exception):
     """
 
     def __init__(self, kind: str, message: str, status: int | None = None):
-        super().__init__(f"{kind}: {message}")
-        self.kind = kind
-        self.message = message
-        self.status = status
+        super().__init__(kind, message, status, source="Prometheus")
 
     @property
     def user_message(self) -> str:
@@ -40,6 +39,8 @@ class PrometheusError(Exception):
             return "Query timed out"
         if self.kind == "forbidden":
             return f"Not available: {self.message}"
+        if self.kind == "not_found":
+            return "Not found"
         if self.kind == "bad_data":
             return f"Query rejected: {self.message[:200]}"
         return f"Data source error ({self.kind}): {self.message[:200]}"
@@ -78,12 +79,8 @@ def _retry() -> Retry:
                  status_forcelist=(), raise_on_status=False, backoff_factor=0)
 
 
-def _session(url: str) -> requests.Session:
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=_retry(), pool_connections=4, pool_maxsize=32)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+def _session() -> requests.Session:
+    return traced_session("prometheus", max_retries=_retry(), pool_maxsize=32)
 
 
 def _parse_value(raw: str) -> float:
@@ -187,14 +184,13 @@ class PrometheusClient:
     """Typed client for the Prometheus HTTP API (and Thanos Query's extensions)."""
 
     def __init__(self, url: str, timeout: float = 20.0, thanos_params: Mapping[str, str] | None = None,
-                 headers: Mapping[str, str] | None = None):
+                 headers: Mapping[str, str] | None = None, session: requests.Session | None = None):
+        """`session`: one from `webapp.sources.transport.session` (credentials, CA, client certificate)."""
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.thanos_params = dict(thanos_params or {})
-        self._conn = PrometheusConnect(url=self.url, headers=dict(headers or {}), disable_ssl=False,
-                                       session=_session(self.url), retry=_retry())
-        # The library mounts its own adapter on the URL prefix; ours (with the pool size) must win.
-        self._conn._session.mount(self.url, HTTPAdapter(max_retries=_retry(), pool_connections=4, pool_maxsize=32))
+        self.headers = dict(headers or {})
+        self._session = session or _session()
         self.last_duration = 0.0
 
     def _request(self, path: str, params: Mapping[str, object], method: str = "POST") -> object:
@@ -202,11 +198,11 @@ class PrometheusClient:
         started = time.perf_counter()
         try:
             if method == "POST":
-                response = self._conn._session.post(f"{self.url}{path}", data=full, timeout=self.timeout,
-                                                    headers=self._conn.headers)
+                response = self._session.post(f"{self.url}{path}", data=full, timeout=self.timeout,
+                                              headers=self.headers)
             else:
-                response = self._conn._session.get(f"{self.url}{path}", params=full, timeout=self.timeout,
-                                                   headers=self._conn.headers)
+                response = self._session.get(f"{self.url}{path}", params=full, timeout=self.timeout,
+                                             headers=self.headers)
         except requests.exceptions.Timeout:
             raise PrometheusError("timeout", f"no answer within {self.timeout:g}s") from None
         except requests.exceptions.RequestException as exc:
@@ -224,18 +220,26 @@ class PrometheusClient:
                                   response.status_code)
         return payload
 
-    def query(self, promql: str, at: float | None = None) -> QueryResult:
-        """Instant query."""
+    def query_payload(self, promql: str, at: float | None = None) -> object:
+        """Instant query: the JSON envelope as Prometheus sent it (for the cache; see parse_response)."""
         params: dict[str, object] = {"query": promql, "timeout": f"{self.timeout:g}s"}
         if at is not None:
             params["time"] = f"{at:.3f}"
-        return parse_response(promql, self._request("/api/v1/query", params))
+        return self._request("/api/v1/query", params)
+
+    def query_range_payload(self, promql: str, start: float, end: float, step: float) -> object:
+        """Range query's JSON envelope; start and end should already be aligned to step."""
+        params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}",
+                  "timeout": f"{self.timeout:g}s"}
+        return self._request("/api/v1/query_range", params)
+
+    def query(self, promql: str, at: float | None = None) -> QueryResult:
+        """Instant query."""
+        return parse_response(promql, self.query_payload(promql, at))
 
     def query_range(self, promql: str, start: float, end: float, step: float) -> QueryResult:
         """Range query; start and end should already be aligned to step."""
-        params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}",
-                  "timeout": f"{self.timeout:g}s"}
-        return parse_response(promql, self._request("/api/v1/query_range", params))
+        return parse_response(promql, self.query_range_payload(promql, start, end, step))
 
     def label_values(self, label: str, match: list[str] | None = None, start: float | None = None,
                      end: float | None = None) -> list[str]:
@@ -252,9 +256,13 @@ class PrometheusClient:
             raise PrometheusError("bad_response", "label values query failed")
         return sorted(str(v) for v in payload.get("data") or ())
 
+    def alerts_payload(self) -> object:
+        """GET /api/v1/alerts as sent (see parse_alerts)."""
+        return self._request("/api/v1/alerts", {}, method="GET")
+
     def alerts(self) -> list[ActiveAlert]:
         """Firing and pending alerts of the rule evaluator (Prometheus, or Thanos Rule/Query)."""
-        return parse_alerts(self._request("/api/v1/alerts", {}, method="GET"))
+        return parse_alerts(self.alerts_payload())
 
     def ready(self) -> bool:
         """True when the data source answers a trivial query."""

@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Callable
 
 from .catalog.model import Panel
-from .restsource import RestSourceError
 
 NOT_CONFIGURED = {
     "spark_history": "The Spark History Server is not configured (DATAOPS_SPARK_HISTORY_URL), and stage and task "
@@ -157,18 +156,26 @@ RESOURCES: dict[str, dict[str, tuple[str, Fetcher]]] = {
 }
 
 
-def run_rest_panel(panel: Panel, clients: dict[str, object | None], path_values: dict[str, str]) -> RestPanelData:
-    """Fetch one REST panel's rows; never raises."""
-    client = clients.get(panel.source)
-    if client is None:
-        return RestPanelData(panel, notice=NOT_CONFIGURED.get(panel.source, "This data source is not configured."))
-    variable, fetch = RESOURCES[panel.source][panel.queries[0].expr]
+def rest_request(panel: Panel, path_values: dict[str, str]):
+    """The data source request of a REST panel, or the RestPanelData it shows instead."""
+    from .sources.rest import PanelRequest
+
+    variable, _ = RESOURCES[panel.source][panel.queries[0].expr]
     entity = path_values.get(variable)
     if not entity:
         return RestPanelData(panel, error="No entity for this panel")
-    try:
-        return RestPanelData(panel, tuple(fetch(client, entity, path_values)))
-    except RestSourceError as exc:
-        if exc.status == 404:
-            return RestPanelData(panel, notice=f"The {SOURCE_NAMES[panel.source]} has no record of {entity!r}.")
-        return RestPanelData(panel, error=exc.user_message)
+    others = tuple(sorted((k, v) for k, v in path_values.items() if k != variable))
+    return PanelRequest(panel.queries[0].expr, entity, others)
+
+
+def rest_panel_data(panel: Panel, request, answer) -> RestPanelData:
+    """What a REST panel shows for the engine's answer (rows or a SourceError); never raises."""
+    from .sources.base import SourceError
+
+    if not isinstance(answer, SourceError):
+        return RestPanelData(panel, tuple(answer))
+    if answer.kind == "not_configured":
+        return RestPanelData(panel, notice=NOT_CONFIGURED.get(panel.source, "This data source is not configured."))
+    if answer.kind == "not_found" or answer.status == 404:
+        return RestPanelData(panel, notice=f"The {SOURCE_NAMES[panel.source]} has no record of {request.entity!r}.")
+    return RestPanelData(panel, error=answer.user_message)

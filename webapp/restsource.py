@@ -6,19 +6,23 @@
   validated (length, no control characters) and percent-quoted with ``safe=""`` so ``/``, ``..``, ``?``
   and ``#`` can never change the path that is requested;
 * :class:`JsonGetter`: GET-JSON over its own ``requests.Session`` with a timeout on every call, no
-  retries, and an optional cache (any object with ``get(key)`` / ``set(key, value, timeout=)``, e.g.
-  flask-caching's ``Cache``) keyed by the full URL.
+  retries, and an optional cache (any object with ``get(key)`` / ``set(key, value, timeout=)``, such as
+  the engine's JSON cache) keyed by the full URL.
 
 Nothing here knows about Dash.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import urllib.parse
 from typing import Any, Callable
 
 import requests
+
+from .sources.base import SourceError
+from .telemetry import traced_session
 
 __all__ = ["RestSourceError", "JsonGetter", "quote_segment", "validate_id", "parse_time", "MAX_ID_LENGTH"]
 
@@ -34,7 +38,7 @@ _USER_MESSAGES = {
 }
 
 
-class RestSourceError(Exception):
+class RestSourceError(SourceError):
     """Any failure talking to a REST data source.
 
     ``kind``: ``timeout`` | ``unreachable`` | ``http`` | ``auth`` | ``invalid_response`` | ``invalid_id``;
@@ -42,15 +46,13 @@ class RestSourceError(Exception):
     """
 
     def __init__(self, kind: str, message: str, status: int | None = None, source: str = "The data source"):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.status = status
-        self.source = source
+        super().__init__(kind, message, status, source)
 
     @property
     def user_message(self) -> str:
         """A short sentence for the panel's error state (no URLs, no stack traces)."""
+        if self.kind in ("forbidden", "not_found"):
+            return super().user_message
         tmpl = _USER_MESSAGES.get(self.kind, "{source} failed.")
         return tmpl.format(source=self.source, status=self.status if self.status is not None else "?")
 
@@ -111,7 +113,7 @@ class JsonGetter:
     """GET JSON from ``base_url`` + path with one ``requests.Session`` (thread-safe enough for reads)."""
 
     def __init__(self, base_url: str, timeout: float = 10.0, cache=None, source: str = "The data source",
-                 cache_timeout: int = 30, cache_prefix: str = "rest:"):
+                 cache_timeout: int = 30, cache_prefix: str = "rest:", session: requests.Session | None = None):
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
         self.base_url = base_url.rstrip("/")
@@ -122,7 +124,8 @@ class JsonGetter:
         self.cache_timeout = cache_timeout
         self.cache_prefix = cache_prefix
         self.source = source
-        self.session = requests.Session()
+        # Metric label of the source: "Spark History Server" -> spark_history_server.
+        self.session = session or traced_session(re.sub(r"\W+", "_", source.lower()).strip("_") or "rest")
         self.session.headers.update({"Accept": "application/json"})
         self._lock = threading.Lock()
         #: called with the response status before it is treated as an error; return True to retry once

@@ -25,6 +25,7 @@ import yaml
 from .catalog.alerts import ALERT_NAMES, EXTRA_SIGNALS, NAMED_ALERTS, SLO, SLOS
 from .catalog.model import PRIORITY_NAME, Signal, Threshold
 from .catalog.overview import TILES
+from .catalog.forms import CONTAINERS
 from .catalog.variables import VARIABLES
 from .promql import render, validate
 from .timerange import format_duration, parse_duration
@@ -264,15 +265,15 @@ def slo_groups() -> list[dict]:
 # Panel queries that get expensive over long ranges (weeks of data at fine steps), pre-aggregated.
 PANEL_RECORDS = (
     ("cluster:container_cpu_usage:ratio",
-     'sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!=""}[5m])) '
+     'sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + '}[5m])) '
      '/ sum by (cluster) (kube_node_status_allocatable{resource="cpu"})'),
     ("cluster:container_memory_working_set:ratio",
-     'sum by (cluster) (container_memory_working_set_bytes{container!="", image!=""}) '
+     'sum by (cluster) (container_memory_working_set_bytes{' + CONTAINERS + '}) '
      '/ sum by (cluster) (kube_node_status_allocatable{resource="memory"})'),
     ("namespace:container_cpu_usage_seconds:sum_rate5m",
-     'sum by (cluster, namespace) (rate(container_cpu_usage_seconds_total{container!="", image!=""}[5m]))'),
+     'sum by (cluster, namespace) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + '}[5m]))'),
     ("namespace:container_memory_working_set_bytes:sum",
-     'sum by (cluster, namespace) (container_memory_working_set_bytes{container!="", image!=""})'),
+     'sum by (cluster, namespace) (container_memory_working_set_bytes{' + CONTAINERS + '})'),
     ("jenkins_job:builds:increase1h",
      'sum by (cluster, jenkins_job) (increase(default_jenkins_builds_total_build_count_total[1h]))'),
     ("jenkins_job:builds_success:increase1h",

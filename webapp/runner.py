@@ -70,44 +70,89 @@ def _plan(template: str, view: ViewState, instant: bool, panel_points: int, min_
         return exc
 
 
-def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState, extra: Extra | None = None,
-               rest_clients: dict | None = None) -> dict[str, PanelData | RestPanelData]:
+def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState,
+               extra: Extra | None = None) -> dict[str, PanelData | RestPanelData]:
     """Plan every query of every panel, run them together, and group outcomes per panel.
 
-    REST panels (Spark History Server, Airflow) are fetched at the same time as the PromQL ones.
+    REST panels (Spark History Server, Airflow) go through the same engine (tenant scope, pool,
+    metrics) at the same time as the PromQL ones.
     """
-    from .restpanels import run_rest_panel
+    from .restpanels import rest_panel_data, rest_request
     promql_panels = [p for p in panels if p.source == "prometheus"]
     rest_panels = [p for p in panels if p.source != "prometheus"]
     path_values = {name: values[0] for name, (_, values) in (extra or {}).items() if values}
-    rest_futures = {p.id: engine._pool.submit(run_rest_panel, p, rest_clients or {}, path_values)
-                    for p in rest_panels}
+    rest_requests = {p.id: rest_request(p, path_values) for p in rest_panels}
+    sendable = [(p, r) for p in rest_panels if not isinstance(r := rest_requests[p.id], RestPanelData)]
+    scope = engine.current_scope()  # once, in the request's thread
+    rest_started = engine.submit_many(((p.source, r) for p, r in sendable), scope)  # beside the PromQL ones
     planned = {p.id: [_plan(q.expr, view, p.instant, p.max_points, p.min_step, extra) for q in p.queries]
                for p in promql_panels}
-    outcomes = engine.run(plan for plans in planned.values() for plan in plans if isinstance(plan, QueryPlan))
+    outcomes = engine.run((plan for plans in planned.values() for plan in plans if isinstance(plan, QueryPlan)),
+                          scope)
     data: dict[str, PanelData | RestPanelData] = {
         p.id: PanelData(p, tuple(outcomes[plan] if isinstance(plan, QueryPlan) else plan
                                  for plan in planned[p.id]))
         for p in promql_panels
     }
     _mark_missing(engine, data)
-    for panel_id, future in rest_futures.items():
-        data[panel_id] = future.result()
+    for p in rest_panels:
+        if isinstance(rest_requests[p.id], RestPanelData):
+            data[p.id] = rest_requests[p.id]
+    for (p, request), answer in zip(sendable, engine.answers(rest_started)):
+        data[p.id] = rest_panel_data(p, request, answer)
     return {p.id: data[p.id] for p in panels}
 
 
 def _mark_missing(engine: QueryEngine, data: dict) -> None:
     """Empty panels whose metrics the data source lacks are `missing`, naming them (one inventory call,
     cached, only when some panel came back empty)."""
-    from .datasources import metric_inventory, missing_metrics, panel_metrics
+    from .datasources import metric_inventory, panel_blocking_metrics
     empty = [pid for pid, d in data.items() if isinstance(d, PanelData) and d.empty and not d.error]
     if not empty:
         return
     inventory = metric_inventory(engine)
     for pid in empty:
-        lacking = missing_metrics(panel_metrics(data[pid].panel), inventory)
+        lacking = panel_blocking_metrics(data[pid].panel, inventory)
         if lacking:
             data[pid] = dataclasses.replace(data[pid], missing=lacking)
+
+
+def entity_exists(engine: QueryEngine, dashboard, view: ViewState, path_values: dict[str, str]) -> bool | None:
+    """True/False from the dashboard's existence query and its REST sources, within the request's
+    tenant scope; None when the data sources cannot tell. An entity outside the scope is False,
+    exactly like one that does not exist (no hint that it does)."""
+    from .restpanels import RESOURCES
+    from .sources.base import SourceError
+
+    scope = engine.current_scope()
+    if scope is None:
+        return False
+    verdict = None
+    if dashboard.exists_query:
+        extra = {name: (label, (path_values[name],)) for name, label in dashboard.path_variables}
+        try:
+            plan = plan_query(dashboard.exists_query, view, True, extra=extra)
+        except TemplateError:
+            return False
+        outcome = engine.run([plan], scope)[plan]
+        if isinstance(outcome, QueryResult):
+            if outcome.empty:
+                return False
+            verdict = True
+        elif isinstance(outcome, SourceError) and outcome.kind in ("forbidden", "not_found"):
+            return False
+    if scope:  # each REST source of the page judges its own entity by its own fields
+        for panel in dashboard.panels:
+            source = engine.sources.get(panel.source) if panel.source != "prometheus" else None
+            if source is None:
+                continue
+            variable, _ = RESOURCES[panel.source][panel.queries[0].expr]
+            try:
+                if source.visible(path_values[variable], scope) is False:
+                    return False
+            except SourceError:
+                continue  # the source is down: its panels say so
+    return verdict
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,13 +217,13 @@ def evaluate_tiles(engine: QueryEngine, tiles: tuple[Tile, ...], view: ViewState
         result = outcomes.get(plan) if isinstance(plan, QueryPlan) else None
         return result if isinstance(result, QueryResult) else None
 
-    from .datasources import metric_inventory, missing_metrics, query_metrics
+    from .datasources import blocking_metrics, metric_inventory
     inventory: list = []   # read once, only if some signal is empty
 
     def lacking(signal: Signal) -> tuple[str, ...]:
         if not inventory:
             inventory.append(metric_inventory(engine))
-        return missing_metrics(query_metrics(signal.expr), inventory[0])
+        return blocking_metrics(signal.expr, inventory[0])
 
     healths = []
     for tile in tiles:

@@ -19,7 +19,6 @@ class Runtime:
     client: PrometheusClient
     engine: QueryEngine
     metrics: AppMetrics
-    rest_clients: dict = dataclasses.field(default_factory=dict)  # source name -> client (optional sources)
 
 
 def current_runtime() -> Runtime | None:

@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-_RESOLUTION = re.compile(r"^(0s|raw|5m|1h)$")
+# Thanos takes a duration (0s = raw data, 5m, 1h, ...) or `auto`; `raw` is our name for 0s.
+_RESOLUTION = re.compile(r"^(raw|auto|0|(\d+(ms|s|m|h|d|w|y))+)$")
 _ORIGIN = re.compile(r"^(https?://[A-Za-z0-9.\-]+(:\d{1,5})?|'self'|'none')$")
 
 
@@ -40,6 +41,9 @@ class Settings:
     alertmanager_url: str | None = None
     dashboards_dir: str | None = None  # a folder of dashboard files (YAML/JSON), served at /d/<uid>
     cluster_label: str = "cluster"  # the data source's name for the cluster label (webapp/labelnames.py)
+    worker_tmp_dir: str | None = None  # None: /dev/shm when writable, else the temporary directory
+    log_format: str = "json"
+    source_credentials: tuple = ()  # (source name, webapp.sources.transport.Credentials) pairs
 
     @property
     def thanos_params(self) -> dict[str, str]:
@@ -50,7 +54,8 @@ class Settings:
         if self.thanos_partial_response is not None:
             params["partial_response"] = str(self.thanos_partial_response).lower()
         if self.thanos_max_source_resolution:
-            params["max_source_resolution"] = self.thanos_max_source_resolution
+            raw = self.thanos_max_source_resolution
+            params["max_source_resolution"] = "0s" if raw == "raw" else raw
         return params
 
     def with_prometheus(self, url: str) -> Settings:
@@ -107,8 +112,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         values["thanos_partial_response"] = _bool("DATAOPS_THANOS_PARTIAL_RESPONSE", v)
     if (v := get("DATAOPS_THANOS_MAX_SOURCE_RESOLUTION")) is not None:
         if not _RESOLUTION.match(v):
-            raise SettingsError(f"DATAOPS_THANOS_MAX_SOURCE_RESOLUTION must be raw, 0s, 5m or 1h, got {v!r}")
-        values["thanos_max_source_resolution"] = v
+            raise SettingsError(f"DATAOPS_THANOS_MAX_SOURCE_RESOLUTION must be raw, auto or a duration (0s, 5m, 1h), "
+                                f"got {v!r}")
+        values["thanos_max_source_resolution"] = "0s" if v in ("raw", "0") else v
     if (v := get("DATAOPS_REDIS_URL")) is not None:
         if urlsplit(v).scheme not in ("redis", "rediss", "unix"):
             raise SettingsError(f"DATAOPS_REDIS_URL must be a redis:// URL, got {v!r}")
@@ -154,4 +160,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         except DashboardFileError as exc:
             raise SettingsError(f"DATAOPS_DASHBOARDS_DIR: {exc}") from None
         values["dashboards_dir"] = v
+    if (v := get("DATAOPS_WORKER_TMP_DIR")) is not None:
+        values["worker_tmp_dir"] = v
+    if (v := get("DATAOPS_LOG_FORMAT")) is not None:
+        if v not in ("json", "text"):
+            raise SettingsError(f"DATAOPS_LOG_FORMAT must be json or text, got {v!r}")
+        values["log_format"] = v
+    from .sources.transport import CredentialsError, credentials_from_env
+    try:
+        values["source_credentials"] = tuple(credentials_from_env(env).items())
+    except CredentialsError as exc:
+        raise SettingsError(str(exc)) from None
     return Settings(**values)

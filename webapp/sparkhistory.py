@@ -127,9 +127,9 @@ def _time(d: dict, name: str) -> dt.datetime | None:
 
 
 class SparkHistoryClient:
-    def __init__(self, base_url: str, timeout: float = 10.0, cache=None, cache_timeout: int = 30):
+    def __init__(self, base_url: str, timeout: float = 10.0, cache=None, cache_timeout: int = 30, session=None):
         self._http = JsonGetter(base_url, timeout=timeout, cache=cache, source=SOURCE,
-                                cache_timeout=cache_timeout, cache_prefix="sparkhistory:")
+                                cache_timeout=cache_timeout, cache_prefix="sparkhistory:", session=session)
         self.base_url = self._http.base_url
 
     def _app_path(self, app_id: str) -> str:
@@ -157,6 +157,24 @@ class SparkHistoryClient:
             duration_ms=as_int(last.get("duration")), completed=completed,
             spark_user=str(last.get("sparkUser", "")), spark_version=str(last.get("appSparkVersion", "")),
             attempts=len(attempts))
+
+    def version(self) -> str:
+        """The History Server's Spark version (``/api/v1/version``, never cached): its health probe."""
+        data = self._http.get("/api/v1/version", use_cache=False)
+        if not isinstance(data, dict) or "spark" not in data:
+            raise RestSourceError("invalid_response", "version: expected an object with spark", source=SOURCE)
+        return str(data["spark"])
+
+    def spark_properties(self, app_id: str) -> dict[str, str] | None:
+        """The application's Spark properties (``/environment``: ``sparkProperties`` pairs), e.g.
+        ``spark.kubernetes.namespace``; None if the History Server does not know the application."""
+        data = self._http.get(self._app_path(app_id) + "/environment", not_found_ok=True)
+        if data is None:
+            return None
+        pairs = data.get("sparkProperties") if isinstance(data, dict) else None
+        if not isinstance(pairs, list):
+            raise RestSourceError("invalid_response", "environment: expected sparkProperties pairs", source=SOURCE)
+        return {str(p[0]): str(p[1]) for p in pairs if isinstance(p, list) and len(p) == 2}
 
     def jobs(self, app_id: str) -> list[Job]:
         rows = _list(self._http.get(self._app_path(app_id) + "/jobs"), "jobs")

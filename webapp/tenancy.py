@@ -4,9 +4,27 @@ The tenancy file (YAML) maps portal groups to matchers; the portal (or its auth 
 user's groups in a request header:
 
     header: X-Forwarded-Groups        # optional, this is the default
+    header_format: separator          # separator (default) | json (a JSON list of names)
+    separator: ","                    # for `separator`; entries may be "double-quoted" (LDAP DNs)
+    cluster_scoped: hidden            # hidden (default) | visible: series of cluster_scoped_metrics
+    cluster_scoped_metrics: 'kube_node_.*|node_.*'   #   are not limited by `namespace` when visible
+    labels:                           # where a scoping label lives, per metric name (RE2, anchored)
+      namespace:
+        - {metrics: 'argocd_app_.*', label: dest_namespace}
+      dag_id:
+        - {metrics: 'airflow_.*', label: dag_id}
+        - {metrics: '.*', label: null}        # null: series of these metrics are not limited by it
     groups:
       spark-team: ['namespace=~"spark-jobs|airflow"', 'cluster="prod-east"']
+      sales-analysts:                 # the long form: per data source
+        promql: ['namespace="airflow"', 'dag_id=~"sales_.*"']
+        airflow: ['tags="sales"']     # fields: dag_id, tags, owners (a list matches if any item does)
+        spark_history: ['namespace="spark-jobs"']   # fields: id, name, user, namespace
       platform-admins: []             # no matchers: sees everything
+
+REST sources are scoped by their own fields (see `rest_matchers`): a group that says nothing about
+a source gets its PromQL matchers on the labels that source has as fields (a Spark application's
+`namespace`, a DAG's `dag_id`), and nothing from it when there are none.
 
 A request with no known group sees nothing. A user in several groups gets the first group of the
 file that has no matchers (everything), else the first group listed: never a union, which could
@@ -20,6 +38,7 @@ that fails the check is refused, never sent.
 from __future__ import annotations
 
 import dataclasses
+import json
 import pathlib
 import re
 from collections.abc import Mapping
@@ -30,6 +49,12 @@ import yaml
 from .promql import string_literal
 
 DEFAULT_HEADER = "X-Forwarded-Groups"
+HEADER_FORMATS = ("separator", "json")
+# The fields each REST source can be scoped by (tenancy file keys of a group's long form).
+REST_FIELDS = {"spark_history": ("id", "name", "user", "namespace"), "airflow": ("dag_id", "tags", "owners")}
+# Series without a namespace (nodes, the cluster, storage back ends) in the demo's and real exporters.
+CLUSTER_SCOPED_METRICS = ("kube_node_.*|node_.*|kubelet_node_.*|machine_.*|DCGM_.*|ceph_.*|isilon_.*|"
+                          "kube_persistentvolume_.*|opencost_node_.*")
 _KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
              "offset", "atan2", "inf", "nan"}
 _GROUPING = {"by", "without", "on", "ignoring", "group_left", "group_right"}
@@ -62,7 +87,64 @@ class Matcher:
         return found if self.op == "=~" else not found
 
 
-Scope = tuple[Matcher, ...]  # () = everything
+@dataclasses.dataclass(frozen=True)
+class LabelRule:
+    """For metrics whose name fully matches `metrics`, a scoping label is carried as `label`
+    (None: those series are not limited by it)."""
+
+    metrics: re.Pattern
+    label: str | None
+
+
+class Scope(tuple):
+    """The matchers a request may see (a tuple of Matcher; empty = everything), with the rules that
+    place them per metric (`rules`: scoping label -> LabelRule list, first match wins) and the
+    matchers of each REST source over its own fields (`rest`: source -> matchers, absent = derived)."""
+
+    rules: Mapping[str, tuple[LabelRule, ...]]
+    rest: Mapping[str, tuple[Matcher, ...]]
+
+    def __new__(cls, matchers=(), rules=None, rest=None):
+        obj = super().__new__(cls, tuple(matchers))
+        obj.rules = dict(rules or {})
+        obj.rest = dict(rest or {})
+        return obj
+
+    def for_metric(self, name: str) -> tuple[Matcher, ...]:
+        """The matchers a selector of metric `name` gets ("" when the selector names none)."""
+        out = []
+        for m in self:
+            label: str | None = m.label
+            for rule in self.rules.get(m.label, ()):
+                if rule.metrics.fullmatch(name or ""):
+                    label = rule.label
+                    break
+            if label is not None:
+                out.append(m if label == m.label else Matcher(label, m.op, m.value))
+        return tuple(out)
+
+    def rest_matchers(self, source: str, fields: tuple[str, ...]) -> tuple[Matcher, ...] | None:
+        """Matchers over a REST source's fields; None: this scope sees nothing of that source."""
+        if not self:
+            return ()
+        if source in self.rest:
+            return self.rest[source]
+        derived = tuple(m for m in self if m.label in fields)
+        return derived or None
+
+    def allows(self, source: str, fields: Mapping[str, object]) -> bool:
+        """Whether a REST entity with these fields (str or list of str) is inside the scope."""
+        matchers = self.rest_matchers(source, tuple(fields))
+        if matchers is None:
+            return False
+        for m in matchers:
+            value = fields.get(m.label, "")
+            values = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value or "")]
+            if not any(m.matches({m.label: v}) for v in values or [""]):
+                return False
+        return True
+
+
 DENY = None
 
 
@@ -79,19 +161,64 @@ def parse_matcher(text: str) -> Matcher:
     return Matcher(m.name, _OPS[str(m.op)], m.value)
 
 
+def split_groups(value: str | None, header_format: str = "separator", separator: str = ",") -> list[str]:
+    """Group names of a header value.
+
+    `separator`: entries split on `separator`, each may be a "double-quoted" string (RFC 9110
+    quoted-string, so an LDAP DN such as "cn=spark,ou=groups,dc=corp" keeps its commas);
+    repeated headers arrive folded with "," by the WSGI server, so they read the same way.
+    `json`: a JSON list of strings. Anything unreadable gives no groups (so: nothing)."""
+    if not value:
+        return []
+    if header_format == "json":
+        try:
+            names = json.loads(value)
+        except ValueError:
+            return []
+        return [n.strip() for n in names if isinstance(n, str) and n.strip()] if isinstance(names, list) else []
+    names, buf, i, quoted = [], [], 0, False
+    while i < len(value):
+        c = value[i]
+        if quoted:
+            if c == "\\" and i + 1 < len(value):
+                buf.append(value[i + 1])
+                i += 2
+                continue
+            if c == '"':
+                quoted = False
+            else:
+                buf.append(c)
+        elif c == '"' and not "".join(buf).strip():
+            buf, quoted = [], True
+        elif value.startswith(separator, i):
+            names.append("".join(buf).strip())
+            buf = []
+            i += len(separator)
+            continue
+        else:
+            buf.append(c)
+        i += 1
+    if quoted:
+        return []  # an unterminated quote: refuse rather than guess
+    names.append("".join(buf).strip())
+    return [n for n in names if n]
+
+
 @dataclasses.dataclass(frozen=True)
 class Tenancy:
     header: str
     groups: dict[str, Scope]
+    header_format: str = "separator"
+    separator: str = ","
 
     def scope_for(self, header_value: str | None) -> Scope | None:
         """The scope of a request's groups; None (deny) when it names no known group."""
-        names = [g.strip() for g in (header_value or "").split(",") if g.strip()]
+        names = split_groups(header_value, self.header_format, self.separator)
         known = [g for g in self.groups if g in names]  # file order
         if not known:
             return DENY
         unscoped = [g for g in known if not self.groups[g]]
-        return () if unscoped else self.groups[known[0]]
+        return self.groups[unscoped[0]] if unscoped else self.groups[known[0]]
 
 
 def load_tenancy(path: str | pathlib.Path) -> Tenancy:
@@ -105,12 +232,69 @@ def load_tenancy(path: str | pathlib.Path) -> Tenancy:
     header = doc.get("header", DEFAULT_HEADER)
     if not isinstance(header, str) or not re.fullmatch(r"[A-Za-z0-9-]+", header):
         raise ScopeError(f"invalid header name {header!r}")
+    header_format = doc.get("header_format", "separator")
+    if header_format not in HEADER_FORMATS:
+        raise ScopeError(f"header_format must be one of {', '.join(HEADER_FORMATS)}, got {header_format!r}")
+    separator = doc.get("separator", ",")
+    if not isinstance(separator, str) or not separator or '"' in separator or separator.isspace():
+        raise ScopeError(f"invalid separator {separator!r}")
+    rules = _label_rules(doc)
     groups: dict[str, Scope] = {}
-    for name, matchers in doc["groups"].items():
-        if not isinstance(matchers, list) or not all(isinstance(m, str) for m in matchers):
-            raise ScopeError(f"group {name!r}: give a list of matcher strings")
-        groups[str(name)] = tuple(parse_matcher(m) for m in matchers)
-    return Tenancy(header, groups)
+    for name, spec in doc["groups"].items():
+        promql, rest = spec, {}
+        if isinstance(spec, dict):
+            unknown = set(spec) - {"promql", *REST_FIELDS}
+            if unknown:
+                raise ScopeError(f"group {name!r}: unknown keys {', '.join(sorted(map(str, unknown)))} "
+                                 f"(promql, {', '.join(REST_FIELDS)})")
+            promql = spec.get("promql", [])
+            for source, fields in REST_FIELDS.items():
+                if source in spec:
+                    rest[source] = _matchers(name, spec[source], fields)
+        groups[str(name)] = Scope(_matchers(name, promql), rules, rest)
+    return Tenancy(header, groups, header_format, separator)
+
+
+def _matchers(group, items, fields: tuple[str, ...] | None = None) -> tuple[Matcher, ...]:
+    if not isinstance(items, list) or not all(isinstance(m, str) for m in items):
+        raise ScopeError(f"group {group!r}: give a list of matcher strings")
+    matchers = tuple(parse_matcher(m) for m in items)
+    bad = [m.label for m in matchers if fields is not None and m.label not in fields]
+    if bad:
+        raise ScopeError(f"group {group!r}: unknown fields {', '.join(bad)} (one of: {', '.join(fields)})")
+    return matchers
+
+
+def _regex(text, what: str) -> re.Pattern:
+    try:
+        return re.compile(text)
+    except (re.error, TypeError) as exc:
+        raise ScopeError(f"{what}: invalid regular expression {text!r}: {exc}") from None
+
+
+def _label_rules(doc: dict) -> dict[str, tuple[LabelRule, ...]]:
+    raw = doc.get("labels") or {}
+    if not isinstance(raw, dict):
+        raise ScopeError("`labels:` must map a label name to a list of {metrics, label} rules")
+    rules: dict[str, list[LabelRule]] = {}
+    for name, items in raw.items():
+        if not isinstance(name, str) or not _LABEL.match(name) or not isinstance(items, list):
+            raise ScopeError(f"labels: {name!r} needs a list of {{metrics, label}} rules")
+        for item in items:
+            if not isinstance(item, dict) or set(item) != {"metrics", "label"}:
+                raise ScopeError(f"labels.{name}: each rule is {{metrics: <regex>, label: <name or null>}}")
+            target = item["label"]
+            if target is not None and (not isinstance(target, str) or not _LABEL.match(target)):
+                raise ScopeError(f"labels.{name}: invalid label name {target!r}")
+            rules.setdefault(name, []).append(LabelRule(_regex(item["metrics"], f"labels.{name}"), target))
+    visible = doc.get("cluster_scoped", "hidden")
+    if visible not in ("hidden", "visible"):
+        raise ScopeError(f"cluster_scoped must be hidden or visible, got {visible!r}")
+    if visible == "visible":
+        metrics = _regex(doc.get("cluster_scoped_metrics", CLUSTER_SCOPED_METRICS), "cluster_scoped_metrics")
+        # Cluster-scoped series carry no namespace at all: first, so no other rule renames it for them.
+        rules.setdefault("namespace", []).insert(0, LabelRule(metrics, None))
+    return {k: tuple(v) for k, v in rules.items()}
 
 
 def _skip_string(q: str, i: int) -> int:
@@ -142,14 +326,29 @@ def _closing(q: str, i: int, open_: str, close: str) -> int:
     raise ScopeError(f"unbalanced {open_}{close}")
 
 
+def _name_in(inner: str) -> str:
+    """The metric a `{__name__="x", ...}` selector names ("" when it names none plainly)."""
+    try:
+        expr = promql_parser.parse("{" + inner + "}")
+    except Exception:
+        return ""
+    for m in expr.matchers.matchers if isinstance(expr, promql_parser.VectorSelector) else ():
+        if m.name == "__name__" and str(m.op) == "MatchOp.Equal":
+            return m.value
+    return ""
+
+
 def _with(inner: str, extra: str) -> str:
     body = inner.strip()
+    if not extra:
+        return body
     if not body:
         return extra
     return body + ("" if body.endswith(",") else ", ") + extra
 
 
-def _rewrite(q: str, extra: str) -> str:
+def _rewrite(q: str, extra) -> str:
+    """`extra(metric_name)`: the matcher text for a selector of that metric ("" for none)."""
     out: list[str] = []
     i, n = 0, len(q)
     while i < n:
@@ -167,7 +366,7 @@ def _rewrite(q: str, extra: str) -> str:
             i = j + 1
         elif c == "{":
             j = _closing(q, i, "{", "}")
-            out.append("{" + _with(q[i + 1:j], extra) + "}")
+            out.append("{" + _with(q[i + 1:j], extra(_name_in(q[i + 1:j]))) + "}")
             i = j + 1
         elif c.isdigit() or (c == "." and i + 1 < n and q[i + 1].isdigit()):
             j = i
@@ -196,10 +395,11 @@ def _rewrite(q: str, extra: str) -> str:
                 i = j
             elif following == "{":
                 end = _closing(q, k, "{", "}")
-                out.append(word + "{" + _with(q[k + 1:end], extra) + "}")
+                out.append(word + "{" + _with(q[k + 1:end], extra(word)) + "}")
                 i = end + 1
             else:
-                out.append(word + "{" + extra + "}")
+                text = extra(word)
+                out.append(word + ("{" + text + "}" if text else ""))
                 i = j
         else:
             out.append(c)
@@ -207,13 +407,14 @@ def _rewrite(q: str, extra: str) -> str:
     return "".join(out)
 
 
-def _selectors(query: str) -> list[set[tuple[str, str, str]]]:
-    found: list[set[tuple[str, str, str]]] = []
+def _selectors(query: str) -> list[tuple[str, set[tuple[str, str, str]]]]:
+    found: list[tuple[str, set[tuple[str, str, str]]]] = []
 
     def visit(node):
         if isinstance(node, promql_parser.VectorSelector):
-            found.append({(m.name, _OPS[str(m.op)], m.value) for m in node.matchers.matchers}
-                         | ({("__name__", "=", node.name)} if node.name else set()))
+            matchers = {(m.name, _OPS[str(m.op)], m.value) for m in node.matchers.matchers}
+            name = node.name or next((v for n, op, v in matchers if n == "__name__" and op == "="), "")
+            found.append((name, matchers | ({("__name__", "=", node.name)} if node.name else set())))
     promql_parser.walk(promql_parser.parse(query), visit)
     return found
 
@@ -222,13 +423,17 @@ def scope_query(query: str, scope: Scope) -> str:
     """`query` with the scope's matchers in every selector; raises ScopeError when unsure."""
     if not scope:
         return query
-    extra = ", ".join(m.text for m in scope)
-    rewritten = _rewrite(query, extra)
+    if not isinstance(scope, Scope):
+        scope = Scope(scope)
+    rewritten = _rewrite(query, lambda name: ", ".join(m.text for m in scope.for_metric(name)))
     try:
         before, after = _selectors(query), _selectors(rewritten)
     except Exception as exc:
         raise ScopeError(f"scoped query does not parse: {exc}") from None
-    wanted = {(m.label, m.op, m.value) for m in scope}
-    if len(before) != len(after) or any(a != wanted | b for b, a in zip(before, after)):
+    if len(before) != len(after):
         raise ScopeError("could not add the tenant matchers to every selector")
+    for (name, b), (_, a) in zip(before, after):
+        wanted = {(m.label, m.op, m.value) for m in scope.for_metric(name)}
+        if a != wanted | b:
+            raise ScopeError("could not add the tenant matchers to every selector")
     return rewritten

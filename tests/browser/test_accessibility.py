@@ -79,7 +79,8 @@ def level2_paths(prometheus_url: str) -> list[str]:
             "/capacity/namespace/airflow", "/pipeline/iceberg/clickstream_events"]
 
 
-LEVEL01 = ["/", "/gitops", "/capacity", "/workloads", "/pipeline", "/optimize", "/e2e", "/alerts", "/slo"]
+LEVEL01 = ["/", "/gitops", "/capacity", "/workloads", "/pipeline", "/optimize", "/e2e", "/alerts", "/slo",
+           "/datasources"]
 
 
 def blocking(found: dict[str, list[dict]]) -> dict[str, list[dict]]:

@@ -17,7 +17,9 @@ class RecordingProxy:
     def __init__(self, upstream: str, port: int = 0):
         self.upstream = upstream.rstrip("/")
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
+        self.auth_schemes: list[tuple[str, str]] = []  # (path, scheme of Authorization or "")
         self.inject_warnings: list[str] = []
+        self.request_ids: list[str | None] = []  # X-Request-Id of each request, in order
         self._lock = threading.Lock()
         self.port = port
         self.server: ThreadingHTTPServer | None = None
@@ -26,6 +28,10 @@ class RecordingProxy:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def paths(self) -> list[str]:
+        with self._lock:
+            return [path for path, _ in self.requests]
 
     def queries(self) -> list[str]:
         with self._lock:
@@ -40,18 +46,23 @@ class RecordingProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
                 form = parse_qs(body if method == "POST" else split.query, keep_blank_values=True)
+                auth = self.headers.get("Authorization", "")
                 with proxy._lock:
                     proxy.requests.append((split.path, form))
+                    proxy.auth_schemes.append((split.path, auth.split(" ")[0]))
+                    proxy.request_ids.append(self.headers.get("X-Request-Id"))
+                headers = {"Content-Type": self.headers.get("Content-Type", "")}
+                if auth:
+                    headers["Authorization"] = auth
                 upstream = requests.request(method, proxy.upstream + split.path, params=split.query if method == "GET" else None,
-                                            data=body if method == "POST" else None, timeout=30,
-                                            headers={"Content-Type": self.headers.get("Content-Type", "")})
+                                            data=body if method == "POST" else None, timeout=30, headers=headers)
                 payload = upstream.content
                 if proxy.inject_warnings and split.path.startswith("/api/v1/query"):
                     doc = json.loads(payload)
                     doc["warnings"] = list(proxy.inject_warnings)
                     payload = json.dumps(doc).encode()
                 self.send_response(upstream.status_code)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", upstream.headers.get("Content-Type", "application/json"))
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

@@ -105,6 +105,7 @@ def test_stories_are_visible(settings):
     # gpu-saturated: one GPU at > 90%, the others available
     gpus = rows(data, "gpu-availability")
     assert len(gpus) == 4 and sum(r["values"]["Utilisation"] > 0.9 for r in gpus) == 1
+    assert {r["labels"]["hostname"] for r in gpus} == {"prod-east-node-01", "prod-east-node-02"}
     assert series(data, "gpu-free")[0].last >= 2
     # ingress-5xx: model-server ingress has the worst 5xx ratio
     ing = {r["labels"]["ingress"]: r["values"].get("5xx ratio", 0) for r in rows(data, "ingress-table")}

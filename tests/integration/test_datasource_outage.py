@@ -1,9 +1,11 @@
-"""With the data source down every panel shows an error state and /readyz says not ready; then it recovers."""
+"""With the data source down every panel shows an error state, /readyz stays ready (the app still serves
+its pages) and /metrics says the source is down; then it recovers."""
 from webapp.app import create_app
 from webapp.catalog import DASHBOARDS, TILES
 from webapp.runner import evaluate_tiles, run_panels
 from webapp.runtime import EXTENSION
 from webapp.settings import Settings
+from webapp.sources import source_health
 from webapp.viewstate import parse_view_state
 
 from components.panels import render_panel_body
@@ -31,14 +33,20 @@ def test_outage_and_recovery(prometheus_url):
         assert state == "error" and "Data source unreachable" in str(body) and "Traceback" not in str(body)
         assert {h.status for h in evaluate_tiles(engine, TILES, view)} == {"unknown"}
         ready = client.get("/readyz")
-        assert ready.status_code == 503 and ready.json["status"] == "not ready"
+        assert ready.status_code == 200 and ready.json == {"status": "ready", "sources": {"prometheus": False,
+                                                                                         "alerts": False}}
+        assert b'dataops_datasource_up{source="prometheus"} 0.0' in client.get("/metrics").data
         assert client.get("/healthz").status_code == 200
         assert client.get("/gitops").status_code == 200  # the page shell still renders
 
         proxy.start()  # same port: the next refresh recovers (errors are never cached)
         data = run_panels(engine, panels, view)
         assert {pid: d.state for pid, d in data.items()} == healthy
-        assert client.get("/readyz").status_code == 200
+        assert client.get("/readyz").json["sources"] == {"prometheus": True, "alerts": True}
         assert b"dataops_query_errors_total" in client.get("/metrics").data
+        # Health probes are reused for a few seconds; a fresh one sees the source back.
+        health = {h.name: h for h in source_health(app.server.extensions[EXTENSION], max_age=0)}
+        assert health["prometheus"].up and not health["spark_history"].configured
+        assert b'dataops_datasource_up{source="prometheus"} 1.0' in client.get("/metrics").data
     finally:
         proxy.stop()

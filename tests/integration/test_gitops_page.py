@@ -33,6 +33,9 @@ def test_stories_are_visible(settings):
             for s in data["argocd-apps"].results[0].series}
     assert ("trino-gateway", "OutOfSync", "Degraded") in apps
     assert data["pods-evicted"].results[0].series[0].last >= 1
+    # the crash-looping pod's Service has a not-ready address (kube-state-metrics EndpointSlices)
+    not_ready = {(s.labels["namespace"], s.labels["endpoint"]) for s in data["endpoint-health"].results[0].series}
+    assert ("airflow", "airflow-worker") in not_ready
 
 
 def test_namespace_filter_changes_the_panels_it_touches(settings):

@@ -47,11 +47,11 @@ def test_rest_panels_with_the_demo_sources(settings, demo_platform):
     for dashboard_id, value in (("airflow-dag", "sales_mart_refresh"), ("spark-app", None)):
         dashboard = DASHBOARDS[dashboard_id]
         if value is None:  # any application Prometheus knows
-            result = runtime.client.query("group by (spark_app_id) (metrics_executor_memoryUsed_Count)")
-            value = result.series[0].labels["spark_app_id"]
+            result = runtime.client.query("group by (application_id) (metrics_executor_memoryUsed_bytes)")
+            value = result.series[0].labels["application_id"]
         extra = {name: (label, (value,)) for name, label in dashboard.path_variables}
         rest = [p for p in dashboard.panels if p.source != "prometheus"]
-        data = run_panels(runtime.engine, rest, parse_view_state({"from": "now-6h"}), extra, runtime.rest_clients)
+        data = run_panels(runtime.engine, rest, parse_view_state({"from": "now-6h"}), extra)
         assert {pid: d.state for pid, d in data.items()} == {p.id: "ok" for p in rest}
 
 

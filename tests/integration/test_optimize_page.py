@@ -21,8 +21,8 @@ OPTIMIZE = DASHBOARDS["optimize"]
 # panels fed by exporters other components provide: empty is allowed only while the metric is
 # absent from the Prometheus (the test turns strict as soon as the data exists)
 OPTIONAL = {
-    "trino-slow-queries": "trino_execution_QueryManager_ExecutionTime_FiveMinutes_P95",
-    "spark-task-time": "metrics_executor_totalDuration_Value",
+    "trino-slow-queries": "trino_execution_name_QueryManager_ExecutionTime_FiveMinutes_P95",
+    "spark-task-time": "metrics_executor_totalDuration_seconds_total",
     "spark-running": "spark_application_running_count",
     "airflow-failed-tasks": "airflow_dagrun_failed_count",
     "airflow-task-failures": "airflow_ti_failures",

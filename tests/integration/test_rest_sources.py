@@ -20,9 +20,9 @@ def _prom(demo_platform, query: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def prom_apps(demo_platform) -> dict[str, dict]:
-    res = _prom(demo_platform, "group by (spark_app_id, application_name) (metrics_executor_memoryUsed_Count)")
+    res = _prom(demo_platform, "group by (application_id, application_name) (metrics_executor_memoryUsed_bytes)")
     assert res
-    return {r["metric"]["spark_app_id"]: r["metric"] for r in res}
+    return {r["metric"]["application_id"]: r["metric"] for r in res}
 
 
 def test_urls_exposed(demo_platform):
@@ -42,7 +42,7 @@ def test_history_server_knows_prometheus_apps(demo_platform, prom_apps):
         assert 0 < len(tasks) <= 50
         ex = c.executors(app_id)
         prom_ex = {r["metric"]["executor_id"] for r in _prom(
-            demo_platform, f'metrics_executor_memoryUsed_Count{{spark_app_id="{app_id}"}}')}
+            demo_platform, f'metrics_executor_memoryUsed_bytes{{application_id="{app_id}"}}')}
         assert prom_ex <= {e.id for e in ex if e.is_active}
 
 
@@ -50,10 +50,10 @@ def test_executor_values_match_the_metrics(demo_platform, prom_apps):
     c = SparkHistoryClient(demo_platform.spark_history_url)
     app_id = next(a for a, l in prom_apps.items() if l["application_name"] == "orders-streaming")
     ex = {e.id: e for e in c.executors(app_id)}
-    for r in _prom(demo_platform, f'metrics_executor_maxMemory_Count{{spark_app_id="{app_id}"}}'):
+    for r in _prom(demo_platform, f'metrics_executor_maxMemory_bytes{{application_id="{app_id}"}}'):
         # the backfill writes 10 significant digits
         assert ex[r["metric"]["executor_id"]].max_memory == pytest.approx(float(r["value"][1]), rel=1e-8)
-    for r in _prom(demo_platform, f'metrics_executor_completedTasks_Count{{spark_app_id="{app_id}"}}'):
+    for r in _prom(demo_platform, f'metrics_executor_completedTasks_total{{application_id="{app_id}"}}'):
         # the History Server answers "now", Prometheus' last sample is up to a scrape interval older
         assert ex[r["metric"]["executor_id"]].completed_tasks >= float(r["value"][1]) * (1 - 1e-8)
 
@@ -61,8 +61,8 @@ def test_executor_values_match_the_metrics(demo_platform, prom_apps):
 def test_oom_and_gc_stories(demo_platform, prom_apps):
     c = SparkHistoryClient(demo_platform.spark_history_url)
     c0 = demo_platform.world.clusters[0]
-    app_ids = [r["metric"]["spark_app_id"] for r in _prom(
-        demo_platform, f'group by (spark_app_id) (metrics_executor_memoryUsed_Count{{application_name="orders-streaming", cluster="{c0}"}})')]
+    app_ids = [r["metric"]["application_id"] for r in _prom(
+        demo_platform, f'group by (application_id) (metrics_executor_memoryUsed_bytes{{application_name="orders-streaming", cluster="{c0}"}})')]
     assert len(app_ids) == 1
     ex = c.executors(app_ids[0])
     removed = [e for e in ex if not e.is_active]
@@ -75,11 +75,11 @@ def test_oom_and_gc_stories(demo_platform, prom_apps):
 def test_failing_spark_app_story(demo_platform):
     c = SparkHistoryClient(demo_platform.spark_history_url)
     c0 = demo_platform.world.clusters[0]
-    res = _prom(demo_platform, "sum by (spark_app_id) (max_over_time(metrics_executor_failedTasks_Count"
+    res = _prom(demo_platform, "sum by (application_id) (max_over_time(metrics_executor_failedTasks_total"
                                f'{{application_name="customer-360-agg", cluster="{c0}"}}[150m]))')
     checked = 0
     for r in res:
-        app_id = r["metric"]["spark_app_id"]
+        app_id = r["metric"]["application_id"]
         app = c.application(app_id)
         if app is None or not app.completed or app.start_time.timestamp() < demo_platform.world.anchor - 3 * 3600:
             continue

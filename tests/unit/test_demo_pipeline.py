@@ -40,7 +40,10 @@ def test_deterministic_and_counters_monotonic(world, comp):
         np.testing.assert_array_equal(vals, b[key][1], err_msg=str(key))
         assert not np.isnan(vals).any(), key
         name = key[3]
-        cumulative = typ in ("counter", "unknown") or name.endswith(("_sum", "_count")) or "distribution" in name
+        # untyped families are cumulative when named so (jmx_exporter Count, Oracle activity, ...)
+        cumulative = (typ == "counter" or "distribution" in name or name.startswith("oracledb_activity_")
+                      or (typ in ("summary", "histogram") and name.endswith(("_sum", "_count")))
+                      or (typ == "unknown" and name.endswith(("_Count", "_total", "_errors"))))
         if cumulative:
             assert (np.diff(vals) >= 0).all(), key
 

@@ -20,7 +20,7 @@ def test_defaults_and_thanos_params():
     ({"DATAOPS_PORT": "eighty"}, "DATAOPS_PORT"),
     ({"DATAOPS_QUERY_TIMEOUT": "0"}, "DATAOPS_QUERY_TIMEOUT"),
     ({"DATAOPS_THANOS_DEDUP": "maybe"}, "DATAOPS_THANOS_DEDUP"),
-    ({"DATAOPS_THANOS_MAX_SOURCE_RESOLUTION": "2m"}, "MAX_SOURCE_RESOLUTION"),
+    ({"DATAOPS_THANOS_MAX_SOURCE_RESOLUTION": "fast"}, "MAX_SOURCE_RESOLUTION"),
     ({"DATAOPS_REDIS_URL": "http://redis"}, "DATAOPS_REDIS_URL"),
     ({"DATAOPS_FRAME_ANCESTORS": "javascript:alert(1)"}, "DATAOPS_FRAME_ANCESTORS"),
     ({"DATAOPS_FRAME_ANCESTORS": "https://a.example; script-src *"}, "DATAOPS_FRAME_ANCESTORS"),

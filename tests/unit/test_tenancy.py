@@ -4,7 +4,7 @@ import pytest
 from webapp.catalog import DASHBOARDS, TILES
 from webapp.catalog.variables import VARIABLES
 from webapp.promql import render, template_variables
-from webapp.tenancy import DENY, Matcher, ScopeError, load_tenancy, parse_matcher, scope_query
+from webapp.tenancy import DENY, Matcher, ScopeError, load_tenancy, parse_matcher, scope_query, split_groups
 
 SCOPE = (parse_matcher('namespace=~"spark-jobs|airflow"'), parse_matcher('cluster="prod-east"'))
 
@@ -88,3 +88,80 @@ def test_tenancy_file(tmp_path):
         f.write_text(bad)
         with pytest.raises(ScopeError):
             load_tenancy(f)
+
+
+# ---------------------------------------------------------------- header formats, label shapes, REST fields
+
+
+@pytest.mark.parametrize("value,fmt,sep,expected", [
+    ('"cn=spark,ou=groups,dc=corp", admins', "separator", ",", ["cn=spark,ou=groups,dc=corp", "admins"]),
+    ("cn=spark,ou=groups,dc=corp;cn=b,dc=corp", "separator", ";", ["cn=spark,ou=groups,dc=corp", "cn=b,dc=corp"]),
+    ('["cn=spark,ou=groups,dc=corp", "admins"]', "json", ",", ["cn=spark,ou=groups,dc=corp", "admins"]),
+    ('a, "b \\" c", d', "separator", ",", ["a", 'b " c', "d"]),
+    ('"unterminated, admins', "separator", ",", []),
+    ("not json", "json", ",", []),
+    ('{"admins": 1}', "json", ",", []),
+    ("", "separator", ",", []),
+])
+def test_group_headers(value, fmt, sep, expected):
+    assert split_groups(value, fmt, sep) == expected
+
+
+def _tenancy(tmp_path, text):
+    f = tmp_path / "tenancy.yml"
+    f.write_text(text)
+    return load_tenancy(f)
+
+
+def test_ldap_groups_and_label_shapes(tmp_path):
+    tenancy = _tenancy(tmp_path, """
+header_format: json
+cluster_scoped: visible
+labels:
+  namespace:
+    - {metrics: argocd_app_info, label: dest_namespace}
+  dag_id:
+    - {metrics: 'airflow_dagrun_.*', label: dag_id}
+    - {metrics: '.*', label: null}
+groups:
+  "cn=spark,ou=groups,dc=corp":
+    promql: ['namespace="spark-jobs"', 'dag_id="sales"']
+    airflow: ['tags="team:sales"']
+  admins: []
+""")
+    scope = tenancy.scope_for('["cn=spark,ou=groups,dc=corp"]')
+    assert scope_query('argocd_app_info{name="x"}', scope) == 'argocd_app_info{name="x", dest_namespace="spark-jobs"}'
+    assert scope_query("kube_node_info", scope) == "kube_node_info"  # cluster-scoped: visible by setting
+    assert scope_query("airflow_dagrun_duration_count", scope) == \
+        'airflow_dagrun_duration_count{namespace="spark-jobs", dag_id="sales"}'
+    assert scope_query("kube_pod_info", scope) == 'kube_pod_info{namespace="spark-jobs"}'
+    assert tenancy.scope_for('["admins", "cn=spark,ou=groups,dc=corp"]') == ()
+    assert tenancy.scope_for("cn=spark,ou=groups,dc=corp") is DENY  # not JSON: nothing
+    # REST sources by their own fields: Airflow by tags (any item), Spark by the derived namespace.
+    assert scope.allows("airflow", {"dag_id": "x", "tags": ["dataops", "team:sales"], "owners": []})
+    assert not scope.allows("airflow", {"dag_id": "x", "tags": ["team:orders"], "owners": []})
+    assert scope.allows("spark_history", {"id": "a", "name": "n", "user": "u", "namespace": "spark-jobs"})
+    assert not scope.allows("spark_history", {"id": "a", "name": "n", "user": "u", "namespace": "other"})
+
+
+def test_hidden_cluster_scoped_series_and_sources_a_scope_says_nothing_about(tmp_path):
+    tenancy = _tenancy(tmp_path, "groups:\n  team: ['cluster=\"prod\"', 'namespace=\"a\"']\n")
+    scope = tenancy.scope_for("team")
+    assert scope_query("kube_node_info", scope) == 'kube_node_info{cluster="prod", namespace="a"}'
+    # No field of Airflow among the matchers: the group sees nothing of it (never everything).
+    assert scope.rest_matchers("airflow", ("dag_id", "tags", "owners")) is None
+    assert not scope.allows("airflow", {"dag_id": "x", "tags": [], "owners": []})
+
+
+@pytest.mark.parametrize("text,message", [
+    ("header_format: xml\ngroups: {a: []}", "header_format"),
+    ("separator: '\"'\ngroups: {a: []}", "separator"),
+    ("cluster_scoped: maybe\ngroups: {a: []}", "cluster_scoped"),
+    ("labels: {namespace: [{metrics: '(', label: x}]}\ngroups: {a: []}", "regular expression"),
+    ("labels: {namespace: [{metrics: 'x', label: 'a b'}]}\ngroups: {a: []}", "invalid label name"),
+    ("groups: {a: {promql: [], airflow: ['color=\"red\"']}}", "unknown fields"),
+    ("groups: {a: {sql: []}}", "unknown keys"),
+])
+def test_invalid_tenancy_files_say_what_is_wrong(tmp_path, text, message):
+    with pytest.raises(ScopeError, match=message):
+        _tenancy(tmp_path, text)

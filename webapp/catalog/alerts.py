@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 from . import thresholds as th
+from .forms import minio, trino
 from .model import Priority, Signal
 
 S = Signal
@@ -34,7 +35,8 @@ EXTRA_SIGNALS: tuple[Signal, ...] = (
     S(th.POD_NOT_READY,
       'sum by (cluster, namespace) (kube_pod_status_ready{condition="false", $cluster, $namespace})', "namespace"),
     S(th.POD_EVICTED,
-      'count by (cluster, namespace) (kube_pod_status_reason{reason="Evicted", $cluster, $namespace} == 1)',
+      'count by (cluster, namespace) (kube_pod_status_reason{reason="Evicted", $cluster, $namespace} == 1) '
+      'or count by (cluster, namespace) (kube_pod_status_phase{$cluster, $namespace}) * 0',
       "namespace"),
     # Only pods created within the last hour: a slow start is news once, not forever.
     S(th.POD_STARTUP,
@@ -49,8 +51,8 @@ EXTRA_SIGNALS: tuple[Signal, ...] = (
       '/ on (cluster, instance, device) (node_network_speed_bytes{$cluster} > 0), "direction", "tx", "", ""))',
       "instance"),
     S(th.SPARK_MEMORY,
-      'max by (cluster, namespace, application_name, executor_id) (metrics_executor_memoryUsed_Count{$cluster, $namespace} '
-      '/ (metrics_executor_maxMemory_Count{$cluster, $namespace} > 0))', "application_name"),
+      'max by (cluster, namespace, application_name, executor_id) (metrics_executor_memoryUsed_bytes{$cluster, $namespace} '
+      '/ (metrics_executor_maxMemory_bytes{$cluster, $namespace} > 0))', "application_name"),
     S(th.SPARK_DURATION_SLA,
       'sum by (cluster, namespace, app_type) (increase(spark_application_success_execution_time_seconds_sum{$cluster, $namespace}[1h])) '
       '/ (sum by (cluster, namespace, app_type) (increase(spark_application_success_execution_time_seconds_count{$cluster, $namespace}[1h])) > 0)',
@@ -59,8 +61,9 @@ EXTRA_SIGNALS: tuple[Signal, ...] = (
       'sum by (dag_id, task_id) (increase(airflow_task_duration_sum{$cluster}[1h])) '
       '/ (sum by (dag_id, task_id) (increase(airflow_task_duration_count{$cluster}[1h])) > 0)', "task_id"),
     S(th.S3_LATENCY,
-      'histogram_quantile(0.95, sum by (cluster, api, le) (rate(minio_s3_requests_ttfb_seconds_distribution'
-      '{api=~"GetObject|PutObject", $cluster, $namespace}[5m])))', "api"),
+      'histogram_quantile(0.95, sum by (cluster, api, le) ('
+      + minio("minio_s3_requests_ttfb_seconds_distribution", "$cluster, $namespace",
+              lambda sel: f"rate({sel}[5m])", "getobject|putobject") + '))', "api"),
     S(th.ORACLE_POOL,
       'max by (cluster, resource_name) (oracledb_resource_current_utilization{resource_name=~"sessions|processes", $cluster} '
       '/ (oracledb_resource_limit_value{resource_name=~"sessions|processes", $cluster} > 0))', "resource_name"),
@@ -73,8 +76,7 @@ EXTRA_SIGNALS: tuple[Signal, ...] = (
       'or label_replace(max by (isilon_cluster) (isilon_stat_cluster_protostats_nfs_total_time_avg{$cluster}) / 1e6, '
       '"system", "isilon", "", "")', "system"),
     S(th.ICEBERG_DATA_LOSS,
-      'sum by (cluster, catalog, database, table) '
-      '(increase(iceberg_table_files_deleted_unexpectedly_total{$cluster}[10m]))', "table"),
+      'max by (cluster, catalog, database, table) (iceberg_table_files_deleted_unexpectedly{$cluster})', "table"),
     # Stage 6 (E2E page): share of pipeline runs that finished within the 1 h SLA.
     S(th.PIPELINE_SLA,
       'sum by (pipeline) (increase(pipeline_duration_seconds_bucket{le="3600"}[6h])) '
@@ -143,7 +145,7 @@ NAMED_ALERTS: tuple[NamedAlert, ...] = (
         "{{ $labels.system }} storage in {{ $labels.cluster }} is {{ $value | humanizePercentage }} full."),
     NamedAlert(
         "SlowQueries",
-        f'trino_execution_QueryManager_ExecutionTime_FiveMinutes_P95 / 1000 > {th.TRINO_WALL_TIME.value:g}',
+        f'{trino("QueryManager", "ExecutionTime_FiveMinutes_P95", "")} / 1000 > {th.TRINO_WALL_TIME.value:g}',
         "15m", "P3", "workloads",
         "Trino p95 execution time above 10 minutes in {{ $labels.cluster }}",
         "The coordinator's five-minute p95 query execution time is {{ $value | humanizeDuration }}."),
@@ -179,6 +181,12 @@ class SLO:
         return 1 - self.objective
 
 
+def _trino_window_sum(attribute: str) -> str:
+    """sum(increase()) of a Trino QueryManager counter in either form, with `{w}` for the window."""
+    expr = trino("QueryManager", attribute, "", lambda sel: f"increase({sel}[WINDOW])")
+    return "sum(" + expr.replace("{", "{{").replace("}", "}}").replace("WINDOW", "{w}") + ")"
+
+
 SLOS: tuple[SLO, ...] = (
     SLO("platform_availability", "Whole-platform availability", 0.999, "30d", "e2e", "P1",
         "Share of time the platform-critical services answer their scrape (up).",
@@ -193,8 +201,8 @@ SLOS: tuple[SLO, ...] = (
         total='sum(increase(spark_application_success_count[{w}])) + sum(increase(spark_application_failure_count[{w}]))'),
     SLO("trino_success", "Trino query success rate", 0.99, "24h", "workloads", "P2",
         "Trino queries that complete without failing.",
-        errors='sum(increase(trino_execution_QueryManager_FailedQueries_TotalCount[{w}]))',
-        total='sum(increase(trino_execution_QueryManager_CompletedQueries_TotalCount[{w}]))'),
+        errors=_trino_window_sum("FailedQueries_TotalCount"),
+        total=_trino_window_sum("CompletedQueries_TotalCount")),
     SLO("airflow_success", "Airflow DAG success rate", 0.95, "24h", "workloads", "P2",
         "Airflow DAG runs that succeed.",
         errors='sum(increase(airflow_dagrun_failed_count[{w}]))',

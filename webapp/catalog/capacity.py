@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .model import Dashboard, Link, Panel, Query, Section
+from .forms import CONTAINERS, dcgm, node_memory_available
 
 Q = Query
 
@@ -17,8 +18,11 @@ NOT_SOON = ((HORIZON_DAYS, f"not within {HORIZON_DAYS} days"), (0, "full now"))
 CEPH_HEALTH = ((0, "HEALTH_OK"), (1, "HEALTH_WARN"), (2, "HEALTH_ERR"))
 
 # building blocks ------------------------------------------------------------------------------
-CPU_USED = 'rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster, $namespace}[5m])'
-MEM_USED = 'container_memory_working_set_bytes{container!="", image!="", $cluster, $namespace}'
+GPU_UTIL = dcgm("DCGM_FI_DEV_GPU_UTIL")
+GPU_FB_USED = dcgm("DCGM_FI_DEV_FB_USED")
+GPU_FB_FREE = dcgm("DCGM_FI_DEV_FB_FREE")
+CPU_USED = 'rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $namespace}[5m])'
+MEM_USED = 'container_memory_working_set_bytes{' + CONTAINERS + ', $cluster, $namespace}'
 LIVE_PODS = ('max by (cluster, namespace, pod) (kube_pod_status_phase{phase=~"Pending|Running", $cluster, $namespace} == 1)')
 
 
@@ -72,12 +76,12 @@ def days_left(headroom: str, growth: str, keep: str) -> str:
 _K = "cluster"
 CPU_DAYS = days_left(
     f'sum by (cluster) ({alloc("cpu")}) - sum by (cluster) ({CPU_USED.replace(", $namespace", "")})',
-    'deriv(sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m]))[24h:10m])',
+    'deriv(sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m]))[24h:10m])',
     _K)
 CPU_RATIO = (f'sum by (cluster) ({CPU_USED.replace(", $namespace", "")}) / (sum by (cluster) ({alloc("cpu")}) > 0)')
 MEM_DAYS = days_left(
     f'sum by (cluster) ({alloc("memory")}) - sum by (cluster) ({MEM_USED.replace(", $namespace", "")})',
-    'deriv(sum by (cluster) (container_memory_working_set_bytes{container!="", image!="", $cluster})[24h:10m])',
+    'deriv(sum by (cluster) (container_memory_working_set_bytes{' + CONTAINERS + ', $cluster})[24h:10m])',
     _K)
 MEM_RATIO = (f'sum by (cluster) ({MEM_USED.replace(", $namespace", "")}) / (sum by (cluster) ({alloc("memory")}) > 0)')
 _PVC_K = "cluster, namespace, persistentvolumeclaim"
@@ -140,7 +144,7 @@ COMPUTE = Section("Compute", (
         Q(f'sum({MEM_USED.replace(", $namespace", "")}) / (sum({alloc("memory")}) > 0)', "memory used"),),
         unit="percentunit", thresholds=(th.MEMORY_USAGE,), width=3),
     Panel("gpu-free", "GPUs available (utilisation < 50%)", "stat", (
-        Q('count(max by (Hostname, gpu) (DCGM_FI_DEV_GPU_UTIL{$cluster}) < 50) or (count(DCGM_FI_DEV_GPU_UTIL{$cluster}) * 0)',
+        Q(f'count(max by (hostname, gpu) ({GPU_UTIL}) < 50) or (count(DCGM_FI_DEV_GPU_UTIL{{$cluster}}) * 0)',
           "GPUs free"),),
         width=3, empty_text="No GPU nodes in this cluster",
         description="GPUs under half busy, from dcgm-exporter; the table below lists every GPU."),
@@ -162,31 +166,32 @@ COMPUTE = Section("Compute", (
           column="CPU used", unit="percentunit"),
         Q(f'{NODE_REQ_CPU} / ({NODE_ALLOC_CPU} > 0)', column="CPU requested", unit="percentunit"),
         Q(f'{NODE_ALLOC_CPU} - ({NODE_REQ_CPU} or {NODE_ALLOC_CPU} * 0)', column="Free CPU (unrequested)", unit="cores"),
-        Q(as_node('1 - node_memory_MemAvailable_bytes{$cluster} / (node_memory_MemTotal_bytes{$cluster} > 0)'),
+        Q(as_node(f'1 - {node_memory_available()} / (node_memory_MemTotal_bytes{{$cluster}} > 0)'),
           column="Memory used", unit="percentunit"),
         Q(f'{NODE_ALLOC_MEM} - ({NODE_REQ_MEM} or {NODE_ALLOC_MEM} * 0)', column="Free memory (unrequested)",
           unit="bytes"),
         Q('count by (cluster, node) (kube_pod_info{$cluster} * on (cluster, namespace, pod) group_left () '
           'max by (cluster, namespace, pod) (kube_pod_status_phase{phase="Running", $cluster} == 1))',
           column="Running pods", unit="short"),
-        Q(as_node('sum by (cluster, instance) (DCGM_FI_DEV_GPU_UTIL{$cluster} * 0 + 1)'), column="GPUs", unit="short")),
+        Q(f'label_replace(count by (cluster, hostname) ({GPU_UTIL}), "node", "$1", "hostname", "(.*)")',
+          column="GPUs", unit="short")),
         label_columns=("cluster", "node"), thresholds=(th.CPU_USAGE, th.MEMORY_USAGE), width=12,
         link=Link("/capacity/node/{node}", "node"),
         description="Used = node-exporter; requested/free = kube-state-metrics requests of live pods against "
                     "allocatable (the mixin's free-capacity form)."),
     Panel("gpu-availability", "GPU availability", "table", (
-        Q('max by (Hostname, gpu, modelName) (DCGM_FI_DEV_GPU_UTIL{$cluster}) / 100', column="Utilisation",
+        Q(f'max by (hostname, gpu, modelName) ({GPU_UTIL}) / 100', column="Utilisation",
           unit="percentunit"),
-        Q('max by (Hostname, gpu, modelName) (DCGM_FI_DEV_FB_USED{$cluster}) '
-          '/ (max by (Hostname, gpu, modelName) (DCGM_FI_DEV_FB_USED{$cluster} + DCGM_FI_DEV_FB_FREE{$cluster}) > 0)',
+        Q(f'max by (hostname, gpu, modelName) ({GPU_FB_USED}) '
+          f'/ (max by (hostname, gpu, modelName) ({GPU_FB_USED} + {GPU_FB_FREE}) > 0)',
           column="Memory used", unit="percentunit"),
-        Q('max by (Hostname, gpu, modelName) (DCGM_FI_DEV_FB_FREE{$cluster}) * 1048576', column="Memory free",
+        Q(f'max by (hostname, gpu, modelName) ({GPU_FB_FREE}) * 1048576', column="Memory free",
           unit="bytes")),
-        label_columns=("Hostname", "gpu", "modelName"), thresholds=(th.CPU_USAGE,), width=6,
+        label_columns=("hostname", "gpu", "modelName"), thresholds=(th.CPU_USAGE,), width=6,
         empty_text="No GPU nodes in this cluster",
         description="dcgm-exporter, per GPU (frame buffer in MiB converted to bytes)."),
     Panel("gpu-utilisation", "GPU utilisation", "timeseries", (
-        Q('max by (Hostname, gpu) (DCGM_FI_DEV_GPU_UTIL{$cluster}) / 100', "{Hostname} GPU {gpu}"),),
+        Q(f'max by (hostname, gpu) ({GPU_UTIL}) / 100', "{hostname} GPU {gpu}"),),
         unit="percentunit", width=6, empty_text="No GPU nodes in this cluster"),
     Panel("gpu-allocatable", "GPUs allocatable and requested per node", "table", (
         Q('sum by (cluster, node) (kube_node_status_allocatable{resource="nvidia_com_gpu", $cluster})',
@@ -225,7 +230,7 @@ COMPUTE = Section("Compute", (
         description="Throttled CFS periods over all periods (not throttled seconds)."),
     Panel("memory-vs-limit", "Memory working set vs limit (top 10 containers)", "bar", (
         Q('topk(10, sum by (cluster, namespace, pod, container) '
-          '(container_memory_working_set_bytes{container!="", image!="", $cluster, $namespace}) '
+          '(container_memory_working_set_bytes{' + CONTAINERS + ', $cluster, $namespace}) '
           '/ (sum by (cluster, namespace, pod, container) '
           '(kube_pod_container_resource_limits{resource="memory", $cluster, $namespace}) > 0))',
           "{namespace}/{pod}"),),
@@ -254,7 +259,7 @@ STORAGE = Section("Storage", (
         Q(f'topk(5, {PVC_RATIO})', "{namespace}/{persistentvolumeclaim}"),),
         unit="percentunit", thresholds=(th.STORAGE_USAGE,), width=6),
     Panel("s3-bucket-size", "S3 bucket size trend (MinIO)", "timeseries", (
-        Q('sum by (bucket) (minio_bucket_usage_total_bytes{$cluster})', "{bucket}"),),
+        Q('max by (bucket) (minio_bucket_usage_total_bytes{$cluster})', "{bucket}"),),
         unit="bytes", stacked=True, width=6),
     Panel("minio-capacity", "MinIO usable capacity used", "gauge", (
         Q(f'max({MINIO_RATIO})', "used"),),
@@ -269,7 +274,7 @@ STORAGE = Section("Storage", (
     Panel("ceph-pools", "Ceph pools used", "bar", (
         Q('max by (cluster, pool_id) (ceph_pool_stored{$cluster}) '
           '/ (max by (cluster, pool_id) (ceph_pool_stored{$cluster} + ceph_pool_max_avail{$cluster}) > 0) '
-          '* on (cluster, pool_id) group_left (name) max by (cluster, pool_id, name) (ceph_pool_metadata{$cluster})',
+          '* on (cluster, pool_id) group_left (name) topk by (cluster, pool_id) (1, ceph_pool_metadata{$cluster})',
           "{name}"),),
         unit="percentunit", thresholds=(th.STORAGE_USAGE,), width=6,
         description="Stored over stored + max available per pool (names from ceph_pool_metadata)."),
@@ -308,7 +313,7 @@ NETWORK = Section("Network", (
     Panel("ingress-table", "Ingress traffic", "table", (
         Q('sum by (namespace, ingress, host) (rate(nginx_ingress_controller_requests{$cluster, $namespace}[5m]))',
           column="Requests/s", unit="ops"),
-        Q('sum by (namespace, ingress, host) (rate(nginx_ingress_controller_requests{status=~"5..", $cluster, $namespace}[5m])) '
+        Q('sum by (namespace, ingress, host) (rate(nginx_ingress_controller_requests{status=~"5.+", $cluster, $namespace}[5m])) '
           '/ (sum by (namespace, ingress, host) (rate(nginx_ingress_controller_requests{$cluster, $namespace}[5m])) > 0)',
           column="5xx ratio", unit="percentunit"),
         Q('histogram_quantile(0.95, sum by (le, namespace, ingress, host) '

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .model import Dashboard, Panel, Query, Section
+from .forms import CONTAINERS
 
 Q = Query
 
@@ -30,7 +31,7 @@ _CRIT = 'up{job="platform-critical", $cluster}'
 _PORTAL = 'http_requests_total{job="portal"}'
 _PORTAL_H = 'http_request_duration_seconds_bucket{job="portal"}'
 _QUALITY = 'sum(dq_check_success) / count(dq_check_success)'
-_CPU_USED = 'sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m]))'
+_CPU_USED = 'sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m]))'
 
 OVERVIEW = Section("Pipeline overview", (
     Panel("e2e-pipeline-map", "Pipeline map: average time per segment", "flow", (
@@ -95,6 +96,45 @@ JOURNEY = Section("Data journey", (
         label_columns=("stage",), width=12, description="Slowest segment first: the bottleneck."),
 ))
 
+#: the journey exporter's deploy stages (docs/metric-contract.md section 3), in journey order
+JOURNEY_STAGES = ("git", "jenkins", "argocd", "kubernetes")
+DATA_JOURNEY_STAGES = ("airflow", "application")
+_LAST = 'pipeline_last_stage_duration_seconds{journey="deploy"}'
+_NEWEST = 'topk(1, max by (pipeline) (pipeline_last_run_timestamp_seconds{journey="deploy"}))'
+_LAST_DATA = 'pipeline_last_stage_duration_seconds{journey="data"}'
+_NEWEST_DATA = 'topk(1, max by (pipeline) (pipeline_last_run_timestamp_seconds{journey="data"}))'
+
+DELIVERY = Section("Delivery journey: commit → running pods", (
+    Panel("e2e-last-journey", "Latest journeys: commit → build → sync → pods ready; DAG run → Spark → Iceberg",
+          "flow", (
+        Q(f'max by (stage) ({_LAST} and on (pipeline) {_NEWEST})', "{stage}"),
+        Q(f'max by (stage) ({_LAST_DATA} and on (pipeline) {_NEWEST_DATA})', "{stage}")),
+        unit="s", label_columns=JOURNEY_STAGES + DATA_JOURNEY_STAGES, width=12,
+        description="First row: the newest deployment the journey exporter followed by its commit: Bitbucket "
+                    "commit to the Jenkins build start (git), the build (jenkins), build end to Argo CD's "
+                    "deployedAt (argocd), deployedAt to the last pod Ready (kubernetes). Second row: the newest "
+                    "DAG run: queued to its Spark application's start (airflow), the application until the data "
+                    "is committed to Iceberg (application). The slowest stage is the bottleneck (red)."),
+    Panel("e2e-journeys", "Last journey per application", "table", tuple(
+        Q(f'max by (pipeline) (pipeline_last_stage_duration_seconds{{journey="deploy", stage="{st}"}})',
+          column=st, unit="s") for st in JOURNEY_STAGES) + (
+        Q(f'sum by (pipeline) ({_LAST})', column="commit to running", unit="s"),
+        Q('max by (pipeline) (pipeline_last_run_timestamp_seconds{journey="deploy"})', column="pods ready",
+          unit="dateTime")),
+        label_columns=("pipeline",), width=6, description="Stage durations of each application's last deployment."),
+    Panel("e2e-bottlenecks", "Bottleneck of each pipeline's last journey", "bar", (
+        Q('max by (pipeline, stage) (pipeline_bottleneck_duration_seconds{journey="deploy"})', "{pipeline}: {stage}"),
+        Q('max by (pipeline, stage) (pipeline_bottleneck_duration_seconds{journey="data"})', "{pipeline}: {stage}")),
+        unit="s", width=6, description="The slowest stage of the last journey: applications (deploy) and DAGs (data)."),
+    Panel("e2e-journey-stage-trend", "Deploy journey: time per stage of the last deployment (mean of applications)",
+          "timeseries", (
+        Q('avg by (stage) (pipeline_last_stage_duration_seconds{journey="deploy"})', "{stage}"),),
+        unit="s", stacked=True, width=12,
+        description="Each application's last deployment, averaged per stage and stacked: the bands add up to "
+                    "commit-to-running. The histograms (pipeline_stage_duration_seconds{journey=\"deploy\"}) "
+                    "give percentiles over many deployments."),
+))
+
 SLI = Section("Service level indicators", (
     Panel("e2e-availability", "Availability (selected range)", "stat", (
         Q(f'min(avg_over_time({_CRIT}[$__range]))', "availability"),),
@@ -156,9 +196,9 @@ BUSINESS = Section("Business metrics", (
         Q(f'histogram_quantile(0.95, sum by (handler, le) (rate({_PORTAL_H}[$__range])))', "{handler}"),),
         unit="s", width=6),
     Panel("e2e-utilisation-trend", "CPU utilisation and idle ratio per cluster", "timeseries", (
-        Q('sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+        Q('sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
           '/ sum by (cluster) (kube_node_status_allocatable{resource="cpu", $cluster})', "{cluster} used"),
-        Q('1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+        Q('1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
           '/ sum by (cluster) (kube_pod_container_resource_requests{resource="cpu", $cluster})', "{cluster} idle")),
         unit="percentunit", thresholds=(th.IDLE_RATIO,), width=6,
         description="Idle ratio: share of requested CPU not used (design: idle < 20%)."),
@@ -193,7 +233,7 @@ QUALITY = Section("Data quality", (
 ))
 
 DASHBOARD = E2E = Dashboard(
-    "e2e", "End-to-End Analytics", "/e2e", (OVERVIEW, JOURNEY, SLI, BUSINESS, QUALITY), variables=("cluster",),
+    "e2e", "End-to-End Analytics", "/e2e", (OVERVIEW, JOURNEY, DELIVERY, SLI, BUSINESS, QUALITY), variables=("cluster",),
     description="The whole pipeline from the Portal request to data in storage: per-segment latency and the "
                 "bottleneck, SLA compliance, service level indicators, business metrics and data quality.",
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .model import Dashboard, Link, Panel, Query, Section
+from .forms import endpoints_not_ready
 
 Q = Query
 
@@ -175,9 +176,10 @@ DEPLOYMENT = Section("Deployment verification", (
         label_columns=("cluster", "job"), value_map=((0, "DOWN"), (1, "UP")), thresholds=(th.TARGET_DOWN,),
         sort_desc=False),
     Panel("endpoint-health", "Service endpoints not ready", "bar", (
-        Q('sum by (namespace, endpoint) (kube_endpoint_address{ready="false", $cluster, $namespace}) > 0',
-          "{namespace}/{endpoint}"),),
-        empty_text="All service endpoints ready"),
+        Q(f'count by (namespace, endpoint) ({endpoints_not_ready()})', "{namespace}/{endpoint}"),),
+        empty_text="All service endpoints ready",
+        description="Not-ready addresses per Service: kube-state-metrics EndpointSlices (the default since 2.18) "
+                    "or Endpoints."),
     Panel("pod-startup-time", "Slowest pod start-up (created to ready)", "bar", (
         Q('topk(10, max by (namespace, pod) (kube_pod_status_ready_time{$cluster, $namespace} '
           '- on (cluster, namespace, pod, uid) kube_pod_created{$cluster, $namespace}))', "{namespace}/{pod}"),),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import thresholds as th
 from .gitops import LAST_RESULT
 from .model import Dashboard, Link, Panel, Query, Section
+from .forms import CONTAINERS, node_memory_available
 
 Q = Query
 NAMESPACE_LINK = Link("/capacity/namespace/{namespace}", "namespace")
@@ -98,20 +99,20 @@ NAMESPACE = _l2(
             label_columns=("pod", "container", "reason"), join_on=("pod", "container"),
             thresholds=(th.CONTAINER_RESTARTS,), empty_text="No waiting or restarting containers"),
         Panel("l2-ns-cpu", "CPU usage against requests", "timeseries", (
-            Q('sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster, $ns}[$__rate_interval]))',
+            Q('sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $ns}[$__rate_interval]))',
               "used"),
             Q('sum(kube_pod_container_resource_requests{resource="cpu", $cluster, $ns} '
               '* on (cluster, namespace, pod) group_left () '
               'max by (cluster, namespace, pod) (kube_pod_status_phase{phase="Running", $cluster, $ns} == 1))',
               "requested")), unit="cores"),
         Panel("l2-ns-memory", "Memory working set against requests", "timeseries", (
-            Q('sum(container_memory_working_set_bytes{container!="", image!="", $cluster, $ns})', "used"),
+            Q('sum(container_memory_working_set_bytes{' + CONTAINERS + ', $cluster, $ns})', "used"),
             Q('sum(kube_pod_container_resource_requests{resource="memory", $cluster, $ns} '
               '* on (cluster, namespace, pod) group_left () '
               'max by (cluster, namespace, pod) (kube_pod_status_phase{phase="Running", $cluster, $ns} == 1))',
               "requested")), unit="bytes"),
         Panel("l2-ns-pods-cpu", "Top pods by CPU", "bar", (
-            Q('topk(10, sum by (pod) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster, $ns}[5m])))',
+            Q('topk(10, sum by (pod) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $ns}[5m])))',
               "{pod}"),), unit="cores"),
         Panel("l2-ns-pvc", "PVC usage", "bar", (
             Q('max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $ns} '
@@ -141,7 +142,7 @@ NODE = _l2(
             Q('1 - avg(rate(node_cpu_seconds_total{mode="idle", $cluster, $node:instance}[$__rate_interval]))', "busy"),),
             unit="percentunit", thresholds=(th.CPU_USAGE,)),
         Panel("l2-node-memory", "Memory used", "timeseries", (
-            Q('1 - sum(node_memory_MemAvailable_bytes{$cluster, $node:instance}) '
+            Q(f'1 - sum({node_memory_available("$cluster, $node:instance")}) '
               '/ sum(node_memory_MemTotal_bytes{$cluster, $node:instance})', "used"),),
             unit="percentunit", thresholds=(th.MEMORY_USAGE,)),
         Panel("l2-node-requests", "Requested against allocatable", "table", (
@@ -190,6 +191,14 @@ ICEBERG_TABLE = _l2(
     "iceberg-table", "Iceberg table", "/pipeline/iceberg/<table>", {"table": "table"}, "/pipeline", "Iceberg table",
     "count(last_over_time(iceberg_table_data_files{$table}[$__range]))",
     [Section("Table", (
+        Panel("l2-iceberg-lost-files", "Files deleted unexpectedly", "stat", (
+            Q('max(iceberg_table_files_deleted_unexpectedly{$cluster, $table})', "files"),),
+            unit="short", thresholds=(th.ICEBERG_DATA_LOSS,), width=3,
+            description="Files the current snapshot references that are gone from storage, removed without an "
+                        "Iceberg operation (the DataLoss alert). Reads of the table fail until it is repaired."),
+        Panel("l2-iceberg-delete-files", "Delete files", "stat", (
+            Q('max(iceberg_table_delete_files{$cluster, $table})', "delete files"),), unit="short", width=3,
+            description="Position and equality delete files of merge-on-read writes; compaction folds them in."),
         Panel("l2-iceberg-files", "Data files and small files", "timeseries", (
             Q('max by (database, table) (iceberg_table_data_files{$cluster, $table})', "data files"),
             Q('max by (database, table) (iceberg_table_small_files{$cluster, $table})', "small files")),
@@ -238,9 +247,9 @@ ORACLE_TABLESPACE = _l2(
 
 _APP = '$cluster, $app_id'
 SPARK_APP = _l2(
-    "spark-app", "Spark application", "/workloads/spark/<app_id>", {"app_id": "spark_app_id"}, "/workloads",
+    "spark-app", "Spark application", "/workloads/spark/<app_id>", {"app_id": "application_id"}, "/workloads",
     "Spark application",
-    "count(last_over_time(metrics_executor_totalDuration_Value{$app_id}[$__range]))",
+    "count(last_over_time(metrics_executor_totalDuration_seconds_total{$app_id}[$__range]))",
     [Section("Stages and tasks (Spark History Server)", (
         Panel("l2-spark-stages", "Stages breakdown", "gantt", (Q("stages"),), source="spark_history", width=12,
               description="Each stage from submission to completion, coloured by status."),
@@ -255,39 +264,39 @@ SPARK_APP = _l2(
               (Q("events"),), source="spark_history", width=12, limit=200),
     )), Section("Executors (PromQL)", (
         Panel("l2-spark-executors", "Per-executor metrics", "table", (
-            Q(f'max by (executor_id) (metrics_executor_memoryUsed_Count{{{_APP}}} '
-              f'/ (metrics_executor_maxMemory_Count{{{_APP}}} > 0))', column="Storage memory", unit="percentunit",
+            Q(f'max by (executor_id) (metrics_executor_memoryUsed_bytes{{{_APP}}} '
+              f'/ (metrics_executor_maxMemory_bytes{{{_APP}}} > 0))', column="Storage memory", unit="percentunit",
               thresholds=(th.SPARK_MEMORY,)),
-            Q(f'max by (executor_id) (metrics_executor_activeTasks_Value{{{_APP}}})', column="Active tasks"),
-            Q(f'max by (executor_id) (metrics_executor_completedTasks_Count{{{_APP}}})', column="Completed tasks"),
-            Q(f'max by (executor_id) (metrics_executor_failedTasks_Count{{{_APP}}})', column="Failed tasks"),
-            Q(f'max by (executor_id) (metrics_executor_totalGCTime_Value{{{_APP}}} '
-              f'/ (metrics_executor_totalDuration_Value{{{_APP}}} > 0))', column="GC time ratio", unit="percentunit",
+            Q(f'max by (executor_id) (metrics_executor_activeTasks{{{_APP}}})', column="Active tasks"),
+            Q(f'max by (executor_id) (metrics_executor_completedTasks_total{{{_APP}}})', column="Completed tasks"),
+            Q(f'max by (executor_id) (metrics_executor_failedTasks_total{{{_APP}}})', column="Failed tasks"),
+            Q(f'max by (executor_id) (metrics_executor_totalGCTime_seconds_total{{{_APP}}} '
+              f'/ (metrics_executor_totalDuration_seconds_total{{{_APP}}} > 0))', column="GC time ratio", unit="percentunit",
               thresholds=(th.SPARK_GC,)),
-            Q(f'max by (executor_id) (metrics_executor_totalInputBytes_Count{{{_APP}}})', column="Input", unit="bytes"),
-            Q(f'max by (executor_id) (metrics_executor_totalShuffleRead_Count{{{_APP}}})', column="Shuffle read",
+            Q(f'max by (executor_id) (metrics_executor_totalInputBytes_bytes_total{{{_APP}}})', column="Input", unit="bytes"),
+            Q(f'max by (executor_id) (metrics_executor_totalShuffleRead_bytes_total{{{_APP}}})', column="Shuffle read",
               unit="bytes"),
-            Q(f'max by (executor_id) (metrics_executor_totalShuffleWrite_Count{{{_APP}}})', column="Shuffle write",
+            Q(f'max by (executor_id) (metrics_executor_totalShuffleWrite_bytes_total{{{_APP}}})', column="Shuffle write",
               unit="bytes")),
             label_columns=("executor_id",), thresholds=(th.SPARK_GC, th.SPARK_MEMORY), width=12, sort_desc=True),
         Panel("l2-spark-memory", "Executor storage memory used", "timeseries", (
-            Q(f'max by (executor_id) (metrics_executor_memoryUsed_Count{{{_APP}}} '
-              f'/ (metrics_executor_maxMemory_Count{{{_APP}}} > 0))', "executor {executor_id}"),),
+            Q(f'max by (executor_id) (metrics_executor_memoryUsed_bytes{{{_APP}}} '
+              f'/ (metrics_executor_maxMemory_bytes{{{_APP}}} > 0))', "executor {executor_id}"),),
             unit="percentunit", thresholds=(th.SPARK_MEMORY,)),
         Panel("l2-spark-gc", "GC time ratio", "timeseries", (
-            Q(f'sum(rate(metrics_executor_totalGCTime_Value{{{_APP}}}[$__rate_interval])) '
-              f'/ (sum(rate(metrics_executor_totalDuration_Value{{{_APP}}}[$__rate_interval])) > 0)', "GC"),),
+            Q(f'sum(rate(metrics_executor_totalGCTime_seconds_total{{{_APP}}}[$__rate_interval])) '
+              f'/ (sum(rate(metrics_executor_totalDuration_seconds_total{{{_APP}}}[$__rate_interval])) > 0)', "GC"),),
             unit="percentunit", thresholds=(th.SPARK_GC,)),
         Panel("l2-spark-io", "Input read", "timeseries", (
-            Q(f'sum(rate(metrics_executor_totalInputBytes_Count{{{_APP}}}[$__rate_interval]))', "input"),),
+            Q(f'sum(rate(metrics_executor_totalInputBytes_bytes_total{{{_APP}}}[$__rate_interval]))', "input"),),
             unit="Bps"),
         Panel("l2-spark-shuffle", "Shuffle read and write", "timeseries", (
-            Q(f'sum(rate(metrics_executor_totalShuffleRead_Count{{{_APP}}}[$__rate_interval]))', "shuffle read"),
-            Q(f'sum(rate(metrics_executor_totalShuffleWrite_Count{{{_APP}}}[$__rate_interval]))', "shuffle write")),
+            Q(f'sum(rate(metrics_executor_totalShuffleRead_bytes_total{{{_APP}}}[$__rate_interval]))', "shuffle read"),
+            Q(f'sum(rate(metrics_executor_totalShuffleWrite_bytes_total{{{_APP}}}[$__rate_interval]))', "shuffle write")),
             unit="Bps"),
         Panel("l2-spark-task-rate", "Tasks completed and failed per minute", "timeseries", (
-            Q(f'sum(rate(metrics_executor_completedTasks_Count{{{_APP}}}[$__rate_interval])) * 60', "completed"),
-            Q(f'sum(rate(metrics_executor_failedTasks_Count{{{_APP}}}[$__rate_interval])) * 60', "failed"))),
+            Q(f'sum(rate(metrics_executor_completedTasks_total{{{_APP}}}[$__rate_interval])) * 60', "completed"),
+            Q(f'sum(rate(metrics_executor_failedTasks_total{{{_APP}}}[$__rate_interval])) * 60', "failed"))),
     ))],
     "One Spark application: stages, tasks and executors, from the History Server and from PromQL.")
 

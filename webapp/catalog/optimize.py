@@ -1,13 +1,14 @@
 """Level 1.5 Optimization & Troubleshooting: performance, errors, cost and recommendations.
 
-PromQL follows metrics.md: Trino percentiles are precomputed gauges in ms, Spark executor times are
-cumulative ms, Airflow statsd counters, OOM kills in the corrected §15 form, OpenCost prices in $/h
+PromQL follows metrics.md: Trino percentiles are precomputed gauges in ms (either form, forms.py),
+Spark executor times are cumulative seconds (Spark >= 3.0), Airflow statsd counters, OOM kills in the corrected §15 form, OpenCost prices in $/h
 (x 730 for a month). Right-sizing uses the p95 of usage over the selected range (a subquery) with 20%
 headroom; the HPA formula (target 70% of the request) gives the replica recommendation.
 """
 from __future__ import annotations
 
 from . import thresholds as th
+from .forms import CONTAINERS, dcgm, trino, trino_names
 from .model import Dashboard, Link, Panel, Query, Section
 
 Q = Query
@@ -25,8 +26,8 @@ def live_requests(resource: str) -> str:
             f'* on (cluster, namespace, pod) group_left () {LIVE_RUNNING}')
 
 
-CPU_RATE = 'rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster, $namespace}[5m])'
-MEM_WS = 'container_memory_working_set_bytes{container!="", image!="", $cluster, $namespace}'
+CPU_RATE = 'rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $namespace}[5m])'
+MEM_WS = 'container_memory_working_set_bytes{' + CONTAINERS + ', $cluster, $namespace}'
 REQ_CPU = f'sum by ({BY_C}) ({live_requests("cpu")})'
 REQ_MEM = f'sum by ({BY_C}) ({live_requests("memory")})'
 REPLICAS = f'count by ({BY_C}) ({live_requests("cpu")})'
@@ -69,16 +70,27 @@ def _inc(metric: str, selector: str = "", window: str = "$__range") -> str:
     return f'increase({metric}{{{sel}}}[{window}])'
 
 
-# error categories: (legend, counter expression with $cluster) -- every one is a real counter
+def _trino_inc(attribute: str, window: str = "$__range") -> str:
+    return trino("QueryManager", attribute, "$cluster", lambda sel: f"increase({sel}[{window}])")
+
+
+def _increase(counter: str | tuple[str, ...], window: str) -> str:
+    """increase() of a counter selector, or the union of increase() of each form's selector."""
+    if isinstance(counter, tuple):
+        return "(" + " or ".join(f"increase({c}[{window}])" for c in counter) + ")"
+    return f"increase({counter}[{window}])"
+
+
+# error categories: (legend, counter selector with $cluster, or one selector per exporter form)
 CATEGORIES = (
     ("Pod restarts", 'kube_pod_container_status_restarts_total{$cluster, $namespace}'),
     ("Jenkins failed builds", 'default_jenkins_builds_failed_build_count_total{$cluster}'),
     ("Argo CD failed syncs", 'argocd_app_sync_total{phase=~"Error|Failed", $cluster, $namespace:dest_namespace}'),
     ("Spark application failures", 'spark_application_failure_count{$cluster, $namespace}'),
     ("Airflow task failures", 'airflow_ti_failures{$cluster}'),
-    ("Trino failed queries", 'trino_execution_QueryManager_FailedQueries_TotalCount{$cluster}'),
+    ("Trino failed queries", tuple(n + '{$cluster}' for n in trino_names("QueryManager", "FailedQueries_TotalCount"))),
     ("S3 5xx errors", 'minio_s3_requests_5xx_errors_total{$cluster}'),
-    ("Ingress 5xx", 'nginx_ingress_controller_requests{status=~"5..", $cluster, $namespace}'),
+    ("Ingress 5xx", 'nginx_ingress_controller_requests{status=~"5.+", $cluster, $namespace}'),
     ("Service mesh 5xx", 'istio_requests_total{reporter="destination", response_code=~"5..", $cluster, '
                          '$namespace:destination_workload_namespace}'),
 )
@@ -96,13 +108,13 @@ TOP_REASONS = 'topk(10, round(' + union([
               "Argo CD sync $1", "Argo CD"),
     reason(_inc("spark_application_failure_count", "$namespace"), "Spark application failed", "Spark"),
     reason(_inc("airflow_ti_failures"), "Airflow task failed", "Airflow"),
-    reason(_inc("trino_execution_QueryManager_UserErrorFailures_TotalCount"), "Trino user error", "Trino"),
-    reason(_inc("trino_execution_QueryManager_InternalFailures_TotalCount"), "Trino internal failure", "Trino"),
-    reason(_inc("trino_execution_QueryManager_ExternalFailures_TotalCount"), "Trino external failure", "Trino"),
-    reason(_inc("trino_execution_QueryManager_InsufficientResourcesFailures_TotalCount"),
+    reason(_trino_inc("UserErrorFailures_TotalCount"), "Trino user error", "Trino"),
+    reason(_trino_inc("InternalFailures_TotalCount"), "Trino internal failure", "Trino"),
+    reason(_trino_inc("ExternalFailures_TotalCount"), "Trino external failure", "Trino"),
+    reason(_trino_inc("InsufficientResourcesFailures_TotalCount"),
            "Trino insufficient resources", "Trino"),
     reason(_inc("minio_s3_requests_5xx_errors_total"), "S3 5xx", "MinIO"),
-    reason_by(_inc("nginx_ingress_controller_requests", 'status=~"5..", $namespace'), "status", "HTTP $1",
+    reason_by(_inc("nginx_ingress_controller_requests", 'status=~"5.+", $namespace'), "status", "HTTP $1",
               "Ingress"),
     reason_by(_inc("istio_requests_total", 'reporter="destination", response_code=~"5..", '
                                           '$namespace:destination_workload_namespace'),
@@ -143,8 +155,8 @@ RULES = (
      'count by (cluster, namespace, container) (kube_pod_container_status_waiting_reason'
      '{reason=~"ErrImagePull|ImagePullBackOff|InvalidImageName", $cluster, $namespace} == 1)', "container"),
     ("Tune Spark executor memory / GC: GC above 10% of task time",
-     'sum by (cluster, application_name) (rate(metrics_executor_totalGCTime_Value{$cluster}[$__range])) '
-     '/ (sum by (cluster, application_name) (rate(metrics_executor_totalDuration_Value{$cluster}[$__range])) > 0) > 0.1',
+     'sum by (cluster, application_name) (rate(metrics_executor_totalGCTime_seconds_total{$cluster}[$__range])) '
+     '/ (sum by (cluster, application_name) (rate(metrics_executor_totalDuration_seconds_total{$cluster}[$__range])) > 0) > 0.1',
      "application_name"),
     ("Run compaction (rewrite_data_files): over half the files are small",
      'max by (cluster, table) (iceberg_table_small_files{$cluster}) '
@@ -152,7 +164,7 @@ RULES = (
     ("Expire snapshots: more than 100 snapshots",
      'max by (cluster, table) (iceberg_table_snapshots{$cluster}) > 100', "table"),
     ("Review slow Trino queries / add workers: p95 above 10 min",
-     'max by (cluster) (trino_execution_QueryManager_ExecutionTime_FiveMinutes_P95{$cluster}) / 1000 > 600',
+     f'max by (cluster) ({trino("QueryManager", "ExecutionTime_FiveMinutes_P95", "$cluster")}) / 1000 > 600',
      "cluster"),
     ("Expand the volume: more than 80% used",
      'max by (cluster, namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $namespace}) '
@@ -171,8 +183,8 @@ TUNING = union([rule(*r) for r in RULES])
 # sections ---------------------------------------------------------------------------------------
 PERFORMANCE = Section("Performance analysis", (
     Panel("trino-slow-queries", "Slow queries: Trino execution time p95", "timeseries", (
-        Q('max by (cluster) (trino_execution_QueryManager_ExecutionTime_FiveMinutes_P95{$cluster}) / 1000', "{cluster} p95"),
-        Q('max by (cluster) (trino_execution_QueryManager_ExecutionTime_FiveMinutes_P99{$cluster}) / 1000', "{cluster} p99")),
+        Q(f'max by (cluster) ({trino("QueryManager", "ExecutionTime_FiveMinutes_P95", "$cluster")}) / 1000', "{cluster} p95"),
+        Q(f'max by (cluster) ({trino("QueryManager", "ExecutionTime_FiveMinutes_P99", "$cluster")}) / 1000', "{cluster} p99")),
         unit="s", thresholds=(th.TRINO_WALL_TIME,), width=6,
         description="Trino exports precomputed percentiles of the last 5 minutes (ms); there is no histogram."),
     Panel("spark-long-running", "Long-running Spark applications (driver age)", "bar", (
@@ -181,10 +193,10 @@ PERFORMANCE = Section("Performance analysis", (
         unit="s", width=6, link=Link("/capacity/namespace/{namespace}", "namespace"),
         description="Spark drivers by time since start (kube-state-metrics)."),
     Panel("spark-task-time", "Spark task time per application (selected range)", "bar", (
-        Q('topk(10, sum by (application_name) (increase(metrics_executor_totalDuration_Value{$cluster}[$__range])) / 1000)',
+        Q('topk(10, sum by (application_name) (increase(metrics_executor_totalDuration_seconds_total{$cluster}[$__range])))',
           "{application_name}"),),
         unit="s", width=6,
-        description="Executor task time summed over executors (cumulative ms from /metrics/executors/prometheus)."),
+        description="Executor task time summed over executors (cumulative seconds from /metrics/executors/prometheus)."),
     Panel("spark-running", "Spark applications running", "timeseries", (
         Q('sum by (namespace) (spark_application_running_count{$cluster, $namespace})', "{namespace}"),),
         width=6),
@@ -212,10 +224,11 @@ PERFORMANCE = Section("Performance analysis", (
             'label_replace(label_join(topk(3, max by (cluster, namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $namespace}) '
             '/ (max by (cluster, namespace, persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes{$cluster, $namespace}) > 0)), '
             '"entity", "/", "namespace", "persistentvolumeclaim"), "resource", "Volume used", "", "")',
-            'label_replace(label_join(topk(3, max by (cluster, Hostname, gpu) (DCGM_FI_DEV_GPU_UTIL{$cluster}) / 100), '
-            '"entity", " GPU ", "Hostname", "gpu"), "resource", "GPU utilisation", "", "")',
-            'label_replace(label_replace(max by (cluster) (1 - trino_memory_ClusterMemoryPool_FreeDistributedBytes{name="general", $cluster} '
-            '/ (trino_memory_ClusterMemoryPool_TotalDistributedBytes{name="general", $cluster} > 0)), '
+            'label_replace(label_join(topk(3, max by (cluster, hostname, gpu) (' + dcgm("DCGM_FI_DEV_GPU_UTIL") + ') / 100), '
+            '"entity", " GPU ", "hostname", "gpu"), "resource", "GPU utilisation", "", "")',
+            'label_replace(label_replace(max by (cluster) (1 - '
+            f'{trino("ClusterMemoryPool", "FreeDistributedBytes", "$cluster")} '
+            f'/ ({trino("ClusterMemoryPool", "TotalDistributedBytes", "$cluster")} > 0)), '
             '"entity", "general pool", "", ""), "resource", "Trino memory pool", "", "")',
         ]) + ')', column="Saturation", unit="percentunit"),),
         label_columns=("resource", "cluster", "entity"), join_on=("resource", "cluster", "entity"),
@@ -230,11 +243,11 @@ PERFORMANCE = Section("Performance analysis", (
 
 ERRORS = Section("Error analysis", (
     Panel("errors-by-category", "Error frequency by category (per hour)", "timeseries", tuple(
-        Q(f'sum(increase({expr}[1h]))', name) for name, expr in CATEGORIES),
+        Q(f'sum({_increase(expr, "1h")})', name) for name, expr in CATEGORIES),
         min_step=3600, stacked=True, width=8,
         description="Every category is a counter; increase() per hour."),
     Panel("errors-category-range", "Errors by category (selected range)", "pie", tuple(
-        Q(f'sum(round(increase({expr}[$__range])))', name) for name, expr in CATEGORIES),
+        Q(f'sum(round({_increase(expr, "$__range")}))', name) for name, expr in CATEGORIES),
         width=4),
     Panel("top-error-reasons", "Top 10 error reasons (selected range)", "table", (
         Q(TOP_REASONS, column="Occurrences", unit="short"),),

@@ -7,6 +7,7 @@ Signal objects, so a tile turns red exactly where its alert fires.
 from __future__ import annotations
 
 from . import thresholds as th
+from .forms import CONTAINERS, hms_api, hms_pool, minio, trino
 from .model import Query, Signal, Tile
 
 S = Signal
@@ -17,10 +18,13 @@ GITOPS_SIGNALS = (
       '/ (sum by (jenkins_job) (increase(default_jenkins_builds_total_build_count_total{$cluster}[1h])) > 0)',
       "jenkins_job"),
     S(th.JENKINS_QUEUE, 'sum by (cluster) (jenkins_queue_size_value{$cluster})', "cluster"),
+    # A healthy entity reads 0 (not nothing), so the tile knows the signal was read.
     S(th.ARGOCD_UNHEALTHY,
-      'count by (name) (argocd_app_info{health_status!="Healthy", $cluster, $namespace:dest_namespace} == 1)', "name"),
+      'count by (name) (argocd_app_info{health_status!="Healthy", $cluster, $namespace:dest_namespace} == 1) '
+      'or count by (name) (argocd_app_info{$cluster, $namespace:dest_namespace}) * 0', "name"),
     S(th.POD_NOT_RUNNING,
-      'count by (namespace) (kube_pod_status_phase{phase=~"Pending|Failed|Unknown", $cluster, $namespace} == 1)',
+      'count by (namespace) (kube_pod_status_phase{phase=~"Pending|Failed|Unknown", $cluster, $namespace} == 1) '
+      'or count by (namespace) (kube_pod_status_phase{$cluster, $namespace}) * 0',
       "namespace"),
     S(th.CONTAINER_RESTARTS,
       'sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h]))',
@@ -29,10 +33,10 @@ GITOPS_SIGNALS = (
 
 CAPACITY_SIGNALS = (
     S(th.CPU_USAGE,
-      'sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+      'sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
       '/ sum by (cluster) (kube_node_status_allocatable{resource="cpu", $cluster})', "cluster"),
     S(th.MEMORY_USAGE,
-      'sum by (cluster) (container_memory_working_set_bytes{container!="", image!="", $cluster}) '
+      'sum by (cluster) (container_memory_working_set_bytes{' + CONTAINERS + ', $cluster}) '
       '/ sum by (cluster) (kube_node_status_allocatable{resource="memory", $cluster})', "cluster"),
     S(th.STORAGE_USAGE,
       'max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $namespace} '
@@ -45,36 +49,46 @@ CAPACITY_SIGNALS = (
       "cluster"),
 )
 
+
+
+def _inc15(selector: str) -> str:
+    return f"increase({selector}[15m])"
+
+
+def _rate5(selector: str) -> str:
+    return f"rate({selector}[5m])"
+
+
 WORKLOAD_SIGNALS = (
     S(th.SPARK_FAILURES,
       'sum by (namespace) (increase(spark_application_failure_count{$cluster, $namespace}[1h]))', "namespace"),
     S(th.SPARK_GC,
-      'sum by (application_name) (rate(metrics_executor_totalGCTime_Value{$cluster}[5m])) '
-      '/ (sum by (application_name) (rate(metrics_executor_totalDuration_Value{$cluster}[5m])) > 0)',
+      'sum by (application_name) (rate(metrics_executor_totalGCTime_seconds_total{$cluster}[5m])) '
+      '/ (sum by (application_name) (rate(metrics_executor_totalDuration_seconds_total{$cluster}[5m])) > 0)',
       "application_name"),
     S(th.AIRFLOW_DAG_FAILED, 'sum by (dag_id) (increase(airflow_dagrun_failed_count{$cluster}[1h]))', "dag_id"),
-    S(th.TRINO_WALL_TIME, 'max by (cluster) (trino_execution_QueryManager_ExecutionTime_FiveMinutes_P95{$cluster}) / 1000',
-      "cluster"),
+    S(th.TRINO_WALL_TIME,
+      f'max by (cluster) ({trino("QueryManager", "ExecutionTime_FiveMinutes_P95", "$cluster")}) / 1000', "cluster"),
     S(th.TRINO_FAILURES,
-      'sum by (cluster) (increase(trino_execution_QueryManager_FailedQueries_TotalCount{$cluster}[15m])) '
-      '/ (sum by (cluster) (increase(trino_execution_QueryManager_CompletedQueries_TotalCount{$cluster}[15m])) > 0)',
+      f'sum by (cluster) ({trino("QueryManager", "FailedQueries_TotalCount", "$cluster", _inc15)}) '
+      f'/ (sum by (cluster) ({trino("QueryManager", "CompletedQueries_TotalCount", "$cluster", _inc15)}) > 0)',
       "cluster"),
     S(th.TRINO_WORKERS,
-      'sum by (cluster) (trino_failuredetector_HeartbeatFailureDetector_ActiveCount{$cluster}) '
-      '/ (sum by (cluster) (trino_failuredetector_HeartbeatFailureDetector_TotalCount{$cluster}) > 0)', "cluster"),
+      f'sum by (cluster) ({trino("HeartbeatFailureDetector", "ActiveCount", "$cluster")}) '
+      f'/ (sum by (cluster) ({trino("HeartbeatFailureDetector", "TotalCount", "$cluster")}) > 0)', "cluster"),
     S(th.AIRFLOW_HEARTBEAT, '1 / sum by (cluster) (rate(airflow_scheduler_heartbeat{$cluster}[2m]))', "cluster"),
 )
 
 PIPELINE_SIGNALS = (
     S(th.ICEBERG_FILES, 'max by (table) (iceberg_table_data_files{$cluster})', "table"),
     S(th.ICEBERG_SNAPSHOTS, 'max by (table) (iceberg_table_snapshots{$cluster})', "table"),
-    S(th.HMS_RESPONSE, 'max by (api) (hive_metastore_api_95thPercentile{$cluster}) / 1000', "api"),
-    S(th.HMS_POOL, 'max by (pool) (hikaricp_connections_active{$cluster} / (hikaricp_connections_max{$cluster} > 0))',
+    S(th.HMS_RESPONSE, f'max by (api) ({hms_api("95thPercentile", "$cluster")}) / 1000', "api"),
+    S(th.HMS_POOL, f'max by (pool) ({hms_pool("active", "$cluster")} / ({hms_pool("max", "$cluster")} > 0))',
       "pool"),
     S(th.S3_ERRORS,
-      '(sum by (cluster) (rate(minio_s3_requests_4xx_errors_total{$cluster}[5m])) '
-      '+ sum by (cluster) (rate(minio_s3_requests_5xx_errors_total{$cluster}[5m]))) '
-      '/ (sum by (cluster) (rate(minio_s3_requests_total{$cluster}[5m])) > 0)', "cluster"),
+      f'(sum by (cluster) ({minio("minio_s3_requests_4xx_errors_total", "$cluster", _rate5)}) '
+      f'+ sum by (cluster) ({minio("minio_s3_requests_5xx_errors_total", "$cluster", _rate5)})) '
+      f'/ (sum by (cluster) ({minio("minio_s3_requests_total", "$cluster", _rate5)}) > 0)', "cluster"),
     S(th.ORACLE_TABLESPACE,
       'max by (tablespace) (oracledb_tablespace_bytes{$cluster} / oracledb_tablespace_max_bytes{$cluster})',
       "tablespace"),
@@ -91,7 +105,7 @@ OPTIMIZE_SIGNALS = (
       '/ (sum by (namespace, pod, container) (increase(container_cpu_cfs_periods_total{container!="", $cluster, $namespace}[5m])) > 0)',
       "pod"),
     S(th.IDLE_RATIO,
-      '1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+      '1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
       '/ (sum by (cluster) (kube_pod_container_resource_requests{resource="cpu", $cluster} '
       '* on (cluster, namespace, pod) group_left () max by (cluster, namespace, pod) '
       '(kube_pod_status_phase{phase="Running", $cluster} == 1)) > 0)', "cluster"),
@@ -114,9 +128,9 @@ TILES: tuple[Tile, ...] = (
          Query('sum(increase(default_jenkins_builds_total_build_count_total{$cluster}[1h]))', "builds/h"),
          GITOPS_SIGNALS, "Bitbucket, Jenkins, Argo CD and rollouts"),
     Tile("capacity", "Resource Capacity", "/capacity",
-         Query('sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_node_status_allocatable{resource="cpu", $cluster})', "CPU used"), "percentunit",
-         Query('sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_node_status_allocatable{resource="cpu", $cluster})', "CPU used"),
          CAPACITY_SIGNALS, "Compute, storage, network and forecasts"),
     Tile("workloads", "Workload Execution", "/workloads",
@@ -125,12 +139,12 @@ TILES: tuple[Tile, ...] = (
          WORKLOAD_SIGNALS, "Spark, Airflow and Trino"),
     Tile("pipeline", "Data Pipeline", "/pipeline",
          Query('max(max by (table) (iceberg_table_data_files{$cluster}))', "largest table (files)"), "short",
-         Query('sum(rate(minio_s3_requests_total{$cluster}[5m]))', "S3 requests/s"),
+         Query(f'sum({minio("minio_s3_requests_total", "$cluster", _rate5)})', "S3 requests/s"),
          PIPELINE_SIGNALS, "Iceberg, Hive Metastore, S3, Oracle, Ceph and Isilon"),
     Tile("optimize", "Optimize & Troubleshoot", "/optimize",
-         Query('1 - sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('1 - sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_pod_container_resource_requests{resource="cpu", $cluster})', "CPU idle"), "percentunit",
-         Query('1 - sum(rate(container_cpu_usage_seconds_total{container!="", image!="", $cluster}[5m])) '
+         Query('1 - sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_pod_container_resource_requests{resource="cpu", $cluster})', "CPU idle"),
          OPTIMIZE_SIGNALS, "Errors, OOM kills, idle and over-provisioned resources"),
     Tile("e2e", "E2E Analytics", "/e2e",

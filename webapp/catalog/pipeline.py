@@ -1,15 +1,19 @@
 """Level 1.4 Data Pipeline Health, with monitoring stage 5 (Iceberg, Hive Metastore, S3/MinIO,
 Oracle DB, Ceph/Isilon).
 
-PromQL follows metrics.md sections 7-12: the Iceberg custom exporter (Iceberg namespace as label
-``database``), Hive Codahale timers in ms, MinIO v2 TTFB distribution without ``_bucket``, Oracle
-exporter gauges and counters of seconds, Ceph latency sums in seconds, Isilon ``time_avg`` in µs.
+PromQL follows metrics.md sections 7-12 and what the exporters emit (`../shared/real-exposition/`): the
+Iceberg custom exporter (Iceberg namespace as label ``database``), Hive Codahale timers in ms through
+jmx_exporter with or without the shipped rules, MinIO metrics v2 or v3 (TTFB distribution without
+``_bucket``), Oracle exporter gauges and counters of seconds (blocked sessions and SQL time from the
+shipped custom metrics), Ceph mgr module and ceph-exporter (OSD perf counters, latency sums in
+seconds), Isilon ``time_avg`` in µs. Both-form queries come from forms.py.
 ``$namespace`` is used where the series carry the Kubernetes namespace of the scraped pod
 (Hive Metastore, MinIO); Iceberg, Oracle, Ceph and Isilon have no Kubernetes namespace.
 """
 from __future__ import annotations
 
 from . import thresholds as th
+from .forms import hms_api, hms_api_rate, hms_directsql_errors_rate, hms_gauge, hms_pool, minio
 from .model import Dashboard, Link, Panel, Query, Section
 
 Q = Query
@@ -34,9 +38,11 @@ ICEBERG = Section("Iceberg", (
         Q('sum(iceberg_table_small_files{$cluster}) / (sum(iceberg_table_data_files{$cluster}) > 0)', "small files"),),
         unit="percentunit", width=3, description="Share of data files under 32 MiB."),
     Panel("iceberg-data-loss", "Data files deleted unexpectedly", "stat", (
-        Q('sum(increase(iceberg_table_files_deleted_unexpectedly_total{$cluster}[$__range])) or vector(0)', "files"),),
+        Q('sum(max by (cluster, catalog, database, table) (iceberg_table_files_deleted_unexpectedly{$cluster}))',
+          "files"),),
         thresholds=(th.ICEBERG_DATA_LOSS,), width=3,
-        description="The design's DataLoss alert (P1): files removed by a snapshot that is not a replace or delete."),
+        description="The design's DataLoss alert (P1): files the tables' current snapshots reference that are gone "
+                    "from storage without an Iceberg operation that removed them (Iceberg exporter)."),
     Panel("iceberg-needs-compaction", "Tables needing compaction", "table", (
         Q(f'{_FILES} and on ({ICEBERG_KEY}) ({_NEEDS})', column="Data files", unit="short"),
         Q(f'{_SMALL_RATIO} and on ({ICEBERG_KEY}) ({_NEEDS})', column="Small-file ratio", unit="percentunit"),
@@ -78,99 +84,114 @@ ICEBERG = Section("Iceberg", (
                     "the exporter's scrape interval."),
 ))
 
-_HMS = '{$cluster, $namespace}'
+_HMS = "$cluster, $namespace"
+_HMS_APIS = "get_table|get_partitions_by_filter|get_database|add_partitions|lock"
+
+
+def _pool_ratio(by: str) -> str:
+    return (f'max by ({by}) ({hms_pool("active", _HMS)} / ({hms_pool("max", _HMS)} > 0))' if by
+            else f'max({hms_pool("active", _HMS)} / ({hms_pool("max", _HMS)} > 0))')
+
+
 HMS = Section("Hive Metastore", (
     Panel("hms-get-table-p95", "get_table response time (p95, worst replica)", "stat", (
-        Q(f'max(hive_metastore_api_95thPercentile{{api="get_table", $cluster, $namespace}}) / 1000', "p95"),),
+        Q(f'max({hms_api("95thPercentile", _HMS, "get_table")}) / 1000', "p95"),),
         unit="s", thresholds=(th.HMS_RESPONSE,), width=3,
         description="Codahale timer percentiles are per replica (not aggregatable): the worst one is shown."),
     Panel("hms-pool-usage-now", "Connection-pool usage (worst pool)", "stat", (
-        Q(f'max(hikaricp_connections_active{_HMS} / (hikaricp_connections_max{_HMS} > 0))', "pool"),),
-        unit="percentunit", thresholds=(th.HMS_POOL,), width=3),
+        Q(_pool_ratio(""), "pool"),),
+        unit="percentunit", thresholds=(th.HMS_POOL,), width=3,
+        description="HikariCP active / maximum connections, from HMS' Codahale pool gauges."),
     Panel("hms-oldest-lock", "Oldest lock age", "stat", (
-        Q(f'max(hive_metastore_oldest_lock_age_in_sec{_HMS})', "age"),),
+        Q(f'max({hms_gauge("hive_metastore_oldest_lock_age_in_sec", _HMS)})', "age"),),
         unit="s", width=3, description="How long the oldest ACID lock has been held or waited for."),
-    Panel("hms-error-ratio-now", "Error rate", "stat", (
-        Q(f'sum(rate(hive_metastore_api_errors_total{_HMS}[5m])) / (sum(rate(hive_metastore_api_Count{_HMS}[5m])) > 0)',
-          "errors"),),
-        unit="percentunit", width=3),
+    Panel("hms-error-ratio-now", "Direct SQL errors per call", "stat", (
+        Q(f'sum({hms_directsql_errors_rate("5m", _HMS)}) / (sum({hms_api_rate("5m", _HMS)}) > 0)', "errors"),),
+        unit="percentunit", width=3,
+        description="HMS keeps no per-API error counter: directsql_errors counts direct SQL queries that failed "
+                    "(HMS then retries through JDO), per API call."),
     Panel("hms-response-time", "Response time p95 by API", "timeseries", (
-        Q('max by (cluster, api) (hive_metastore_api_95thPercentile{api=~"get_table|get_partitions_by_filter|'
-          'get_database|add_partitions|lock", $cluster, $namespace}) / 1000', "{cluster} {api}"),),
+        Q(f'max by (cluster, api) ({hms_api("95thPercentile", _HMS, _HMS_APIS)}) / 1000', "{cluster} {api}"),),
         unit="s", thresholds=(th.HMS_RESPONSE,), width=6),
     Panel("hms-pool-usage", "Connection-pool usage (HikariCP, metastore to Oracle)", "timeseries", (
-        Q(f'max by (cluster, pool) (hikaricp_connections_active{_HMS} / (hikaricp_connections_max{_HMS} > 0))',
-          "{cluster} {pool}"),),
+        Q(_pool_ratio("cluster, pool"), "{cluster} {pool}"),),
         unit="percentunit", thresholds=(th.HMS_POOL,), width=6),
     Panel("hms-pool-pending", "Threads waiting for a connection", "timeseries", (
-        Q(f'sum by (cluster, pool) (hikaricp_connections_pending{_HMS})', "{cluster} {pool}"),),
+        Q(f'sum by (cluster, pool) ({hms_pool("pending", _HMS)})', "{cluster} {pool}"),),
         width=4),
     Panel("hms-lock-wait", "Lock wait: oldest lock age", "timeseries", (
-        Q(f'max by (cluster) (hive_metastore_oldest_lock_age_in_sec{_HMS})', "{cluster}"),),
+        Q(f'max by (cluster) ({hms_gauge("hive_metastore_oldest_lock_age_in_sec", _HMS)})', "{cluster}"),),
         unit="s", width=4, description="The ACID lock table has no per-call wait timer; the oldest lock's age "
                                         "is how long the longest waiter can have waited."),
     Panel("hms-locks", "Open locks", "timeseries", (
-        Q(f'max by (cluster) (hive_metastore_num_locks{_HMS})', "{cluster}"),), width=4),
-    Panel("hms-error-rate", "Error rate by cluster", "timeseries", (
-        Q(f'sum by (cluster) (rate(hive_metastore_api_errors_total{_HMS}[$__rate_interval])) '
-          f'/ (sum by (cluster) (rate(hive_metastore_api_Count{_HMS}[$__rate_interval])) > 0)', "{cluster}"),),
-        unit="percentunit", width=6),
+        Q(f'max by (cluster) ({hms_gauge("hive_metastore_num_locks", _HMS)})', "{cluster}"),), width=4),
+    Panel("hms-error-rate", "Direct SQL errors per call, by cluster", "timeseries", (
+        Q(f'sum by (cluster) ({hms_directsql_errors_rate("$__rate_interval", _HMS)}) '
+          f'/ (sum by (cluster) ({hms_api_rate("$__rate_interval", _HMS)}) > 0)', "{cluster}"),),
+        unit="percentunit", width=6,
+        description="HMS has no per-API error counter; directsql_errors is the one error count it exports."),
     Panel("hms-calls", "Calls per second by API", "timeseries", (
-        Q(f'topk(8, sum by (api) (rate(hive_metastore_api_Count{_HMS}[$__rate_interval])))', "{api}"),),
+        Q(f'topk(8, sum by (api) ({hms_api_rate("$__rate_interval", _HMS)}))', "{api}"),),
         unit="ops", stacked=True, width=6),
     Panel("hms-apis", "Metastore APIs", "table", (
-        Q(f'sum by (api) (rate(hive_metastore_api_Count{_HMS}[5m]))', column="Calls/s", unit="ops"),
-        Q(f'max by (api) (hive_metastore_api_Mean{_HMS}) / 1000', column="Mean", unit="s"),
-        Q(f'max by (api) (hive_metastore_api_95thPercentile{_HMS}) / 1000', column="p95", unit="s"),
-        Q(f'max by (api) (hive_metastore_api_99thPercentile{_HMS}) / 1000', column="p99", unit="s"),
-        Q(f'sum by (api) (increase(hive_metastore_api_errors_total{_HMS}[$__range]))', column="Errors", unit="short")),
+        Q(f'sum by (api) ({hms_api_rate("5m", _HMS)})', column="Calls/s", unit="ops"),
+        Q(f'max by (api) ({hms_api("Mean", _HMS)}) / 1000', column="Mean", unit="s"),
+        Q(f'max by (api) ({hms_api("95thPercentile", _HMS)}) / 1000', column="p95", unit="s"),
+        Q(f'max by (api) ({hms_api("99thPercentile", _HMS)}) / 1000', column="p99", unit="s")),
         label_columns=("api",), thresholds=(th.HMS_RESPONSE,), width=8,
         description="p95/p99 of the worst replica; sorted by calls per second."),
     Panel("hms-open-connections", "Open client connections (Thrift)", "timeseries", (
-        Q(f'sum by (cluster) (hive_metastore_open_connections{_HMS})', "{cluster}"),), width=4),
+        Q(f'sum by (cluster) ({hms_gauge("hive_metastore_open_connections", _HMS)})', "{cluster}"),), width=4),
 ))
 
 _S3 = '{$cluster, $namespace}'
-_TTFB = 'minio_s3_requests_ttfb_seconds_distribution'
+_MS = "$cluster, $namespace"
+_TTFB = "minio_s3_requests_ttfb_seconds_distribution"
+
+
+def _s3_rate(v2_name: str, window: str = "$__rate_interval", apis: str = "") -> str:
+    return minio(v2_name, _MS, lambda sel: f"rate({sel}[{window}])", apis)
+
+
 S3 = Section("S3 / MinIO", (
     Panel("s3-latency", "GET/PUT latency p95 (time to first byte)", "timeseries", (
-        Q(f'histogram_quantile(0.95, sum by (le, api) (rate({_TTFB}{{api=~"GetObject|PutObject", $cluster, $namespace}}'
-          f'[$__rate_interval])))', "{api}"),),
+        Q(f'histogram_quantile(0.95, sum by (le, api) ({_s3_rate(_TTFB, apis="getobject|putobject")}))', "{api}"),),
         unit="s", thresholds=(th.S3_LATENCY,), width=6,
-        description="MinIO's TTFB distribution (no _bucket suffix) is a cumulative histogram."),
+        description="MinIO's TTFB distribution (no _bucket suffix) is a cumulative histogram. API names are "
+                    "lower case in metrics v2 (getobject) and as MinIO spells them in v3 (GetObject)."),
     Panel("s3-error-rate", "4xx/5xx error rate", "timeseries", (
-        Q(f'sum(rate(minio_s3_requests_4xx_errors_total{_S3}[$__rate_interval])) '
-          f'/ (sum(rate(minio_s3_requests_total{_S3}[$__rate_interval])) > 0)', "4xx"),
-        Q(f'sum(rate(minio_s3_requests_5xx_errors_total{_S3}[$__rate_interval])) '
-          f'/ (sum(rate(minio_s3_requests_total{_S3}[$__rate_interval])) > 0)', "5xx")),
+        Q(f'sum({_s3_rate("minio_s3_requests_4xx_errors_total")}) '
+          f'/ (sum({_s3_rate("minio_s3_requests_total")}) > 0)', "4xx"),
+        Q(f'sum({_s3_rate("minio_s3_requests_5xx_errors_total")}) '
+          f'/ (sum({_s3_rate("minio_s3_requests_total")}) > 0)', "5xx")),
         unit="percentunit", thresholds=(th.S3_ERRORS,), width=6),
     Panel("s3-errors-range", "S3 error rate over the range", "stat", (
-        Q(f'sum(increase(minio_s3_requests_errors_total{_S3}[$__range])) '
-          f'/ (sum(increase(minio_s3_requests_total{_S3}[$__range])) > 0)', "errors"),),
+        Q(f'sum({minio("minio_s3_requests_errors_total", _MS, lambda s: f"increase({s}[$__range])")}) '
+          f'/ (sum({minio("minio_s3_requests_total", _MS, lambda s: f"increase({s}[$__range])")}) > 0)', "errors"),),
         unit="percentunit", thresholds=(th.S3_ERRORS,), width=3),
     Panel("s3-capacity", "MinIO usable capacity used", "stat", (
         Q(f'max(1 - minio_cluster_capacity_usable_free_bytes{_S3} '
           f'/ (minio_cluster_capacity_usable_total_bytes{_S3} > 0))', "used"),),
         unit="percentunit", thresholds=(th.STORAGE_USAGE,), width=3),
     Panel("s3-requests", "Requests per second by API", "timeseries", (
-        Q(f'sum by (api) (rate(minio_s3_requests_total{_S3}[$__rate_interval]))', "{api}"),),
+        Q(f'sum by (api) ({_s3_rate("minio_s3_requests_total")})', "{api}"),),
         unit="ops", stacked=True, width=6),
     Panel("pipeline-s3-bucket-size", "Bucket size trend", "timeseries", (
-        Q(f'sum by (bucket) (minio_bucket_usage_total_bytes{_S3})', "{bucket}"),),
+        Q(f'max by (bucket) (minio_bucket_usage_total_bytes{_S3})', "{bucket}"),),
         unit="bytes", stacked=True, width=6, link=Link("/pipeline/s3/{bucket}", "bucket"),
         description="From MinIO's background scanner: refreshed every few minutes to hours."),
     Panel("s3-object-count", "Objects per bucket", "bar", (
-        Q(f'sum by (bucket) (minio_bucket_usage_object_total{_S3})', "{bucket}"),),
+        Q(f'max by (bucket) (minio_bucket_usage_object_total{_S3})', "{bucket}"),),
         width=6, link=Link("/pipeline/s3/{bucket}", "bucket")),
     Panel("s3-buckets", "Buckets", "table", (
-        Q(f'sum by (cluster, bucket) (minio_bucket_usage_total_bytes{_S3})', column="Size", unit="bytes"),
-        Q(f'sum by (cluster, bucket) (minio_bucket_usage_object_total{_S3})', column="Objects", unit="short"),
-        Q(f'sum by (cluster, bucket) (delta(minio_bucket_usage_total_bytes{_S3}[$__range]))', column="Growth in range",
+        Q(f'max by (cluster, bucket) (minio_bucket_usage_total_bytes{_S3})', column="Size", unit="bytes"),
+        Q(f'max by (cluster, bucket) (minio_bucket_usage_object_total{_S3})', column="Objects", unit="short"),
+        Q(f'max by (cluster, bucket) (delta(minio_bucket_usage_total_bytes{_S3}[$__range]))', column="Growth in range",
           unit="bytes")),
         label_columns=("cluster", "bucket"), width=6, link=Link("/pipeline/s3/{bucket}", "bucket")),
     Panel("s3-traffic", "S3 traffic", "timeseries", (
-        Q(f'sum(rate(minio_s3_traffic_received_bytes{_S3}[$__rate_interval]))', "received"),
-        Q(f'sum(rate(minio_s3_traffic_sent_bytes{_S3}[$__rate_interval]))', "sent")),
+        Q(f'sum({_s3_rate("minio_s3_traffic_received_bytes")})', "received"),
+        Q(f'sum({_s3_rate("minio_s3_traffic_sent_bytes")})', "sent")),
         unit="Bps", width=6),
 ))
 
@@ -232,6 +253,8 @@ ORACLE = Section("Oracle DB", (
 ))
 
 _CEPH = '{$cluster}'
+# one name per pool: a renamed pool keeps its old metadata series for a few minutes (staleness)
+_POOL_NAME = f'topk by (cluster, pool_id) (1, ceph_pool_metadata{_CEPH})'
 _ISI = '{$cluster}'
 _NFS = 'isilon_stat_cluster_protostats_nfs_total'
 STORAGE = Section("Storage (Ceph / Isilon)", (
@@ -262,11 +285,11 @@ STORAGE = Section("Storage (Ceph / Isilon)", (
         description="Linear extrapolation of the last 6 hours (deriv)."),
     Panel("pipeline-ceph-pools", "Ceph pool usage", "table", (
         Q(f'max by (cluster, name) (ceph_pool_stored{_CEPH} / ((ceph_pool_stored{_CEPH} + ceph_pool_max_avail{_CEPH}) > 0) '
-          f'* on (cluster, pool_id) group_left (name) ceph_pool_metadata{_CEPH})', column="Used", unit="percentunit"),
+          f'* on (cluster, pool_id) group_left (name) {_POOL_NAME})', column="Used", unit="percentunit"),
         Q(f'max by (cluster, name) (ceph_pool_stored{_CEPH} * on (cluster, pool_id) group_left (name) '
-          f'ceph_pool_metadata{_CEPH})', column="Stored", unit="bytes"),
+          f'{_POOL_NAME})', column="Stored", unit="bytes"),
         Q(f'max by (cluster, name) (ceph_pool_max_avail{_CEPH} * on (cluster, pool_id) group_left (name) '
-          f'ceph_pool_metadata{_CEPH})', column="Max available", unit="bytes")),
+          f'{_POOL_NAME})', column="Max available", unit="bytes")),
         label_columns=("cluster", "name"), thresholds=(th.STORAGE_DISK_USAGE,), width=6,
         description="stored / (stored + max_avail), as `ceph df` reports %USED."),
     Panel("ceph-osd-usage", "Fullest OSDs (top 10)", "bar", (

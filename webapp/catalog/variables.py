@@ -31,7 +31,7 @@ PATH_VARIABLES: dict[str, str] = {
     "argocd_app": "name",
     "node": "node",
     "ns": "namespace",
-    "app_id": "spark_app_id",
+    "app_id": "application_id",
     "dag_id": "dag_id",
     "table": "table",
     "pvc": "persistentvolumeclaim",

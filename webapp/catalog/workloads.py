@@ -1,19 +1,23 @@
 """Level 1.3 Workload Execution: Spark, Airflow and Trino, with monitoring stage 4.
 
-PromQL follows metrics.md: spark-operator >= 2.0 counters (no `_total`), Spark 4's executor
-endpoint (`metrics_executor_*`, GC and task time in ms), Airflow through statsd_exporter with the
-Helm chart mapping (seconds), Trino through jmx_exporter (TimeStat in ms, CounterStat `_TotalCount`).
+PromQL follows what the exporters emit (`../shared/real-exposition/`): spark-operator >= 2.0 counters
+(no `_total`), the Spark >= 3.0 driver endpoint `/metrics/executors/prometheus` (`metrics_executor_*`
+with `_seconds_total`, `_bytes`, `_total`; times in seconds; labels `application_id`,
+`application_name`, `executor_id`), Airflow through statsd_exporter with the mapping of
+`deploy/exporters/airflow/statsd-mappings.yml` (seconds), Trino's built-in `/metrics` or jmx_exporter
+(either form, see forms.py; TimeStat in ms, CounterStat `_TotalCount`).
 Rates use fixed windows of at least 5 minutes so that history scraped at a coarse resolution
 still has two samples per window.
 """
 from __future__ import annotations
 
 from . import thresholds as th
+from .forms import CONTAINERS, airflow_pool, trino
 from .model import Dashboard, Link, Panel, Query, Section
 
 Q = Query
 
-SPARK_APP = Link("/workloads/spark/{spark_app_id}", "spark_app_id")
+SPARK_APP = Link("/workloads/spark/{application_id}", "application_id")
 AIRFLOW_DAG = Link("/workloads/airflow/{dag_id}", "dag_id")
 
 _SEL = "$cluster, $namespace"
@@ -22,11 +26,23 @@ _S_FAIL = f'spark_application_failure_count{{{_SEL}}}'
 _EXEC = f'executor_id!="driver", {_SEL}'
 _A_OK = f'airflow_dagrun_duration_count{{{_SEL}}}'
 _A_FAIL = f'airflow_dagrun_failed_count{{{_SEL}}}'
-_QM = "trino_execution_QueryManager_"
-_FD = "trino_failuredetector_HeartbeatFailureDetector_"
-_MP = "trino_memory_ClusterMemoryPool_"
-_POOL = f'name="general", {_SEL}'
-_DRIVER_TS = f'timestamp(metrics_executor_totalDuration_Value{{executor_id="driver", {_SEL}}})'
+
+def _qm(attribute: str, wrap=lambda s: s) -> str:
+    return trino("QueryManager", attribute, _SEL, wrap)
+
+
+def _qm_inc(attribute: str, window: str) -> str:
+    return _qm(attribute, lambda s: f"increase({s}[{window}])")
+
+
+def _fd(attribute: str) -> str:
+    return trino("HeartbeatFailureDetector", attribute, _SEL)
+
+
+def _mp(attribute: str) -> str:
+    return trino("ClusterMemoryPool", attribute, _SEL)
+
+_DRIVER_TS = f'timestamp(metrics_executor_memoryUsed_bytes{{executor_id="driver", {_SEL}}})'
 
 
 def _ratio(num: str, den: str) -> str:
@@ -58,8 +74,8 @@ SPARK = Section("Spark", (
         Q(f'sum(increase(spark_application_failed_submission_count{{{_SEL}}}[1h]))', "submission failed")),
         min_step=3600, thresholds=(th.SPARK_FAILURES,), width=6),
     Panel("spark-runtime-distribution", "Job run time per application run (longest 15)", "bar", (
-        Q(f'topk(15, max by (application_name, spark_app_id) (max_over_time({_DRIVER_TS}[$__range:2m]) '
-          f'- min_over_time({_DRIVER_TS}[$__range:2m])))', "{application_name} {spark_app_id}"),),
+        Q(f'topk(15, max by (application_name, application_id) (max_over_time({_DRIVER_TS}[$__range:2m]) '
+          f'- min_over_time({_DRIVER_TS}[$__range:2m])))', "{application_name} {application_id}"),),
         unit="s", thresholds=(th.SPARK_DURATION_SLA,), link=SPARK_APP, width=6,
         description="Observed lifetime of each application's driver inside the range (a long-running "
                     "streaming application shows the whole range)."),
@@ -73,26 +89,26 @@ SPARK = Section("Spark", (
         unit="s", min_step=600, thresholds=(th.SPARK_DURATION_SLA,), width=6,
         description="Stage durations are not exported by Spark; application run time vs the SLA is."),
     Panel("spark-executor-usage", "Executor usage: active tasks per application", "timeseries", (
-        Q(f'sum by (application_name) (metrics_executor_activeTasks_Value{{{_EXEC}}})', "{application_name}"),),
+        Q(f'sum by (application_name) (metrics_executor_activeTasks{{{_EXEC}}})', "{application_name}"),),
         stacked=True, width=6, description="Running tasks on all executors (4 cores each)."),
     Panel("spark-executor-memory", "Executor storage memory (peak in the last hour)", "table", (
-        Q('max by (application_name, spark_app_id, executor_id) '
-          f'(max_over_time(metrics_executor_memoryUsed_Count{{{_SEL}}}[1h]) '
-          f'/ (max_over_time(metrics_executor_maxMemory_Count{{{_SEL}}}[1h]) > 0))',
+        Q('max by (application_name, application_id, executor_id) '
+          f'(max_over_time(metrics_executor_memoryUsed_bytes{{{_SEL}}}[1h]) '
+          f'/ (max_over_time(metrics_executor_maxMemory_bytes{{{_SEL}}}[1h]) > 0))',
           column="Peak memory used", unit="percentunit"),
-        Q('max by (application_name, spark_app_id, executor_id) '
-          f'(metrics_executor_memoryUsed_Count{{{_SEL}}} / (metrics_executor_maxMemory_Count{{{_SEL}}} > 0))',
+        Q('max by (application_name, application_id, executor_id) '
+          f'(metrics_executor_memoryUsed_bytes{{{_SEL}}} / (metrics_executor_maxMemory_bytes{{{_SEL}}} > 0))',
           column="Now", unit="percentunit")),
-        label_columns=("application_name", "spark_app_id", "executor_id"), thresholds=(th.SPARK_MEMORY,),
+        label_columns=("application_name", "application_id", "executor_id"), thresholds=(th.SPARK_MEMORY,),
         link=SPARK_APP, width=6, limit=15, description="Highest first. Alert: above 90%."),
     Panel("spark-shuffle", "Shuffle read / write", "timeseries", (
-        Q(f'sum(rate(metrics_executor_totalShuffleRead_Count{{{_SEL}}}[5m]))', "read"),
-        Q(f'sum(rate(metrics_executor_totalShuffleWrite_Count{{{_SEL}}}[5m]))', "write"),
-        Q(f'sum(rate(metrics_executor_totalInputBytes_Count{{{_SEL}}}[5m]))', "input")),
+        Q(f'sum(rate(metrics_executor_totalShuffleRead_bytes_total{{{_SEL}}}[5m]))', "read"),
+        Q(f'sum(rate(metrics_executor_totalShuffleWrite_bytes_total{{{_SEL}}}[5m]))', "write"),
+        Q(f'sum(rate(metrics_executor_totalInputBytes_bytes_total{{{_SEL}}}[5m]))', "input")),
         unit="Bps", min_step=60, width=6),
     Panel("spark-gc-ratio", "GC time ratio per application", "timeseries", (
-        Q(_ratio(f'sum by (application_name) (rate(metrics_executor_totalGCTime_Value{{{_SEL}}}[5m]))',
-                 f'sum by (application_name) (rate(metrics_executor_totalDuration_Value{{{_SEL}}}[5m]))'),
+        Q(_ratio(f'sum by (application_name) (rate(metrics_executor_totalGCTime_seconds_total{{{_SEL}}}[5m]))',
+                 f'sum by (application_name) (rate(metrics_executor_totalDuration_seconds_total{{{_SEL}}}[5m]))'),
           "{application_name}"),),
         unit="percentunit", min_step=60, thresholds=(th.SPARK_GC,), width=6,
         description="JVM GC time / task time of all executors. Alert: above 10%."),
@@ -101,16 +117,16 @@ SPARK = Section("Spark", (
           "{namespace}/{pod}"),),
         unit="s", width=6, description="Seconds of GC per second of wall time, all collectors."),
     Panel("spark-apps", "Application runs in the range", "table", (
-        Q(f'sum by (spark_app_id, application_name) (round(increase(metrics_executor_failedTasks_Count{{{_SEL}}}[$__range])))',
+        Q(f'sum by (application_id, application_name) (round(increase(metrics_executor_failedTasks_total{{{_SEL}}}[$__range])))',
           column="Failed tasks", unit="short"),
-        Q(_ratio(f'sum by (spark_app_id, application_name) (increase(metrics_executor_totalGCTime_Value{{{_SEL}}}[$__range]))',
-                 f'sum by (spark_app_id, application_name) (increase(metrics_executor_totalDuration_Value{{{_SEL}}}[$__range]))'),
+        Q(_ratio(f'sum by (application_id, application_name) (increase(metrics_executor_totalGCTime_seconds_total{{{_SEL}}}[$__range]))',
+                 f'sum by (application_id, application_name) (increase(metrics_executor_totalDuration_seconds_total{{{_SEL}}}[$__range]))'),
           column="GC ratio", unit="percentunit"),
-        Q(f'sum by (spark_app_id, application_name) (increase(metrics_executor_totalShuffleRead_Count{{{_SEL}}}[$__range]))',
+        Q(f'sum by (application_id, application_name) (increase(metrics_executor_totalShuffleRead_bytes_total{{{_SEL}}}[$__range]))',
           column="Shuffle read", unit="bytes"),
-        Q(f'sum by (spark_app_id, application_name) (increase(metrics_executor_completedTasks_Count{{{_SEL}}}[$__range]))',
+        Q(f'sum by (application_id, application_name) (increase(metrics_executor_completedTasks_total{{{_SEL}}}[$__range]))',
           column="Completed tasks", unit="short")),
-        label_columns=("application_name", "spark_app_id"), join_on=("spark_app_id",),
+        label_columns=("application_name", "application_id"), join_on=("application_id",),
         thresholds=(th.SPARK_GC,), link=SPARK_APP, width=12, limit=30,
         description="Sorted by failed tasks. Runs whose tasks keep failing are the failed applications."),
     Panel("spark-failures-by-namespace", "Failures by namespace and application type", "table", (
@@ -157,7 +173,9 @@ AIRFLOW = Section("Airflow", (
     Panel("airflow-task-heatmap", "Task duration heatmap (all tasks)", "heatmap", (
         Q(f'sum by (le) (increase(airflow_task_duration_bucket{{{_SEL}}}[$__interval]))', "{le}"),),
         min_step=900, max_points=96, width=6,
-        description="Finished task instances per duration bucket (seconds) and interval."),
+        description="Finished task instances per duration bucket (seconds) and interval. Needs the histogram "
+                    "mapping of deploy/exporters/airflow/statsd-mappings.yml (the Helm chart's own mapping makes "
+                    "task duration a summary, without buckets)."),
     Panel("airflow-task-duration", "Average task duration (longest 15)", "bar", (
         Q(f'topk(15, {_ratio(f"sum by (dag_id, task_id) (increase(airflow_task_duration_sum{{{_SEL}}}[$__range]))", f"sum by (dag_id, task_id) (increase(airflow_task_duration_count{{{_SEL}}}[$__range]))")})',
           "{dag_id}.{task_id}"),),
@@ -174,13 +192,13 @@ AIRFLOW = Section("Airflow", (
         Q(f'sum by (cluster) (rate(airflow_scheduler_heartbeat{{{_SEL}}}[5m])) * 60', "{cluster}"),),
         min_step=60, width=6),
     Panel("airflow-pool-usage", "Worker pool usage", "timeseries", (
-        Q(_ratio(f'sum by (pool) (airflow_pool_running_slots{{{_SEL}}})',
-                 f'(sum by (pool) (airflow_pool_running_slots{{{_SEL}}}) + sum by (pool) (airflow_pool_open_slots{{{_SEL}}}))'),
+        Q(_ratio(f'sum by (pool) ({airflow_pool("running_slots", _SEL)})',
+                 f'(sum by (pool) ({airflow_pool("running_slots", _SEL)}) + sum by (pool) ({airflow_pool("open_slots", _SEL)}))'),
           "{pool}"),),
         unit="percentunit", width=6, description="Running slots / (running + open) per pool."),
     Panel("airflow-pool-waiting", "Tasks waiting for a pool slot", "bar", (
-        Q(f'sum by (pool) (airflow_pool_queued_slots{{{_SEL}}})', "queued"),
-        Q(f'sum by (pool) (airflow_pool_starving_tasks{{{_SEL}}})', "starving")),
+        Q(f'sum by (pool) ({airflow_pool("queued_slots", _SEL)})', "queued"),
+        Q(f'sum by (pool) ({airflow_pool("starving_tasks", _SEL)})', "starving")),
         x_label="pool", width=6),
     Panel("airflow-executor", "Executor slots", "timeseries", (
         Q(f'sum(airflow_executor_running_tasks{{{_SEL}}})', "running"),
@@ -191,72 +209,73 @@ AIRFLOW = Section("Airflow", (
 
 TRINO = Section("Trino", (
     Panel("trino-running", "Running queries", "stat", (
-        Q(f'sum({_QM}RunningQueries{{{_SEL}}})', "running"),), width=3),
+        Q(f'sum({_qm("RunningQueries")})', "running"),), width=3),
     Panel("trino-failure-ratio", "Query failure ratio", "stat", (
-        Q(_ratio(f'sum(increase({_QM}FailedQueries_TotalCount{{{_SEL}}}[$__range]))',
-                 f'sum(increase({_QM}CompletedQueries_TotalCount{{{_SEL}}}[$__range]))'), "failed"),),
+        Q(_ratio(f'sum({_qm_inc("FailedQueries_TotalCount", "$__range")})',
+                 f'sum({_qm_inc("CompletedQueries_TotalCount", "$__range")})'), "failed"),),
         unit="percentunit", thresholds=(th.TRINO_FAILURES,), width=3, description="SLO: 99% success over 24 h."),
     Panel("trino-wall-time-max", "Worst query wall time p95 in the range", "stat", (
-        Q(f'max(max_over_time({_QM}ExecutionTime_FiveMinutes_P95{{{_SEL}}}[$__range])) / 1000', "p95"),),
+        Q(f'max({_qm("ExecutionTime_FiveMinutes_P95", lambda s: f"max_over_time({s}[$__range])")}) / 1000', "p95"),),
         unit="s", thresholds=(th.TRINO_WALL_TIME,), width=3),
     Panel("trino-workers-ratio", "Active worker nodes", "stat", (
-        Q(_ratio(f'min(sum by (cluster) ({_FD}ActiveCount{{{_SEL}}})',
-                 f'sum by (cluster) ({_FD}TotalCount{{{_SEL}}}))'), "active"),),
+        Q(_ratio(f'min(sum by (cluster) ({_fd("ActiveCount")})',
+                 f'sum by (cluster) ({_fd("TotalCount")}))'), "active"),),
         unit="percentunit", thresholds=(th.TRINO_WORKERS,), width=3,
         description="Active / known nodes (heartbeat failure detector), worst cluster."),
     Panel("trino-queries", "Running and queued queries", "timeseries", (
-        Q(f'sum by (cluster) ({_QM}RunningQueries{{{_SEL}}})', "running {cluster}"),
-        Q(f'sum by (cluster) ({_QM}QueuedQueries{{{_SEL}}})', "queued {cluster}")),
+        Q(f'sum by (cluster) ({_qm("RunningQueries")})', "running {cluster}"),
+        Q(f'sum by (cluster) ({_qm("QueuedQueries")})', "queued {cluster}")),
         width=6),
     Panel("trino-wall-time", "Query wall time (5-minute percentiles)", "timeseries", (
-        Q(f'max by (cluster) ({_QM}ExecutionTime_FiveMinutes_P50{{{_SEL}}}) / 1000', "p50 {cluster}"),
-        Q(f'max by (cluster) ({_QM}ExecutionTime_FiveMinutes_P95{{{_SEL}}}) / 1000', "p95 {cluster}"),
-        Q(f'max by (cluster) ({_QM}ExecutionTime_FiveMinutes_P99{{{_SEL}}}) / 1000', "p99 {cluster}")),
+        Q(f'max by (cluster) ({_qm("ExecutionTime_FiveMinutes_P50")}) / 1000', "p50 {cluster}"),
+        Q(f'max by (cluster) ({_qm("ExecutionTime_FiveMinutes_P95")}) / 1000', "p95 {cluster}"),
+        Q(f'max by (cluster) ({_qm("ExecutionTime_FiveMinutes_P99")}) / 1000', "p99 {cluster}")),
         unit="s", thresholds=(th.TRINO_WALL_TIME,), width=6,
         description="Coordinator TimeStat (ms, converted); one coordinator per cluster. Alert: p95 above 10 min."),
     Panel("trino-failure-trend", "Query failure ratio (15 min)", "timeseries", (
-        Q(_ratio(f'sum by (cluster) (increase({_QM}FailedQueries_TotalCount{{{_SEL}}}[15m]))',
-                 f'sum by (cluster) (increase({_QM}CompletedQueries_TotalCount{{{_SEL}}}[15m]))'), "{cluster}"),),
+        Q(_ratio(f'sum by (cluster) ({_qm_inc("FailedQueries_TotalCount", "15m")})',
+                 f'sum by (cluster) ({_qm_inc("CompletedQueries_TotalCount", "15m")})'), "{cluster}"),),
         unit="percentunit", min_step=300, thresholds=(th.TRINO_FAILURES,), width=6),
     Panel("trino-failure-types", "Failed queries by cause", "bar", (
-        Q(f'sum(round(increase({_QM}UserErrorFailures_TotalCount{{{_SEL}}}[$__range])))', "user error"),
-        Q(f'sum(round(increase({_QM}InternalFailures_TotalCount{{{_SEL}}}[$__range])))', "internal"),
-        Q(f'sum(round(increase({_QM}ExternalFailures_TotalCount{{{_SEL}}}[$__range])))', "external"),
-        Q(f'sum(round(increase({_QM}InsufficientResourcesFailures_TotalCount{{{_SEL}}}[$__range])))',
+        Q(f'sum(round({_qm_inc("UserErrorFailures_TotalCount", "$__range")}))', "user error"),
+        Q(f'sum(round({_qm_inc("InternalFailures_TotalCount", "$__range")}))', "internal"),
+        Q(f'sum(round({_qm_inc("ExternalFailures_TotalCount", "$__range")}))', "external"),
+        Q(f'sum(round({_qm_inc("InsufficientResourcesFailures_TotalCount", "$__range")}))',
           "insufficient resources")),
         width=6),
     Panel("trino-workers", "Worker node state", "timeseries", (
-        Q(f'sum by (cluster) ({_FD}ActiveCount{{{_SEL}}})', "active {cluster}"),
-        Q(f'sum by (cluster) ({_FD}FailedCount{{{_SEL}}})', "failed {cluster}"),
-        Q(f'max by (cluster) (trino_execution_ClusterSizeMonitor_RequiredWorkers{{{_SEL}}})', "required {cluster}")),
+        Q(f'sum by (cluster) ({_fd("ActiveCount")})', "active {cluster}"),
+        Q(f'sum by (cluster) ({_fd("FailedCount")})', "failed {cluster}"),
+        Q(f'max by (cluster) ({trino("ClusterSizeMonitor", "RequiredWorkers", _SEL)})', "required {cluster}")),
         width=6),
     Panel("trino-memory", "Memory pool usage (general)", "timeseries", (
-        Q(f'1 - sum by (cluster) ({_MP}FreeDistributedBytes{{{_POOL}}}) '
-          f'/ (sum by (cluster) ({_MP}TotalDistributedBytes{{{_POOL}}}) > 0)', "{cluster}"),),
+        Q(f'1 - sum by (cluster) ({_mp("FreeDistributedBytes")}) '
+          f'/ (sum by (cluster) ({_mp("TotalDistributedBytes")}) > 0)', "{cluster}"),),
         unit="percentunit", width=6, description="Reserved share of the distributed general pool."),
     Panel("trino-memory-bytes", "Memory pool: reserved and free", "timeseries", (
-        Q(f'sum({_MP}ReservedDistributedBytes{{{_POOL}}})', "reserved"),
-        Q(f'sum({_MP}FreeDistributedBytes{{{_POOL}}})', "free"),
-        Q(f'sum({_MP}BlockedNodes{{{_POOL}}})', "blocked nodes")),
+        Q(f'sum({_mp("ReservedDistributedBytes")})', "reserved"),
+        Q(f'sum({_mp("FreeDistributedBytes")})', "free"),
+        Q(f'sum({_mp("BlockedNodes")})', "blocked nodes")),
         unit="bytes", stacked=False, width=6),
     Panel("trino-cpu", "Query CPU time (cores)", "timeseries", (
-        Q(f'sum by (cluster) (rate({_QM}ConsumedCpuTimeSecs_TotalCount{{{_SEL}}}[5m]))', "{cluster}"),),
+        Q(f'sum by (cluster) ({_qm("ConsumedCpuTimeSecs_TotalCount", lambda s: f"rate({s}[5m])")})', "{cluster}"),),
         unit="cores", min_step=60, width=6, description="CPU seconds consumed by queries per second."),
 ))
 
 _SPARK_RATE = _ratio(f'sum(increase({_S_OK}[1h]))', f'(sum(increase({_S_OK}[1h])) + sum(increase({_S_FAIL}[1h])))')
 _AIRFLOW_RATE = _ratio(f'sum(increase({_A_OK}[1h]))', f'(sum(increase({_A_OK}[1h])) + sum(increase({_A_FAIL}[1h])))')
-_TRINO_RATE = (f'1 - {_ratio(f"sum(increase({_QM}FailedQueries_TotalCount{{{_SEL}}}[1h]))", f"sum(increase({_QM}CompletedQueries_TotalCount{{{_SEL}}}[1h]))")}')
-_CONTAINERS = 'namespace=~"spark-jobs|airflow|trino", container!="", image!="", $cluster, $namespace'
+_TRINO_RATE = '1 - ' + _ratio(f'sum({_qm_inc("FailedQueries_TotalCount", "1h")})',
+                              f'sum({_qm_inc("CompletedQueries_TotalCount", "1h")})')
+_CONTAINERS = 'namespace=~"spark-jobs|airflow|trino", ' + CONTAINERS + ', $cluster, $namespace'
 
 CROSS = Section("Cross-application", (
     Panel("cross-success-rate", "Overall job success rate", "stat", (
         Q(_ratio(f'(sum(increase({_S_OK}[$__range])) or vector(0)) + (sum(increase({_A_OK}[$__range])) or vector(0)) '
-                 f'+ (sum(increase({_QM}CompletedQueries_TotalCount{{{_SEL}}}[$__range])) '
-                 f'- sum(increase({_QM}FailedQueries_TotalCount{{{_SEL}}}[$__range])) or vector(0))',
+                 f'+ (sum({_qm_inc("CompletedQueries_TotalCount", "$__range")}) '
+                 f'- sum({_qm_inc("FailedQueries_TotalCount", "$__range")}) or vector(0))',
                  f'((sum(increase({_S_OK}[$__range])) + sum(increase({_S_FAIL}[$__range]))) or vector(0)) '
                  f'+ ((sum(increase({_A_OK}[$__range])) + sum(increase({_A_FAIL}[$__range]))) or vector(0)) '
-                 f'+ (sum(increase({_QM}CompletedQueries_TotalCount{{{_SEL}}}[$__range])) or vector(0))'), "success"),),
+                 f'+ (sum({_qm_inc("CompletedQueries_TotalCount", "$__range")}) or vector(0))'), "success"),),
         unit="percentunit", width=3,
         description="Spark applications, Airflow DAG runs and Trino queries that succeeded, over the range."),
     Panel("cross-success-trend", "Success rate per engine (hourly)", "timeseries", (
@@ -275,7 +294,7 @@ CROSS = Section("Cross-application", (
           "Spark application (avg)"),
         Q(_ratio(f'sum(increase(airflow_dagrun_duration_sum{{{_SEL}}}[1h]))', f'sum(increase({_A_OK}[1h]))'),
           "Airflow DAG run (avg)"),
-        Q(f'max({_QM}ExecutionTime_FiveMinutes_P95{{{_SEL}}}) / 1000', "Trino query (p95)")),
+        Q(f'max({_qm("ExecutionTime_FiveMinutes_P95")}) / 1000', "Trino query (p95)")),
         unit="s", min_step=600, width=12),
 ))
 

@@ -178,11 +178,28 @@ class Target:
     instance: str
     path: str
     component: str = ""
+    #: Prometheus' honor_labels for the job: an exporter label named like a target label (cluster, job,
+    #: instance) wins when True; when False it is kept as exported_<name> and the target's value wins
+    honor_labels: bool = True
 
 
-def target(job: str, cluster: str, instance: str, per_instance: bool = False, component: str = "") -> Target:
+TARGET_LABELS = ("cluster", "job", "instance")
+
+
+def target(job: str, cluster: str, instance: str, per_instance: bool = False, component: str = "",
+           honor_labels: bool = True) -> Target:
     path = f"/metrics/{cluster}/{job}" + (f"/{instance}" if per_instance else "")
-    return Target(job, cluster, instance, path, component)
+    return Target(job, cluster, instance, path, component, honor_labels)
+
+
+def scraped_labels(tgt: Target, labels: dict[str, str]) -> dict[str, str]:
+    """The labels Prometheus stores for a series the exporter labels `labels`, scraped from `tgt`
+    (the scrape config the demo writes: static cluster/instance labels, honor_labels per target)."""
+    own = {"cluster": tgt.cluster, "job": tgt.job, "instance": tgt.instance}
+    if tgt.honor_labels:
+        return {**own, **labels}
+    out = {(f"exported_{k}" if k in own else k): v for k, v in labels.items()}
+    return {**out, **own}
 
 
 class Families:
@@ -270,8 +287,7 @@ def write_openmetrics(fh, families_by_target: Iterable[tuple[Target, list[Family
         # sort series within the family by their label text (stable, deterministic)
         rows = []
         for tgt, s in items:
-            labels = dict(s.labels)
-            labels.update(cluster=tgt.cluster, job=tgt.job, instance=tgt.instance)
+            labels = scraped_labels(tgt, s.labels)
             rows.append((s.name + label_str(dict(sorted(labels.items()))), s))
         rows.sort(key=lambda r: r[0])
         for prefix, s in rows:

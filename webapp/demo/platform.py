@@ -52,7 +52,9 @@ def _yaml_str(s: str) -> str:
 
 class DemoPlatform:
     def __init__(self, data_root: pathlib.Path, scale: str = "small", seed: int = 42, prometheus_port: int = 0,
-                 exporter_port: int = 0, rule_files=()):
+                 exporter_port: int = 0, rule_files=(), credentials: bool = False):
+        """`credentials`: the demo's History Server and Airflow API want credentials, written as files
+        under the data folder (`self.credentials.for_app()` gives the app their paths)."""
         if scale not in SCALES:
             raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
         self.data_root = pathlib.Path(data_root)
@@ -66,14 +68,18 @@ class DemoPlatform:
         self.state_file = self.folder / "state.json"
         self.log_file = self.folder / "prometheus.log"
         self.config_file = self.folder / "prometheus.yml"
-        self.components = all_components()
+        from .components.journey import JourneyHistory
+        self.components = all_components() + [JourneyHistory()]   # the journey exporter's history
         self.world: World | None = None
         self.exporter: LiveExporter | None = None
         self.proc: subprocess.Popen | None = None
         self.url: str | None = None
         self.rest_apis = None   # demo Spark History Server + Airflow REST API (restapis.py), set by start()
+        self.with_credentials = credentials
+        self.credentials = None  # restapis.DemoCredentials when with_credentials, set by start()
         self.spark_history_url: str | None = None
         self.airflow_api_url: str | None = None
+        self.real_exporters = None   # the project's real exporters (realexporters.py), set by start()
         self.stats: dict = {"series": 0, "samples": 0, "generate_seconds": 0.0, "backfill_seconds": 0.0,
                             "reused": False, "history_hours": 0.0}
         self._atexit = False
@@ -184,6 +190,8 @@ class DemoPlatform:
     def _write_config(self, exporter_port: int) -> None:
         by_job: dict[str, list] = {}
         for comp in self.components:
+            if not getattr(comp, "live", True):
+                continue       # history only: a real exporter is scraped for it (realexporters.py)
             for tgt in comp.targets(self.world):
                 by_job.setdefault(tgt.job, []).append(tgt)
         lines = ["global:", f"  scrape_interval: {SCRAPE_INTERVAL}s", f"  evaluation_interval: {SCRAPE_INTERVAL}s",
@@ -192,14 +200,23 @@ class DemoPlatform:
             lines.append("rule_files:")
             lines += [f"  - {_yaml_str(str(r))}" for r in self.rule_files]
         lines.append("scrape_configs:")
+        real: dict[str, list] = {}
+        for job, inst, port in (self.real_exporters.targets if self.real_exporters else ()):
+            real.setdefault(job, []).append((inst, port))
+            by_job.setdefault(job, [])
         for job, tgts in by_job.items():
-            lines += [f"  - job_name: {_yaml_str(job)}", "    honor_labels: true", "    static_configs:"]
+            honor = "true" if all(t.honor_labels for t in tgts) else "false"
+            lines += [f"  - job_name: {_yaml_str(job)}", f"    honor_labels: {honor}", "    static_configs:"]
             for t in tgts:
                 lines += [f"      - targets: [\"127.0.0.1:{exporter_port}\"]",
                           "        labels:",
                           f"          cluster: {_yaml_str(t.cluster)}",
                           f"          instance: {_yaml_str(t.instance)}",
                           f"          __metrics_path__: {_yaml_str(t.path)}"]
+            for inst, port in real.get(job, ()):   # a real exporter: its own port and /metrics
+                lines += [f"      - targets: [\"127.0.0.1:{port}\"]", "        labels:",
+                          f"          cluster: {_yaml_str(self.world.clusters[0])}",
+                          f"          instance: {_yaml_str(inst)}"]
         self.config_file.write_text("\n".join(lines) + "\n")
 
     def _start_prometheus(self) -> None:
@@ -269,11 +286,15 @@ class DemoPlatform:
             atexit.register(self.stop)
             self._atexit = True
         try:
+            from .realexporters import RealExporters
+            self.real_exporters = RealExporters(self.folder, history_since=self.world.epoch).start()
             self._write_config(self.exporter.port)
             self._start_prometheus()
             self._wait_first_scrape()
-            from .restapis import RestApiServer
-            self.rest_apis = RestApiServer(self.world)
+            from .restapis import DemoCredentials, RestApiServer
+            if self.with_credentials:
+                self.credentials = DemoCredentials.create(self.data_root / "secrets")
+            self.rest_apis = RestApiServer(self.world, credentials=self.credentials)
             self.rest_apis.start()
             self.spark_history_url, self.airflow_api_url = self.rest_apis.spark_history_url, self.rest_apis.airflow_api_url()
         except BaseException:
@@ -283,6 +304,9 @@ class DemoPlatform:
         return self.url
 
     def stop(self) -> None:
+        real, self.real_exporters = self.real_exporters, None
+        if real is not None:
+            real.stop()
         rest, self.rest_apis = self.rest_apis, None
         if rest is not None:
             rest.stop()

@@ -28,9 +28,13 @@ Field names and shapes follow real answers (``tests/fixtures/spark_history/``, r
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hmac
 import json
 import math
+import pathlib
+import secrets
 import threading
 import time
 import urllib.parse
@@ -54,6 +58,9 @@ STREAM_WINDOW = 2 * HOUR      # micro-batches kept by the demo History Server
 OOM_PERIOD = 2700.0           # components/spark.py: executor 2 OOM-killed every 45 min
 OOM_WINDOW = DAY
 AIRFLOW_VERSION = "3.1.0"
+# The team owning each DAG: its `owners` and a `team:<name>` tag (what tenancy scopes Airflow by).
+DAG_TEAMS = {"orders_daily_load": "orders", "sales_mart_refresh": "sales", "clickstream_hourly": "web-analytics",
+             "ml_feature_export": "ml", "iceberg_maintenance": "platform", "dq_checks": "platform"}
 
 # (call site, weight, kind) of each batch application's stages, in order; a job is two stages
 PLANS = {
@@ -211,25 +218,25 @@ class SparkModel:
                       scale: float = 1.0) -> dict:
         drv = ex_id == "driver"
         v = {name: _value(fns, name, t) for name in fns}
-        max_mem = int(v["metrics_executor_maxMemory_Count"])
-        completed = int(v["metrics_executor_completedTasks_Count"] * scale)
-        failed = int(v["metrics_executor_failedTasks_Count"] * scale)
-        active = int(v["metrics_executor_activeTasks_Value"]) if t < a.end - 1 else 0
+        max_mem = int(v["metrics_executor_maxMemory_bytes"])
+        completed = int(v["metrics_executor_completedTasks_total"] * scale)
+        failed = int(v["metrics_executor_failedTasks_total"] * scale)
+        active = int(v["metrics_executor_activeTasks"]) if t < a.end - 1 else 0
         cores = 0 if drv else sp.EXEC_CORES
         return {
             "id": ex_id, "hostPort": f"{_ip(self.world, a.cluster, pod)}:{7079 if drv else 37000 + len(ex_id)}",
-            "isActive": True, "rddBlocks": 0, "memoryUsed": int(v["metrics_executor_memoryUsed_Count"]),
+            "isActive": True, "rddBlocks": 0, "memoryUsed": int(v["metrics_executor_memoryUsed_bytes"]),
             "diskUsed": 0, "totalCores": cores, "maxTasks": cores, "activeTasks": active,
             "failedTasks": failed, "completedTasks": completed, "totalTasks": completed + failed + active,
-            "totalDuration": int(v["metrics_executor_totalDuration_Value"] * scale),
-            "totalGCTime": int(v["metrics_executor_totalGCTime_Value"] * scale),
-            "totalInputBytes": int(v["metrics_executor_totalInputBytes_Count"] * scale),
-            "totalShuffleRead": int(v["metrics_executor_totalShuffleRead_Count"] * scale),
-            "totalShuffleWrite": int(v["metrics_executor_totalShuffleWrite_Count"] * scale),
+            "totalDuration": int(v["metrics_executor_totalDuration_seconds_total"] * 1000 * scale),
+            "totalGCTime": int(v["metrics_executor_totalGCTime_seconds_total"] * 1000 * scale),
+            "totalInputBytes": int(v["metrics_executor_totalInputBytes_bytes_total"] * scale),
+            "totalShuffleRead": int(v["metrics_executor_totalShuffleRead_bytes_total"] * scale),
+            "totalShuffleWrite": int(v["metrics_executor_totalShuffleWrite_bytes_total"] * scale),
             "isBlacklisted": False, "maxMemory": max_mem, "addTime": spark_time(add),
             "executorLogs": {} if drv else {
                 "stdout": f"http://{pod}:8081/logPage/?appId={a.app_id}&executorId={ex_id}&logType=stdout"},
-            "memoryMetrics": {"usedOnHeapStorageMemory": int(v["metrics_executor_memoryUsed_Count"]),
+            "memoryMetrics": {"usedOnHeapStorageMemory": int(v["metrics_executor_memoryUsed_bytes"]),
                               "usedOffHeapStorageMemory": 0, "totalOnHeapStorageMemory": max_mem,
                               "totalOffHeapStorageMemory": 0},
             "blacklistedInStages": [], "attributes": {}, "resources": {}, "resourceProfileId": 0,
@@ -273,6 +280,15 @@ class SparkModel:
         if s["failed"] and done:
             row["failureReason"] = s["reason"]
         return row
+
+    def environment_json(self, a: sp.App) -> dict:
+        """`/environment`: the properties a Kubernetes submission sets (the namespace among them)."""
+        props = {"spark.app.id": a.app_id, "spark.app.name": a.name, "spark.master": "k8s://https://kubernetes.default.svc",
+                 "spark.kubernetes.namespace": sp.NAMESPACE, "spark.submit.deployMode": "cluster",
+                 "spark.eventLog.enabled": "true"}
+        return {"runtime": {"javaVersion": "17.0.13", "javaHome": "/opt/java/openjdk", "scalaVersion": "version 2.12.18"},
+                "sparkProperties": sorted([k, v] for k, v in props.items()), "hadoopProperties": [],
+                "systemProperties": [], "metricsProperties": [], "classpathEntries": [], "resourceProfiles": []}
 
     def jobs_json(self, a: sp.App) -> list[dict]:
         now = self.clock()
@@ -368,13 +384,13 @@ def _batch_stages_cached(world: World, a: sp.App) -> tuple:
     execs = [e for e, _ in a.executors if e != "driver"]
     t_end = a.end - 0.001
     totals = {e: {n: _value(f, n, t_end) for n in f} for e, f in ((e, _executor_fns(world, a, e)) for e in execs)}
-    tasks_total = sum(v["metrics_executor_completedTasks_Count"] for v in totals.values())
-    run_ms = sum(v["metrics_executor_totalDuration_Value"] for v in totals.values())
-    gc_ms = sum(v["metrics_executor_totalGCTime_Value"] for v in totals.values())
+    tasks_total = sum(v["metrics_executor_completedTasks_total"] for v in totals.values())
+    run_ms = sum(v["metrics_executor_totalDuration_seconds_total"] for v in totals.values()) * 1000
+    gc_ms = sum(v["metrics_executor_totalGCTime_seconds_total"] for v in totals.values()) * 1000
     tot = {key: sum(v[m] for v in totals.values()) for key, m in (
-        ("in", "metrics_executor_totalInputBytes_Count"), ("sr", "metrics_executor_totalShuffleRead_Count"),
-        ("sw", "metrics_executor_totalShuffleWrite_Count"))}
-    fail_by_exec = {e: int(v["metrics_executor_failedTasks_Count"]) for e, v in totals.items()} if a.failing else {}
+        ("in", "metrics_executor_totalInputBytes_bytes_total"), ("sr", "metrics_executor_totalShuffleRead_bytes_total"),
+        ("sw", "metrics_executor_totalShuffleWrite_bytes_total"))}
+    fail_by_exec = {e: int(v["metrics_executor_failedTasks_total"]) for e, v in totals.items()} if a.failing else {}
     startup = 25 + 15 * u1(k)
     t = a.start + startup
     span = max(a.end - t - 5, 10.0)
@@ -475,6 +491,7 @@ class AirflowModel:
         period = period_min * 60
         nxt = self.world.epoch + (math.floor((now - self.world.epoch) / period) + 1) * period
         pools = {p for _, p, _ in tasks}
+        team = DAG_TEAMS.get(dag_id, "platform")
         return {"dag_id": dag_id, "dag_display_name": dag_id, "is_paused": False, "is_stale": False,
                 "last_parsed_time": iso(now - 30 - 60 * u1(self.world.key("af-parse", cluster, dag_id), int(now // 60))),
                 "last_parse_duration": 0.41, "last_expired": None, "bundle_name": "dags-folder",
@@ -485,12 +502,12 @@ class AirflowModel:
                 "timetable_description": f"Every {period_min} minutes", "timetable_partitioned": False,
                 "timetable_periodic": True,
                 "tags": [{"name": t, "dag_id": dag_id, "dag_display_name": dag_id}
-                         for t in sorted({p.split("_")[0] for p in pools} | {"dataops"})],
+                         for t in sorted({p.split("_")[0] for p in pools} | {"dataops", f"team:{team}"})],
                 "max_active_tasks": 16, "max_active_runs": 1, "max_consecutive_failed_dag_runs": 0,
                 "has_task_concurrency_limits": False, "has_import_errors": False,
                 "next_dagrun_logical_date": iso(nxt), "next_dagrun_data_interval_start": iso(nxt),
                 "next_dagrun_data_interval_end": iso(nxt + period), "next_dagrun_run_after": iso(nxt + period),
-                "allowed_run_types": None, "owners": ["data-eng"], "is_backfillable": True,
+                "allowed_run_types": None, "owners": [f"{team}-eng"], "is_backfillable": True,
                 "file_token": f"{sp_key('file-token', dag_id):016x}"}
 
     def _sched(self, dag_id: str, i: int) -> float:
@@ -603,14 +620,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         owner: RestApiServer = self.server.owner  # type: ignore[attr-defined]
+        owner.record("GET", self.path, self.headers.get("Authorization", ""))
         parts = urllib.parse.urlsplit(self.path)
         segs = [urllib.parse.unquote(s) for s in parts.path.split("/")[1:]]
         q = {k: v[-1] for k, v in urllib.parse.parse_qs(parts.query).items()}
         try:
             if segs[:3] == ["spark-history", "api", "v1"]:
+                if not owner.authorized("spark", self.headers.get("Authorization", "")):
+                    return self._send(401, b"Unauthorized", "text/plain")
                 return self._spark(owner.spark, segs[3:], q)
             if len(segs) >= 4 and segs[0] == "airflow" and segs[2:4] == ["api", "v2"] \
                     and segs[1] in owner.world.clusters:
+                if segs[4:] != ["monitor", "health"] and \
+                        not owner.authorized("airflow", self.headers.get("Authorization", "")):
+                    return self._json({"detail": "Not authenticated"}, 401)
                 return self._airflow(owner.airflow, segs[1], segs[4:], q)
             self._send(404, b"Not Found", "text/plain")
         except Exception as e:  # a demo bug must show as a 500, not a hung socket
@@ -618,6 +641,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         owner: RestApiServer = self.server.owner  # type: ignore[attr-defined]
+        owner.record("POST", self.path, self.headers.get("Authorization", ""))
         segs = [urllib.parse.unquote(s) for s in urllib.parse.urlsplit(self.path).path.split("/")[1:]]
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(min(n, 65536)) if n else b""
@@ -628,11 +652,16 @@ class _Handler(BaseHTTPRequestHandler):
                 creds = {}
             if not isinstance(creds, dict) or not creds.get("username") or not creds.get("password"):
                 return self._json({"detail": "Invalid credentials"}, 401)
-            return self._json({"access_token": f"demo.{sp_key('token', creds['username']):016x}.token"}, 201)
+            token = owner.login(str(creds["username"]), str(creds["password"]))
+            if token is None:
+                return self._json({"detail": "Invalid credentials"}, 401)
+            return self._json({"access_token": token}, 201)
         self._send(404, b"Not Found", "text/plain")
 
     # ------------------------------------------------------------------ Spark routes
     def _spark(self, m: SparkModel, segs: list[str], q: dict) -> None:
+        if segs == ["version"]:
+            return self._json({"spark": SPARK_VERSION})
         if segs == ["applications"]:
             limit = int(q["limit"]) if q.get("limit", "").isdigit() else None
             return self._json(m.applications_json(q.get("status"), limit))
@@ -645,6 +674,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._json(m.application_json(a))
             if rest == ["jobs"]:
                 return self._json(m.jobs_json(a))
+            if rest == ["environment"]:
+                return self._json(m.environment_json(a))
             if rest == ["stages"]:
                 return self._json([m.stage_json(a, s) for s in m.stages(a)][::-1])
             if rest in (["executors"], ["allexecutors"]):
@@ -661,6 +692,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ Airflow routes
     def _airflow(self, m: AirflowModel, cluster: str, segs: list[str], q: dict) -> None:
+        if segs == ["monitor", "health"]:
+            return self._json({"metadatabase": {"status": "healthy"}, "scheduler": {"status": "healthy"}})
         if len(segs) >= 2 and segs[0] == "dags":
             dag_id = segs[1]
             dag = m.dag_json(cluster, dag_id)
@@ -693,17 +726,77 @@ class _Handler(BaseHTTPRequestHandler):
         self._json({"detail": "Not Found"}, 404)
 
 
+@dataclasses.dataclass(frozen=True)
+class DemoCredentials:
+    """The secrets of the demo's REST APIs, and where they are written for the app to read."""
+
+    spark_token: str
+    airflow_username: str
+    airflow_password: str
+    files: dict
+
+    @classmethod
+    def create(cls, folder: pathlib.Path) -> "DemoCredentials":
+        """New random secrets, written to files in `folder` (mode 0600), as Kubernetes would mount them."""
+        folder.mkdir(parents=True, exist_ok=True)
+        values = {"spark-history-token": secrets.token_urlsafe(24), "airflow-username": "dataops-viewer",
+                  "airflow-password": secrets.token_urlsafe(18)}
+        files = {}
+        for name, value in values.items():
+            path = folder / name
+            path.write_text(value + "\n")
+            path.chmod(0o600)
+            files[name] = str(path)
+        return cls(values["spark-history-token"], values["airflow-username"], values["airflow-password"], files)
+
+    def for_app(self) -> dict:
+        """Credentials per source, as `Settings.source_credentials` wants them."""
+        from ..sources.transport import Credentials
+
+        return {"spark_history": Credentials(token_file=self.files["spark-history-token"]),
+                "airflow": Credentials(username_file=self.files["airflow-username"],
+                                       password_file=self.files["airflow-password"])}
+
+
 class RestApiServer:
     """The demo's Spark History Server and Airflow REST APIs on one loopback port."""
 
-    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0, clock=time.time):
+    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0, clock=time.time,
+                 credentials: DemoCredentials | None = None):
+        """`credentials`: the History Server then wants its bearer token, and Airflow a JWT from
+        `POST /auth/token` with the user and password (as a real Airflow 3 does); None: open."""
         self.world = world
+        self.credentials = credentials
+        self.requests: list[tuple[str, str, str]] = []  # (method, path, authorization scheme) seen
+        self._lock = threading.Lock()
         self.spark = SparkModel(world, clock)
         self.airflow = AirflowModel(world, clock)
         self._host, self._port = host, port
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url: str | None = None
+
+    def record(self, method: str, path: str, authorization: str) -> None:
+        """Keep what was asked (the authorization's scheme only, never its secret)."""
+        with self._lock:
+            self.requests.append((method, path, authorization.split(" ")[0] if authorization else ""))
+            del self.requests[:-10000]
+
+    def login(self, username: str, password: str) -> str | None:
+        """A JWT-like token for a good login (any login when the demo is open), else None."""
+        creds = self.credentials
+        if creds is not None and (username, password) != (creds.airflow_username, creds.airflow_password):
+            return None
+        return f"demo.{sp_key('token', username, password):016x}.token"
+
+    def authorized(self, api: str, authorization: str) -> bool:
+        creds = self.credentials
+        if creds is None:
+            return True
+        if api == "spark":
+            return hmac.compare_digest(authorization, f"Bearer {creds.spark_token}")
+        return hmac.compare_digest(authorization,
+                                   f"Bearer {self.login(creds.airflow_username, creds.airflow_password)}")
 
     @property
     def spark_history_url(self) -> str | None:

@@ -37,8 +37,9 @@ def _read(path: str) -> dict:
     return data.get("dashboard") if isinstance(data.get("dashboard"), dict) else data
 
 
-def print_report(reports: list[ImportReport], out=sys.stdout) -> None:
-    """One line per dashboard, the reasons for unsupported panels, notes, and the total."""
+def print_report(reports: list[ImportReport], out=None) -> None:
+    """One line per dashboard, the reasons for unsupported panels, notes, and the total (to `out`, else stdout)."""
+    out = sys.stdout if out is None else out  # looked up now: a default would keep the stream of import time
     width = max([len(r.title) for r in reports] + [9])
     print(f"{'dashboard':<{width}}  supported / panels", file=out)
     for r in reports:

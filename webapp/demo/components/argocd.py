@@ -115,13 +115,13 @@ class ArgoCD(Component):
                      "autosync_enabled": "true"},
                     (lambda a, si: lambda ts: np.where(a.state(ts) == si, 1.0, np.nan))(a, si))
             base = {"namespace": "argocd", "name": a.name, "project": a.project, "dest_server": DEST}
-            F("argocd_app_sync_total", "counter").add({**base, "phase": "Succeeded"},
+            F("argocd_app_sync_total", "counter").add({**base, "dry_run": "false", "phase": "Succeeded"},
                                                         (lambda a: lambda ts: count_le(a.ok_end, ts))(a))
             for ph, ev in a.fail.items():
                 if len(ev):
                     first = float(ev[0]) - 240
                     F("argocd_app_sync_total", "counter").add(
-                        {**base, "phase": ph}, (lambda ev, first: lambda ts: np.where(ts >= first, count_le(ev, ts), np.nan))(ev, first))
+                        {**base, "dry_run": "false", "phase": ph}, (lambda ev, first: lambda ts: np.where(ts >= first, count_le(ev, ts), np.nan))(ev, first))
             F("argocd_app_sync_duration_seconds_total", "counter").add(base, (lambda a: lambda ts: np.round(a.duration_sum(ts), 3))(a))
             F("argocd_app_orphaned_resources_count", "gauge").add(
                 {"namespace": "argocd", "name": a.name, "project": a.project}, (lambda v: lambda ts: np.full(ts.shape, float(v)))(a.orphaned))
@@ -143,7 +143,5 @@ class ArgoCD(Component):
         F("argocd_app_reconcile", "histogram").add({"namespace": "argocd", "dest_server": DEST},
                                                    lambda ts: np.round(cnt(ts) * 0.61, 3), "_sum")
         F("argocd_app_reconcile", "histogram").add({"namespace": "argocd", "dest_server": DEST}, cnt, "_count")
-        F("argocd_cluster_info", "gauge").add(
-            {"server": DEST, "name": "in-cluster", "k8s_version": "1.30"}, lambda ts: np.ones(ts.shape))
         F("argocd_app_labels", "gauge")  # declared, not emitted (needs --metrics-application-labels)
         return F.list()

@@ -1,6 +1,9 @@
 """Bitbucket: the prom-bitbucket-exporter plugin (``bitbucket_*``; counters without ``_total``,
-simpleclient 0.x) and our documented custom REST poller (``git_*``). One Bitbucket server, in
-the first cluster. Commits and pushes follow a working-hours pattern (Mon-Fri 09-18 KST)."""
+simpleclient 0.x) and the history of the project's Bitbucket exporter (``git_*``, docs/metric-contract.md
+section 2: labels ``project``, ``repository``, ``branch``; Bitbucket's upper-case pull-request states) for
+the data team's project ``DATA``. One Bitbucket server, in the first cluster. Commits and pushes follow a
+working-hours pattern (Mon-Fri 09-18 KST). The real Bitbucket exporter also runs in the demo, against the
+demo's Bitbucket API (project ``PLAT``, ``realexporters.py``)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -11,6 +14,7 @@ from ..core import DAY, Families, Family, Target, count_le, poisson_events, smoo
 from ..world import World
 from . import Component
 
+PROJECT = "DATA"
 REPOS = ["etl-orders", "spark-jobs", "airflow-dags", "trino-gateway", "ml-models", "data-ingest", "portal-ui",
          "platform-infra"]
 USERS = ["jkim", "sypark", "hlee", "mchoi", "jenkins-bot"]
@@ -44,25 +48,25 @@ class Bitbucket(Component):
                     {"repository": repo, "username": user}, (lambda ev: lambda ts: count_le(ev, ts))(ev))
             for br in BRANCHES:
                 ev = _events(world, "commit", repo, br, {"main": 0.6, "develop": 1.5, "feature/next": 2.5}[br], day)
-                F("git_commits_total", "counter").add({"repository": repo, "branch": br},
+                F("git_commits_total", "counter").add({"project": PROJECT, "repository": repo, "branch": br},
                                                       (lambda ev: lambda ts: count_le(ev, ts))(ev))
             merged = _events(world, "merged", repo, "", 0.35, day)
             declined = _events(world, "declined", repo, "", 0.05, day)
             k = world.key("bitbucket", "open", repo)
             base = 900 + int(u01(k, np.array([1]))[0] * 400)   # PRs merged before the epoch
-            F("git_pull_requests", "gauge").add({"repository": repo, "state": "Open"},
+            F("git_pull_requests", "gauge").add({"project": PROJECT, "repository": repo, "state": "OPEN"},
                                                 (lambda k: lambda ts: np.round(4 + 3 * smooth(k, ts, 8 * 3600)))(k))
-            F("git_pull_requests", "gauge").add({"repository": repo, "state": "Merged"},
+            F("git_pull_requests", "gauge").add({"project": PROJECT, "repository": repo, "state": "MERGED"},
                                                 (lambda ev, base: lambda ts: base + count_le(ev, ts))(merged, base))
-            F("git_pull_requests", "gauge").add({"repository": repo, "state": "Declined"},
+            F("git_pull_requests", "gauge").add({"project": PROJECT, "repository": repo, "state": "DECLINED"},
                                                 (lambda ev, base: lambda ts: base // 12 + count_le(ev, ts))(declined, base))
             for le, cdf in zip(MERGE_LE, MERGE_CDF):
                 F("git_pull_request_merge_seconds", "histogram").add(
-                    {"repository": repo, "le": le}, (lambda ev, cdf: lambda ts: np.floor(count_le(ev, ts) * cdf))(merged, cdf), "_bucket")
+                    {"project": PROJECT, "repository": repo, "le": le}, (lambda ev, cdf: lambda ts: np.floor(count_le(ev, ts) * cdf))(merged, cdf), "_bucket")
             F("git_pull_request_merge_seconds", "histogram").add(
-                {"repository": repo}, (lambda ev: lambda ts: count_le(ev, ts) * 61234.5)(merged), "_sum")
+                {"project": PROJECT, "repository": repo}, (lambda ev: lambda ts: count_le(ev, ts) * 61234.5)(merged), "_sum")
             F("git_pull_request_merge_seconds", "histogram").add(
-                {"repository": repo}, (lambda ev: lambda ts: count_le(ev, ts))(merged), "_count")
+                {"project": PROJECT, "repository": repo}, (lambda ev: lambda ts: count_le(ev, ts))(merged), "_count")
         ku = world.key("bitbucket", "users")
         F("bitbucket_active_users_gauge", "gauge").add(
             {}, lambda ts: np.round(3 + 38 * working_hours(ts) * (1 + 0.15 * smooth(ku, ts, 1800))))

@@ -1,13 +1,18 @@
 """Ceph (Rook) per cluster: the mgr ``prometheus`` module (job ``ceph``) and, since Reef, the
 ``ceph-exporter`` daemon for per-OSD perf counters (job ``ceph-exporter``).
 
-mgr: ``ceph_health_status`` (0 OK, 1 WARN, 2 ERR), ``ceph_osd_up``, ``ceph_osd_in``, ``ceph_osd_stat_bytes``,
-``ceph_osd_stat_bytes_used``, ``ceph_osd_apply_latency_ms``, ``ceph_osd_commit_latency_ms`` (label
-``ceph_daemon="osd.N"``); ``ceph_cluster_total_bytes``, ``ceph_cluster_total_used_bytes``;
+Shapes are the mgr module's (``../shared/real-exposition/ceph.prom``): ``ceph_health_status``,
+``ceph_osd_up``/``_in``, ``ceph_pool_metadata``, ``ceph_osd_metadata`` and ``ceph_disk_occupation_display``
+are untyped; no series has a ``cluster`` label (the scrape adds it).
+
+mgr: ``ceph_health_status`` (0 OK, 1 WARN, 2 ERR), ``ceph_health_detail{name,severity}``, ``ceph_osd_up``,
+``ceph_osd_in``, ``ceph_osd_apply_latency_ms``, ``ceph_osd_commit_latency_ms``, ``ceph_osd_metadata`` (label
+``ceph_daemon="osd.N"``), ``ceph_disk_occupation_display{ceph_daemon,device,instance}``; ``ceph_cluster_total_bytes``, ``ceph_cluster_total_used_bytes``;
 ``ceph_pool_stored``, ``ceph_pool_max_avail``, counters ``ceph_pool_rd``, ``ceph_pool_wr``,
 ``ceph_pool_rd_bytes``, ``ceph_pool_wr_bytes`` (label ``pool_id``) and ``ceph_pool_metadata{pool_id,name}``.
 ceph-exporter: counters ``ceph_osd_op_r``, ``ceph_osd_op_w``, ``ceph_osd_op_r_out_bytes``,
-``ceph_osd_op_w_in_bytes``, ``ceph_osd_op_r_latency_sum/_count``, ``ceph_osd_op_w_latency_sum/_count`` (seconds).
+``ceph_osd_op_w_in_bytes``, summaries ``ceph_osd_op_r_latency_sum/_count``, ``ceph_osd_op_w_latency_sum/_count``
+(seconds), gauges ``ceph_osd_stat_bytes``, ``ceph_osd_stat_bytes_used`` (Reef: ``exclude_perf_counters``).
 
 Story ``ceph-pool-filling`` (first cluster): from 2.5 days before the anchor the ``spark-scratch`` pool
 grows by ~10% of the raw capacity a day: the cluster used ratio goes 58% -> 83% at the anchor (past 80%
@@ -71,6 +76,13 @@ class Ceph(Component):
         osds = [f"osd.{i}" for i in range(n)]
         skew = {d: 1 + 0.12 * (u1(world.key("ceph-skew", cl, d)) - 0.5) for d in osds}
 
+        def ratio(ts):
+            b, g = used_ratio(world, cl, ts)
+            return b + g
+
+        def osd_ratio(ts, d):
+            return np.minimum(ratio(ts) * skew[d], 0.97)
+
         if tgt.job == "ceph-exporter":
             for d in osds:
                 k = world.key("ceph-osd", cl, d)
@@ -84,35 +96,39 @@ class Ceph(Component):
                     lab, lambda ts, k=k, rr=rr: np.floor(cyclic_counter(k ^ 2, ts, start, rr * 65536, 0.4)))
                 F("ceph_osd_op_w_in_bytes", "counter").add(
                     lab, lambda ts, k=k, wr=wr: np.floor(cyclic_counter(k ^ 3, ts, start, wr * 131072, 0.4)))
-                F("ceph_osd_op_r_latency", "counter").add(
+                F("ceph_osd_op_r_latency", "summary").add(
                     lab, lambda ts, k=k, rr=rr: np.floor(cyclic_counter(k, ts, start, rr, 0.4)), "_count")
-                F("ceph_osd_op_r_latency", "counter").add(
+                F("ceph_osd_op_r_latency", "summary").add(
                     lab, lambda ts, k=k, rr=rr, lr=lr: np.round(cyclic_counter(k ^ 4, ts, start, rr * lr, 0.4), 4), "_sum")
-                F("ceph_osd_op_w_latency", "counter").add(
+                F("ceph_osd_op_w_latency", "summary").add(
                     lab, lambda ts, k=k, wr=wr: np.floor(cyclic_counter(k ^ 1, ts, start, wr, 0.4)), "_count")
-                F("ceph_osd_op_w_latency", "counter").add(
+                F("ceph_osd_op_w_latency", "summary").add(
                     lab, lambda ts, k=k, wr=wr, lw=lw: np.round(cyclic_counter(k ^ 5, ts, start, wr * lw, 0.4), 4), "_sum")
+                F("ceph_osd_stat_bytes", "gauge").add(lab, lambda ts: np.full(ts.shape, float(OSD_BYTES)))
+                F("ceph_osd_stat_bytes_used", "gauge").add(lab, lambda ts, d=d: np.round(osd_ratio(ts, d) * OSD_BYTES))
             return F.list()
 
-        def ratio(ts):
-            b, g = used_ratio(world, cl, ts)
-            return b + g
-
-        def osd_ratio(ts, d):
-            return np.minimum(ratio(ts) * skew[d], 0.97)
-
         worst = max(skew.values())
-        F("ceph_health_status", "gauge").add(
-            {}, lambda ts: np.where(np.minimum(ratio(ts) * worst, 0.97) > 0.85, 1.0, 0.0))
+        U = "unknown"   # the module's untyped families
+        nearfull = lambda ts: np.minimum(ratio(ts) * worst, 0.97) > 0.85  # noqa: E731
+        F("ceph_health_status", U).add({}, lambda ts: np.where(nearfull(ts), 1.0, 0.0))
+        F("ceph_health_detail", "gauge").add({"name": "OSD_NEARFULL", "severity": "HEALTH_WARN"},
+                                             lambda ts: np.where(nearfull(ts), 1.0, 0.0))
+        F("ceph_health_detail", "gauge").add({"name": "POOL_NEARFULL", "severity": "HEALTH_WARN"},
+                                             lambda ts: np.where(nearfull(ts), 1.0, 0.0))
         F("ceph_cluster_total_bytes", "gauge").add({}, lambda ts: np.full(ts.shape, float(total)))
         F("ceph_cluster_total_used_bytes", "gauge").add({}, lambda ts: np.round(ratio(ts) * total))
         for d in osds:
             k = world.key("ceph-osd", cl, d)
             lab = {"ceph_daemon": d}
-            F("ceph_osd_up", "gauge").add(lab, lambda ts: np.ones(ts.shape))
-            F("ceph_osd_in", "gauge").add(lab, lambda ts: np.ones(ts.shape))
-            F("ceph_osd_stat_bytes", "gauge").add(lab, lambda ts: np.full(ts.shape, float(OSD_BYTES)))
-            F("ceph_osd_stat_bytes_used", "gauge").add(lab, lambda ts, d=d: np.round(osd_ratio(ts, d) * OSD_BYTES))
+            F("ceph_osd_up", U).add(lab, lambda ts: np.ones(ts.shape))
+            F("ceph_osd_in", U).add(lab, lambda ts: np.ones(ts.shape))
+            i = int(d.split(".")[1])
+            F("ceph_osd_metadata", U).add(
+                {**lab, "cluster_addr": f"10.{ci}.9.{30 + i}:6802/{19000 + i}", "device_class": "ssd",
+                 "public_addr": f"10.{ci}.8.{30 + i}:6801/{19000 + i}", "weight": "1.0"}, lambda ts: np.ones(ts.shape))
+            F("ceph_disk_occupation_display", U).add(
+                {**lab, "device": f"/dev/nvme{i % 2}n1", "instance": f"{cl}-node-{i // 2 + 1:02d}"}, lambda ts: np.ones(ts.shape))
             F("ceph_osd_apply_latency_ms", "gauge").add(
                 lab, lambda ts, k=k: np.round(3 + 2 * (1 + smooth(k ^ 6, ts, 600))))
             F("ceph_osd_commit_latency_ms", "gauge").add(
@@ -127,7 +143,7 @@ class Ceph(Component):
             F("ceph_pool_stored", "gauge").add(lab, stored)
             F("ceph_pool_max_avail", "gauge").add(
                 lab, lambda ts: np.round(np.maximum(0.0, 0.95 - ratio(ts)) * total / REPLICAS))
-            F("ceph_pool_metadata", "gauge").add({**lab, "name": pname}, lambda ts: np.ones(ts.shape))
+            F("ceph_pool_metadata", U).add({**lab, "name": pname}, lambda ts: np.ones(ts.shape))
             io = share * load
             for fam, rate in (("ceph_pool_rd", 1200 * io), ("ceph_pool_wr", 700 * io),
                               ("ceph_pool_rd_bytes", 1200 * io * 65536), ("ceph_pool_wr_bytes", 700 * io * 131072)):

@@ -23,6 +23,7 @@ from . import Component
 GPUS_PER_NODE = 2
 FB_TOTAL_MIB = 81920.0   # A100 80GB: FB_USED + FB_FREE (+ a few reserved MiB)
 MODEL = "NVIDIA A100-SXM4-80GB"
+DRIVER = "550.54.15"
 
 
 def gpu_nodes(world: World) -> list[str]:
@@ -51,8 +52,8 @@ class GPU(Component):
         first = node == gpu_nodes(world)[0]
         for i in range(GPUS_PER_NODE):
             k = world.key("gpu", node, i)
-            lab = {"gpu": str(i), "UUID": gpu_uuid(world, node, i), "device": f"nvidia{i}", "modelName": MODEL,
-                   "Hostname": node}
+            lab = {"gpu": str(i), "UUID": gpu_uuid(world, node, i), "pci_bus_id": f"00000000:{0x3B + 0x23 * i:02X}:00.0",
+                   "device": f"nvidia{i}", "modelName": MODEL, "Hostname": node, "DCGM_FI_DRIVER_VERSION": DRIVER}
             saturated = first and i == 0
             if saturated:
                 lab.update(namespace="ml-serving", pod="model-server-gpu-0", container="model-server")
@@ -67,8 +68,4 @@ class GPU(Component):
             F("DCGM_FI_DEV_FB_USED", "gauge", "Framebuffer memory used (in MiB).").add(lab, used)
             F("DCGM_FI_DEV_FB_FREE", "gauge", "Framebuffer memory free (in MiB).").add(
                 lab, (lambda used: lambda ts: FB_TOTAL_MIB - 512 - used(ts))(used))
-            F("DCGM_FI_DEV_GPU_TEMP", "gauge", "GPU temperature (in C).").add(
-                lab, (lambda util: lambda ts: np.round(34 + 0.45 * util(ts)))(util))
-            F("DCGM_FI_DEV_POWER_USAGE", "gauge", "Power draw (in W).").add(
-                lab, (lambda util: lambda ts: np.round(60 + 3.4 * util(ts), 1))(util))
         return F.list()

@@ -84,7 +84,9 @@ class Ingress(Component):
         for ns, ing, svc, host, rps in INGRESSES:
             k = world.key("ingress", cl, ing)
             rps = rps * (0.6 + 0.8 * u1(k))
-            base = {"ingress": ing, "namespace": ns, "service": svc, "host": host, "method": "GET", "path": "/"}
+            base = {"ingress": ing, "namespace": ns, "service": svc, "host": host, "method": "GET", "path": "/",
+                    "controller_class": "k8s.io/ingress-nginx", "controller_namespace": "ingress-nginx",
+                    "controller_pod": "ingress-nginx-controller-0"}
             for status, share in STATUS:
                 extra = 0.0
                 since = -np.inf
@@ -93,8 +95,7 @@ class Ingress(Component):
                 ks = k ^ stable_key(status)
                 cnt = _counter(ks, start, rps, 0.5, share, since, extra)
                 F("nginx_ingress_controller_requests", "counter", "The total number of client requests").add(
-                    {**base, "status": status, "controller_class": "k8s.io/ingress-nginx",
-                     "controller_namespace": "ingress-nginx", "controller_pod": "ingress-nginx-controller-0"}, cnt)
+                    {**base, "status": status}, cnt)
                 slow = 3.0 if status == "503" else 1.0
                 for le, cdf in zip(DURATION_LE, DURATION_CDF):
                     c = cdf if slow == 1.0 else min(1.0, cdf ** 3) if le != "+Inf" else 1.0

@@ -1,17 +1,19 @@
 """Dell PowerScale (Isilon) ``isilon-prod-01``, exported by PowerScale Data Insights (``gostats`` for
-performance, ``goquotas`` for quotas), scraped from the first cluster.
+performance, ``goquotas`` for quotas), scraped from the first cluster. Shapes are the exporters'
+(``../shared/real-exposition/isilon.prom``), with ``instance_label_name = "isilon_cluster"`` of
+``deploy/exporters/isilon/data-insights.toml``: every series carries ``cluster`` (the OneFS cluster name,
+as the exporters set it) and ``isilon_cluster`` (the same name, for the dashboards).
 
-gostats (cluster level): ``isilon_stat_cluster_protostats_nfs_total_in_rate`` / ``_out_rate`` (bytes/s),
-``isilon_stat_cluster_protostats_nfs_total_op_rate`` (ops/s), ``isilon_stat_cluster_protostats_nfs_total_time_avg``
-(**microseconds**), ``isilon_stat_ifs_percent_avail`` (0-100), ``isilon_stat_cluster_health`` (0 OK, 1 attention,
-2 down), ``isilon_stat_cluster_node_count_down``.
-goquotas (per quota): ``isilon_quota_present``, ``isilon_quota_ready``, ``isilon_quota_hard_exceeded``,
-``isilon_quota_hard_utilization_ratio`` (0-1), ``isilon_quota_usage_logical`` (bytes; field name UNVERIFIED),
-labels ``quota_id, quota_type, path, thresholds_on, linked, include_snapshots``.
+gostats (cluster level, gauges): ``isilon_stat_cluster_protostats_nfs_total_in_rate`` / ``_out_rate``
+(bytes/s), ``isilon_stat_cluster_protostats_nfs_total_op_rate`` (ops/s),
+``isilon_stat_cluster_protostats_nfs_total_time_avg`` (**microseconds**), ``isilon_stat_ifs_percent_avail`` (0-100).
+goquotas (per quota, gauges): ``isilon_quota_hard_bytes``, ``isilon_quota_usage_bytes``,
+``isilon_quota_hard_utilization_ratio`` (0-1), labels ``quota_id, quota_type, path, thresholds_on,
+include_snapshots`` (empty persona and link labels are not stored).
 
-Data Insights names the PowerScale cluster in a label ``cluster``, which would clash with our Kubernetes
-``cluster`` label: the scrape config renames it (``metric_relabel_configs``: ``cluster`` -> ``isilon_cluster``),
-so the demo emits ``isilon_cluster="isilon-prod-01"``.
+The exporters' ``cluster`` label collides with the Kubernetes cluster label the scrape adds: the demo
+scrapes this job with ``honor_labels: false``, so Prometheus keeps the OneFS name as ``exported_cluster``
+and ``cluster`` is the Kubernetes cluster, as on a platform that labels clusters at scrape time.
 """
 from __future__ import annotations
 
@@ -37,11 +39,12 @@ class Isilon(Component):
     jobs = ("isilon",)
 
     def targets(self, world: World) -> list[Target]:
-        return [target("isilon", world.clusters[0], "powerscale-data-insights.monitoring.svc:9090", component=self.name)]
+        return [target("isilon", world.clusters[0], "powerscale-data-insights.monitoring.svc:9090", component=self.name,
+                       honor_labels=False)]
 
     def families(self, world: World, tgt: Target, t0: float, t1: float) -> list[Family]:
         F = Families()
-        lab = {"isilon_cluster": ISILON}
+        lab = {"cluster": ISILON, "isilon_cluster": ISILON}
         k = world.key("isilon")
         busy = lambda ts: 0.55 + 0.45 * diurnal(ts)  # noqa: E731
         pre = "isilon_stat_cluster_protostats_nfs_total"
@@ -51,19 +54,16 @@ class Isilon(Component):
         F(f"{pre}_time_avg", "gauge").add(lab, lambda ts: np.round(1800 + 1400 * busy(ts) * (1 + 0.3 * smooth(k ^ 3, ts, 600))))
         F("isilon_stat_ifs_percent_avail", "gauge").add(
             lab, lambda ts: np.round(100 * (1 - (0.71 + 0.002 * (ts - world.anchor) / DAY + 0.002 * smooth(k ^ 4, ts, 6 * HOUR))), 2))
-        F("isilon_stat_cluster_health", "gauge").add(lab, lambda ts: np.zeros(ts.shape))
-        F("isilon_stat_cluster_node_count_down", "gauge").add(lab, lambda ts: np.zeros(ts.shape))
         for i, (path, (tib, frac, growth)) in enumerate(QUOTAS.items()):
             kq = world.key("isilon-quota", path)
             ql = {**lab, "quota_id": f"{0x3a00 + i:x}SW2lAAAAAAAAAAAAAAAQAAAAAAAA", "quota_type": "directory",
-                  "path": path, "thresholds_on": "applogicalsize", "linked": "false", "include_snapshots": "false"}
+                  "path": path, "thresholds_on": "fslogicalsize", "linked": "", "include_snapshots": "false",
+                  "persona_type": "", "persona_id": "", "persona_name": ""}
             hard = tib * TIB
 
             def ratio(ts, frac=frac, growth=growth, kq=kq):
                 return np.clip(frac + growth * (ts - world.anchor) / DAY + 0.005 * smooth(kq, ts, 3 * HOUR), 0, 0.99)
-            F("isilon_quota_present", "gauge").add(ql, lambda ts: np.ones(ts.shape))
-            F("isilon_quota_ready", "gauge").add(ql, lambda ts: np.ones(ts.shape))
-            F("isilon_quota_hard_exceeded", "gauge").add(ql, lambda ts, r=ratio: (r(ts) >= 1).astype(float))
+            F("isilon_quota_hard_bytes", "gauge").add(ql, lambda ts, hard=hard: np.full(ts.shape, float(hard)))
             F("isilon_quota_hard_utilization_ratio", "gauge").add(ql, lambda ts, r=ratio: np.round(r(ts), 4))
-            F("isilon_quota_usage_logical", "gauge").add(ql, lambda ts, r=ratio, hard=hard: np.round(r(ts) * hard))
+            F("isilon_quota_usage_bytes", "gauge").add(ql, lambda ts, r=ratio, hard=hard: np.round(r(ts) * hard))
         return F.list()

@@ -133,8 +133,6 @@ class Jenkins(Component):
                 lab, (lambda b: lambda ts: b.last(ts, np.round(b.sorted_duration * 1000)))(b))
             F("default_jenkins_builds_last_build_waiting_milliseconds", "gauge").add(
                 lab, (lambda b: lambda ts: b.last(ts, np.round(b.waiting[np.argsort(b.finish, kind='stable')] * 1000)))(b))
-            F("default_jenkins_builds_running_build_duration_milliseconds", "gauge").add(
-                lab, (lambda b: lambda ts: np.round(b.running(ts)))(b))
         bl = [b for _, b in allb.values()]
         k = world.key("jenkins-queue", tgt.cluster)
         spike = world.story["jenkins-queue-spike"]
@@ -155,11 +153,8 @@ class Jenkins(Component):
             return q
 
         F("jenkins_queue_size_value", "gauge").add({}, queue)
-        F("jenkins_queue_buildable_value", "gauge").add({}, lambda ts: np.floor(queue(ts) * 0.8))
         F("jenkins_queue_blocked_value", "gauge").add({}, lambda ts: queue(ts) - np.floor(queue(ts) * 0.8))
         F("jenkins_queue_stuck_value", "gauge").add({}, lambda ts: np.where(queue(ts) > 10, 1.0, 0.0))
-        F("jenkins_queue_pending_value", "gauge").add({}, lambda ts: np.zeros(ts.shape))
-        F("jenkins_executor_count_value", "gauge").add({}, lambda ts: np.full(ts.shape, float(EXECUTORS)))
         F("jenkins_executor_in_use_value", "gauge").add({}, in_use)
         F("jenkins_executor_free_value", "gauge").add({}, lambda ts: EXECUTORS - in_use(ts))
 
@@ -182,9 +177,5 @@ class Jenkins(Component):
                     n += b.finished(ts, result)
                 return n
             return fn
-        F("jenkins_runs_success_total", "counter").add({}, runs(SUCCESS))
-        F("jenkins_runs_unstable_total", "counter").add({}, runs(UNSTABLE))
         F("jenkins_runs_failure_total", "counter").add({}, runs(FAILURE))
-        F("jenkins_runs_aborted_total", "counter").add({}, runs(ABORTED))
-        F("jenkins_runs_total_total", "counter").add({}, runs(None))
         return F.list()

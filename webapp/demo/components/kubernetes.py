@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from ..core import (DAY, HOUR, Families, Family, Target, alive, count_le, cyclic_counter, poisson_events,
-                    smooth, stable_key, target, u1)
+from ..core import (DAY, HOUR, Families, Family, Target, alive, count_le, cyclic_counter, k8s_suffix,
+                    poisson_events, smooth, stable_key, target, u1)
 from ..world import INF, Pod, World
 from . import Component
 from .gpu import GPUS_PER_NODE, gpu_nodes
@@ -159,8 +159,11 @@ class Kubernetes(Component):
                 F("kube_pod_status_ready_time", "gauge").add(base, rt)
             for c in world.container_specs(p):
                 cb = {**base, "container": c.name}
+                image = f"{c.image.rsplit(':', 1)[0]}:{p.image_tag}"
                 F("kube_pod_container_info", "gauge").add(
-                    {**cb, "image": f"{c.image.rsplit(':', 1)[0]}:{p.image_tag}", "image_spec": f"{c.image.rsplit(':', 1)[0]}:{p.image_tag}",
+                    {**cb, "image": image, "image_spec": image,
+                     "image_id": f"{image.rsplit(':', 1)[0]}@sha256:{stable_key(image):016x}{stable_key(image, 1):016x}"
+                                 f"{stable_key(image, 2):016x}{stable_key(image, 3):016x}",
                      "container_id": f"containerd://{stable_key(p.uid, c.name):016x}{stable_key(c.name, p.uid):016x}"},
                     (lambda life: lambda ts: alive(ts, *life, 1.0))(life))
                 F("kube_pod_container_status_ready", "gauge").add(
@@ -196,13 +199,19 @@ class Kubernetes(Component):
                     F("kube_pod_container_resource_requests", "gauge").add(lab, const_fn(1.0, *life))
                     F("kube_pod_container_resource_limits", "gauge").add(lab, const_fn(1.0, *life))
             if p.workload.kind in ("Deployment", "StatefulSet"):
+                # kube-state-metrics >= 2.18 collects EndpointSlices by default (not Endpoints): one series per
+                # address, the slice named <service>-<5 random characters>, value 1
+                slice_name = f"{p.workload.name}-{k8s_suffix(world.key('endpointslice', cl, p.workload.name), 5)}"
                 for rdy in ("true", "false"):
                     def efn(ts, p=p, rdy=rdy):
                         r = ready_mask(world, p, ts)
                         m = (r if rdy == "true" else ~r) & running_mask(p, ts)
                         return np.where(m, 1.0, np.nan)
-                    F("kube_endpoint_address", "gauge").add(
-                        {"namespace": p.namespace, "endpoint": p.workload.name, "ip": p.ip, "ready": rdy}, efn)
+                    F("kube_endpointslice_endpoints", "gauge").add(
+                        {"namespace": p.namespace, "endpointslice": slice_name, "address": p.ip,
+                         "endpoint_nodename": p.node.name, "endpoint_zone": f"{cl}-a", "hostname": p.name,
+                         "ready": rdy, "serving": rdy, "terminating": "false", "targetref_kind": "Pod",
+                         "targetref_name": p.name, "targetref_namespace": p.namespace}, efn)
         # deployments and replica sets
         for w in world.workloads_in(cl):
             if w.kind != "Deployment":
@@ -246,7 +255,8 @@ class Kubernetes(Component):
         for w, i, claim, cap in world.pvcs(cl):
             vol = f"pvc-{world._uid(world.key('pv', cl, claim))}"
             F("kube_persistentvolumeclaim_info", "gauge").add(
-                {"namespace": w.namespace, "persistentvolumeclaim": claim, "storageclass": "ceph-rbd", "volumename": vol},
+                {"namespace": w.namespace, "persistentvolumeclaim": claim, "storageclass": "ceph-rbd", "volumename": vol,
+                 "volumemode": "Filesystem"},
                 const_fn(1.0))
             F("kube_persistentvolumeclaim_resource_requests_storage_bytes", "gauge").add(
                 {"namespace": w.namespace, "persistentvolumeclaim": claim}, const_fn(cap))
@@ -257,6 +267,7 @@ class Kubernetes(Component):
                 {"node": n.name, "kernel_version": "5.15.0-126-generic", "os_image": "Ubuntu 22.04.5 LTS",
                  "container_runtime_version": "containerd://1.7.24", "kubelet_version": "v1.30.8",
                  "kubeproxy_version": "v1.30.8", "internal_ip": n.host_ip, "provider_id": f"onprem://{n.name}",
+                 "pod_cidr": f"10.244.{n.index}.0/24",
                  "system_uuid": world._uid(world.key("node", n.name))}, const_fn(1.0))
             for res, unit, cap, alloc in (("cpu", "core", n.cpu, n.cpu - 0.5), ("memory", "byte", n.mem, n.mem - 2 * 1024 ** 3),
                                           ("pods", "integer", 110, 110)):
@@ -294,7 +305,7 @@ class Kubernetes(Component):
                 k = p.key("cadvisor", c.name)
                 amp = OVERPROV_CPU_AMP if "overprovisioned-namespace" in p.stories else 0.3
                 F("container_cpu_usage_seconds_total", "counter").add(
-                    lab, (lambda k, p, rate, stop, amp: lambda ts: alive(ts, p.running, stop, cyclic_counter(k, ts, p.running, rate, amp)))(k, p, rate, stop, amp))
+                    {**lab, "cpu": "total"}, (lambda k, p, rate, stop, amp: lambda ts: alive(ts, p.running, stop, cyclic_counter(k, ts, p.running, rate, amp)))(k, p, rate, stop, amp))
                 F("container_memory_working_set_bytes", "gauge").add(lab, memory_fn(world, p, c))
                 active = 0.55 + 0.4 * u1(k, 7)
                 thr = 0.25 if "cpu-throttled" in p.stories else 0.002 + 0.02 * u1(k, 8) ** 3
@@ -328,13 +339,6 @@ class Kubernetes(Component):
         F = Families()
         node_pods = [p for p in world.pods(tgt.cluster, t0, t1) if p.node.name == tgt.instance]
 
-        def running_pods(ts):
-            n = np.zeros(ts.shape)
-            for p in node_pods:
-                n += running_mask(p, ts)
-            return n
-        F("kubelet_running_pods", "gauge").add({}, running_pods)
-        F("kubelet_running_containers", "gauge").add({"container_state": "running"}, running_pods)
         by_sts = {(p.namespace, p.name): p for p in node_pods}
         for w, i, claim, cap in world.pvcs(tgt.cluster):
             p = by_sts.get((w.namespace, f"{w.name}-{i}"))
@@ -380,8 +384,14 @@ class Kubernetes(Component):
                 (lambda kk: lambda ts: cyclic_counter(kk, ts, boot, cores * (1 - busy), -0.3 * busy / (1 - busy)))(k ^ stable_key(cpu, "idle")))
         F("node_memory_MemTotal_bytes", "gauge").add({}, const_fn(node.mem))
         mem_used = 0.35 + 0.3 * u1(k, 2)
-        F("node_memory_MemAvailable_bytes", "gauge").add(
-            {}, lambda ts: np.round(node.mem * (1 - mem_used * (1 + 0.1 * smooth(k, ts, 3600) + 0.05 * (2 * _d(ts) - 1))) / 4096) * 4096)
+        def available(ts):
+            return np.round(node.mem * (1 - mem_used * (1 + 0.1 * smooth(k, ts, 3600) + 0.05 * (2 * _d(ts) - 1))) / 4096) * 4096
+        F("node_memory_MemAvailable_bytes", "gauge").add({}, available)
+        # meminfo's parts of it (kernels without MemAvailable are read as free + buffers + page cache)
+        F("node_memory_Cached_bytes", "gauge").add({}, lambda ts: np.round(available(ts) * 0.3 / 4096) * 4096)
+        F("node_memory_Buffers_bytes", "gauge").add({}, lambda ts: np.round(available(ts) * 0.02 / 4096) * 4096)
+        F("node_memory_MemFree_bytes", "gauge").add(
+            {}, lambda ts: available(ts) - np.round(available(ts) * 0.3 / 4096) * 4096 - np.round(available(ts) * 0.02 / 4096) * 4096)
         drops = 0.02 if (node.index == 2 and tgt.cluster == world.story["node-packet-drops"].cluster) else 0.00005
         rx = 2e7 + 6e7 * u1(k, 3)
         tx = rx * (0.5 + 0.6 * u1(k, 4))

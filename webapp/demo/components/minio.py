@@ -9,7 +9,12 @@
   background scanner: refreshed every 10 minutes), ``minio_cluster_capacity_usable_total_bytes``,
   ``minio_cluster_capacity_usable_free_bytes``.
 
-Every series carries ``namespace="minio"`` (the scrape's Kubernetes namespace label).
+Shapes are MinIO's (``../shared/real-exposition/minio.prom``): the ``api`` label is **lower case**
+(``getobject``: v2 lower-cases it), ``le`` is printed ``%.3f`` (``0.050`` ... ``+Inf``), and every series
+carries ``server`` (the node that computed it; the capacity and bucket families come from the node that
+answered the scrape, ``minio-0``). Every series also carries ``namespace="minio"`` (the scrape's
+Kubernetes namespace label). The bucket families are on ``/minio/v2/metrics/bucket`` in a real
+deployment (their own scrape job); the demo serves them on the same target.
 
 Story ``s3-5xx-burst`` (first cluster, 3.5 h before the anchor, 25 minutes): drives saturate, MinIO
 answers ``503 SlowDown`` to ~6% of requests and time to first byte jumps past 100 ms.
@@ -25,7 +30,7 @@ from . import Component
 NAMESPACE = "minio"
 SERVERS = 4
 TIB = 1024 ** 4
-LE = ("0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "+Inf")
+LE = ("0.050", "0.100", "0.250", "0.500", "1.000", "2.500", "5.000", "10.000", "+Inf")
 # api -> (requests/s per server, 4xx fraction, TTFB CDF over LE)
 APIS = {
     "GetObject": (40.0, 0.002, (0.72, 0.965, 0.992, 0.997, 0.999, 1, 1, 1, 1)),
@@ -79,7 +84,7 @@ class MinIO(Component):
             for api, (rate, f4, cdf) in APIS.items():
                 k = world.key("minio", cl, server, api)
                 r = rate * load
-                lab = {**ns, "api": api, "server": server}
+                lab = {**ns, "api": api.lower(), "server": server}
 
                 def normal(ts, k=k, r=r):
                     return np.floor(cyclic_counter(k, ts, start, r, 0.35))
@@ -111,6 +116,7 @@ class MinIO(Component):
             return np.floor(ts / 600.0) * 600.0
 
         used = []
+        first = "minio-0.minio-hl.minio.svc.cluster.local:9000"
         for bucket, (tib0, growth, mib, saw) in BUCKETS[ci].items():
             kb = world.key("minio-bucket", cl, bucket)
 
@@ -123,12 +129,13 @@ class MinIO(Component):
                 v = v * (1 + 0.004 * smooth(kb, t, 3 * HOUR))
                 return np.round(v * TIB)
             used.append(size)
-            lab = {**ns, "bucket": bucket}
+            lab = {**ns, "bucket": bucket, "server": first}
             F("minio_bucket_usage_total_bytes", "gauge").add(lab, size)
             F("minio_bucket_usage_object_total", "gauge").add(
                 lab, lambda ts, s=size, mib=mib: np.round(s(ts) / (mib * 1024 * 1024)))
         total_b = USABLE_TIB[ci] * TIB
-        F("minio_cluster_capacity_usable_total_bytes", "gauge").add(ns, lambda ts: np.full(ts.shape, total_b))
+        cap = {**ns, "server": first}
+        F("minio_cluster_capacity_usable_total_bytes", "gauge").add(cap, lambda ts: np.full(ts.shape, total_b))
         F("minio_cluster_capacity_usable_free_bytes", "gauge").add(
-            ns, lambda ts: np.round(total_b - sum(f(ts) for f in used) * 1.02))
+            cap, lambda ts: np.round(total_b - sum(f(ts) for f in used) * 1.02))
         return F.list()

@@ -59,14 +59,8 @@ class OpenCost(Component):
             nlab, lambda ts: np.round(CPU_PRICE * fac(ts), 6))
         F("node_ram_hourly_cost", "gauge", "node_ram_hourly_cost hourly cost for each gb of ram on this node").add(
             nlab, lambda ts: np.round(RAM_PRICE * fac(ts), 6))
-        F("node_gpu_hourly_cost", "gauge", "node_gpu_hourly_cost hourly cost for each gpu on this node").add(
-            nlab, lambda ts: np.round((GPU_PRICE if gpus else 0.0) * fac(ts), 6))
-        F("node_gpu_count", "gauge", "node_gpu_count count of gpu on this node").add(
-            nlab, lambda ts: np.full(ts.shape, float(gpus)))
         F("node_total_hourly_cost", "gauge", "node_total_hourly_cost Total node cost per hour").add(
             nlab, lambda ts: np.round((node.cpu * CPU_PRICE + ram_gib * RAM_PRICE + gpus * GPU_PRICE) * fac(ts), 6))
-        F("kubecost_node_is_spot", "gauge", "kubecost_node_is_spot Cloud provider info about node preemptibility").add(
-            nlab, lambda ts: np.zeros(ts.shape))
         for p in world.pods(cl, t0, t1):
             if p.node.name != node.name or p.running == INF:
                 continue

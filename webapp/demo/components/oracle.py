@@ -1,15 +1,21 @@
 """Oracle DB behind the Hive Metastores: oracle/oracle-db-appdev-monitoring default metrics plus two
 documented custom metric files. One database (``HMSPRD``), its exporter runs in the first cluster.
 
+Shapes are the 2.x exporter's (``../shared/real-exposition/oracledb.prom``): every database series carries
+``database`` (the exporter's name of the database, here ``HMSPRD``); ``activity_*`` are typed gauge though
+they only grow; ``wait_time_*`` are counters without ``_total``.
+
 Default metrics (default_metrics.toml): ``oracledb_up``; ``oracledb_sessions_value{status,type}``;
 ``oracledb_resource_current_utilization{resource_name}``, ``oracledb_resource_limit_value{resource_name}``;
 ``oracledb_tablespace_bytes|max_bytes|free{tablespace,type}`` and ``oracledb_tablespace_used_percent``
 (0-100 for permanent/undo, a 0-1 fraction for TEMP, as the real union query does);
 ``oracledb_activity_execute_count``, ``oracledb_activity_user_commits``, ``oracledb_activity_parse_count_total``
 (cumulative v$sysstat values); ``oracledb_wait_time_<class>`` (counters of seconds waited, Oracle exporter
-semantics). Label ``inst_id`` on the gv$ metrics.
+semantics); ``oracledb_process_count``, ``oracledb_top_sql_elapsed{sql_id,sql_text}``, ``oracledb_db_system_value``,
+``oracledb_db_platform_value``, ``oracledb_dbtype`` and the exporter's own ``oracledb_exporter_*``. Label
+``inst_id`` on the gv$ resource metrics.
 
-Custom metrics (our toml, documented in the demo README): ``oracledb_blocked_sessions_value``
+Custom metrics (``deploy/exporters/oracledb/custom-metrics.toml``): ``oracledb_blocked_sessions_value``
 (``count(*) from gv$session where blocking_session is not null``) and, from gv$sqlstats per ``sql_id``
 (``parsing_schema``): counters ``oracledb_sql_elapsed_seconds_total`` (elapsed_time / 1e6) and
 ``oracledb_sql_executions_total`` (executions); query time = rate(elapsed) / rate(executions).
@@ -29,7 +35,9 @@ from . import Component
 from .hive_metastore import slowness
 
 GIB = 1024 ** 3
-INST = {"inst_id": "1"}
+DATABASE = "HMSPRD"
+DB = {"database": DATABASE}
+INST = {**DB, "inst_id": "1"}
 # tablespace -> (type, max GiB, used fraction at the anchor, growth per day)
 TABLESPACES = {
     "SYSTEM": ("PERMANENT", 32, 0.42, 0.0), "SYSAUX": ("PERMANENT", 32, 0.63, 0.002),
@@ -49,7 +57,18 @@ SQLS = {
     "d8p3l5wq0nv6s": ("APP", 0.2, 0.4, False),      # cost aggregation
 }
 WAITS = {"application": 0.02, "concurrency": 0.05, "user_io": 0.6, "commit": 0.08, "system_io": 0.15,
-         "network": 0.03, "other": 0.04, "configuration": 0.005, "scheduler": 0.001}
+         "network": 0.03, "other": 0.04, "configuration": 0.005, "scheduler": 0.001, "administrative": 0.0005}
+# sql_id -> the first 55 characters of the statement, as top_sql_elapsed labels it
+SQL_TEXT = {
+    "7xk2m9pq4tbn1": "SELECT HL_LOCK_EXT_ID FROM HIVE_LOCKS WHERE HL_DB = :1 F",
+    "0h4ds8v2w1fzq": "SELECT T.TBL_ID FROM TBLS T JOIN DBS D ON T.DB_ID = D.DB",
+    "5c9mty7ga2k0p": "SELECT P.PART_ID FROM PARTITIONS P WHERE P.TBL_ID = :1 A",
+    "gq2n8w5jr6d1x": "INSERT INTO PARTITIONS (PART_ID, CREATE_TIME, LAST_ACCE",
+    "3rv6fz1kpm8wd": "SELECT * FROM JOB_HISTORY WHERE OWNER = :1 ORDER BY STA",
+    "9tj0c4hx7ybq2": "SELECT ID, ACTOR, ACTION FROM AUDIT_LOG WHERE TS > :1 A",
+    "b1f9r7zx03kca": "SELECT NAMESPACE, SUM(BYTES) FROM CAPACITY_DAILY GROUP ",
+    "d8p3l5wq0nv6s": "SELECT TEAM, SUM(COST) FROM COST_ALLOCATION WHERE DAY =",
+}
 
 
 def tablespace_start(world: World) -> float:
@@ -73,7 +92,18 @@ class Oracle(Component):
         def lock(ts):
             return slowness(world, cl, ts)
 
-        F("oracledb_up", "gauge").add({}, lambda ts: np.ones(ts.shape))
+        F("oracledb_up", "gauge").add(DB, lambda ts: np.ones(ts.shape))
+        F("oracledb_dbtype", "gauge").add(DB, lambda ts: np.zeros(ts.shape))
+        F("oracledb_db_platform_value", "gauge").add({**DB, "platform_name": "Linux x86 64-bit"}, lambda ts: np.ones(ts.shape))
+        for name, value in (("cpu_count", 16.0), ("pga_aggregate_limit", 8 * GIB), ("sga_max_size", 24 * GIB)):
+            F("oracledb_db_system_value", "gauge").add({**DB, "name": name}, lambda ts, v=value: np.full(ts.shape, v))
+        F("oracledb_exporter_build_info", "gauge").add(
+            {"branch": "", "goarch": "amd64", "goos": "linux", "goversion": "go1.24.5", "revision": "unknown",
+             "tags": "unknown", "version": ""}, lambda ts: np.ones(ts.shape))
+        F("oracledb_exporter_last_scrape_duration_seconds", "gauge").add(
+            {}, lambda ts: np.round(0.05 + 0.02 * (1 + smooth(k ^ 7, ts, 300)), 4))
+        F("oracledb_exporter_last_scrape_error", "gauge").add({}, lambda ts: np.zeros(ts.shape))
+        F("oracledb_exporter_scrapes_total", "counter").add({}, lambda ts: np.floor((ts - start) / 15.0))
         for status, typ, base in (("ACTIVE", "USER", 40), ("INACTIVE", "USER", 260), ("ACTIVE", "BACKGROUND", 62)):
             ks = world.key("oracle-sessions", status, typ)
 
@@ -82,7 +112,7 @@ class Oracle(Component):
                 if status == "ACTIVE" and typ == "USER":
                     v = v + lock(ts) * 90
                 return np.round(v)
-            F("oracledb_sessions_value", "gauge").add({**INST, "status": status, "type": typ}, sess)
+            F("oracledb_sessions_value", "gauge").add({**DB, "status": status, "type": typ}, sess)
         ksum = world.key("oracle-res")
 
         def sessions_total(ts):
@@ -96,7 +126,7 @@ class Oracle(Component):
         for name, (typ, max_gib, frac, growth) in TABLESPACES.items():
             kt = world.key("oracle-ts", name)
             mx = max_gib * GIB
-            lab = {"tablespace": name, "type": typ}
+            lab = {**DB, "tablespace": name, "type": typ}
 
             def used(ts, frac=frac, growth=growth, kt=kt, mx=mx, typ=typ):
                 f = frac + growth * (ts - world.anchor) / DAY
@@ -112,8 +142,9 @@ class Oracle(Component):
                 lab, lambda ts, u=used, mx=mx, scale=scale: np.round(u(ts) / mx * scale, 4))
         for stat, rate in (("execute_count", 2400.0), ("user_commits", 160.0), ("parse_count_total", 900.0),
                            ("user_rollbacks", 1.5)):
-            F(f"oracledb_activity_{stat}", "counter").add(
-                INST, lambda ts, stat=stat, rate=rate: np.floor(cyclic_counter(world.key("ora-act", stat), ts, start, rate, 0.4)))
+            F(f"oracledb_activity_{stat}", "gauge").add(
+                DB, lambda ts, stat=stat, rate=rate: np.floor(cyclic_counter(world.key("ora-act", stat), ts, start, rate, 0.4)))
+        F("oracledb_process_count", "gauge").add(DB, lambda ts: np.round(sessions_total(ts) * 0.8))
         for wc, rate in WAITS.items():
             kw = world.key("ora-wait", wc)
 
@@ -125,7 +156,7 @@ class Oracle(Component):
                     s0 = world.anchor - 2 * HOUR
                     v = v + np.clip(ts - s0, 0.0, None) * extra
                 return np.round(v, 2)
-            F(f"oracledb_wait_time_{wc}", "counter").add(INST, waited)
+            F(f"oracledb_wait_time_{wc}", "counter").add(DB, waited)
         F("oracledb_blocked_sessions_value", "gauge").add(
             INST, lambda ts: np.round(np.maximum(0, 0.6 * (1 + smooth(k, ts, 900)) - 0.7)
                                       + lock(ts) * (5 + 2 * smooth(k ^ 1, ts, 300))))
@@ -143,5 +174,9 @@ class Oracle(Component):
                     v = v + np.clip(ts - s0, 0.0, None) * rate * (2.0 if sql_id == "7xk2m9pq4tbn1" else 0.6)
                 return np.round(v, 3)
             F("oracledb_sql_executions_total", "counter").add(lab, execs)
+            # the default top_sql_elapsed: seconds of the statement's last execution window (gauge)
+            F("oracledb_top_sql_elapsed", "gauge").add(
+                {**DB, "sql_id": sql_id, "sql_text": SQL_TEXT[sql_id]},
+                lambda ts, kq=kq, secs=secs: np.round(secs * (1 + 0.2 * smooth(kq ^ 2, ts, 900)), 4))
             F("oracledb_sql_elapsed_seconds_total", "counter").add(lab, elapsed)
         return F.list()

@@ -1,6 +1,15 @@
 """Apache Spark on Kubernetes: spark-operator >= 2.0 controller metrics, the Spark 4 driver UI's
 ``/metrics/executors/prometheus`` endpoint and the jmx_exporter java agent's JVM GC summary.
 
+Shapes are the real exporters' (``../shared/real-exposition/spark.prom``):
+
+* executor endpoint: no TYPE lines (untyped), ``metrics_executor_<field>`` with ``_bytes``,
+  ``_seconds_total``, ``_bytes_total``, ``_total`` suffixes, times in **seconds**, labels
+  ``application_id``, ``application_name``, ``executor_id``; the scrape of the driver pod adds
+  ``namespace`` and ``pod`` (the driver's), as ``deploy/exporters/spark/prometheus-scrape.yml`` does;
+* spark-operator: counters without ``_total``, labels ``app_type`` and ``namespace`` (the
+  SparkApplication's: ``--metrics-labels=namespace`` of ``deploy/exporters/spark/spark-operator-args.yaml``).
+
 Applications (namespace ``spark-jobs`` in every cluster):
 
 * ``orders-streaming``: the long-running streaming SparkApplication of the world (its driver and
@@ -41,6 +50,8 @@ EXEC_STORAGE = mi(4096 - 300) * 0.6      # unified memory region of a 4 GiB exec
 DRIVER_STORAGE = mi(2048 - 300) * 0.6
 LATENCY_BUCKETS = (30, 60, 90, 120, 150, 180, 210, 240, 270, 300)  # chart default jobStartLatencyBuckets
 GC_STORY_START = 10 * HOUR
+SPARK_VERSION = "4.0.1"
+SPARK_REVISION = "29434ea766b0fc3c3bf6eaadb43a8f931133649e"
 FAIL_STORY_START = 3 * HOUR
 
 
@@ -275,14 +286,19 @@ class Spark(Component):
     def _executors(self, world: World, cluster: str, t0: float, t1: float) -> list[Family]:
         F = Families()
         for app in apps(world, cluster, t0, t1):
-            for ex_id, pod in app.executors:
+            driver_pod = app.executors[0][1]
+            F("spark_info", "unknown").add({"version": SPARK_VERSION, "revision": SPARK_REVISION,
+                                            "namespace": NAMESPACE, "pod": driver_pod},
+                                           (lambda a: lambda ts: np.where((ts >= a.start) & (ts < a.end), 1.0, np.nan))(app))
+            for ex_id, _pod in app.executors:
                 lab = {"application_id": app.app_id, "application_name": app.name, "executor_id": ex_id,
-                       "spark_app_id": app.app_id, "namespace": NAMESPACE, "pod": pod}
+                       "namespace": NAMESPACE, "pod": driver_pod}
                 self._executor_series(world, F, app, ex_id, lab)
         return F.list()
 
     @staticmethod
     def _executor_series(world: World, F: Families, app: App, ex_id: str, lab: dict) -> None:
+        """The executor's series as PrometheusResource prints them (untyped; seconds and bytes)."""
         k = world.key("spark-exec", app.cluster, app.app_id, ex_id)
         drv = ex_id == "driver"
         start, end = app.start, app.end
@@ -294,11 +310,11 @@ class Spark(Component):
         def live(v, ts):
             return np.where((ts >= start) & (ts < end), v, np.nan)
 
-        def duration_ms(ts):
-            return live(np.round(elapsed(ts) * EXEC_CORES * util * 1000), ts)
+        def duration_s(ts):
+            return live(np.round(elapsed(ts) * EXEC_CORES * util, 3), ts)
 
-        def gc_ms(ts):
-            return live(np.round(gc_integral(world, app, ex_id, quantize(ts)) * EXEC_CORES * util * 1000), ts)
+        def gc_s(ts):
+            return live(np.round(gc_integral(world, app, ex_id, quantize(ts)) * EXEC_CORES * util, 3), ts)
 
         max_mem = DRIVER_STORAGE if drv else EXEC_STORAGE
 
@@ -314,6 +330,7 @@ class Spark(Component):
         in_rate = 0 if drv else (6 + 20 * u1(k, 4)) * 1e6
         sh_r = 0 if drv else (3 + 10 * u1(k, 5)) * 1e6
         sh_w = 0 if drv else (2 + 8 * u1(k, 6)) * 1e6
+        heap = (2048 if drv else 4096) * 1048576
 
         def counter(rate):
             return lambda ts: live(np.floor(elapsed(ts) * rate), ts)
@@ -328,25 +345,30 @@ class Spark(Component):
                 return live(np.floor(frac * (8 + 8 * u1(k, 7))), ts)
             return live(np.floor(np.clip(e - 600, 0, None) / (4 * HOUR) * (u1(k, 8) > 0.7)), ts)
 
-        F("metrics_executor_memoryUsed_Count", "gauge").add(lab, mem_used)
-        F("metrics_executor_maxMemory_Count", "gauge").add(lab, lambda ts: live(np.full(ts.shape, round(max_mem)), ts))
-        F("metrics_executor_totalShuffleRead_Count", "counter").add(lab, counter(sh_r))
-        F("metrics_executor_totalShuffleWrite_Count", "counter").add(lab, counter(sh_w))
-        F("metrics_executor_totalInputBytes_Count", "counter").add(lab, counter(in_rate))
-        F("metrics_executor_totalGCTime_Value", "counter").add(lab, gc_ms)
-        F("metrics_executor_totalDuration_Value", "counter").add(lab, duration_ms)
-        F("metrics_executor_completedTasks_Count", "counter").add(lab, counter(task_rate))
-        F("metrics_executor_failedTasks_Count", "counter").add(lab, failed)
-        F("metrics_executor_activeTasks_Value", "gauge").add(
+        U = "unknown"  # the endpoint prints no TYPE lines
+        F("metrics_executor_rddBlocks", U).add(lab, lambda ts: live(np.zeros(ts.shape), ts))
+        F("metrics_executor_memoryUsed_bytes", U).add(lab, mem_used)
+        F("metrics_executor_maxMemory_bytes", U).add(lab, lambda ts: live(np.full(ts.shape, round(max_mem)), ts))
+        F("metrics_executor_totalShuffleRead_bytes_total", U).add(lab, counter(sh_r))
+        F("metrics_executor_totalShuffleWrite_bytes_total", U).add(lab, counter(sh_w))
+        F("metrics_executor_totalInputBytes_bytes_total", U).add(lab, counter(in_rate))
+        F("metrics_executor_totalGCTime_seconds_total", U).add(lab, gc_s)
+        F("metrics_executor_totalDuration_seconds_total", U).add(lab, duration_s)
+        F("metrics_executor_completedTasks_total", U).add(lab, counter(task_rate))
+        F("metrics_executor_failedTasks_total", U).add(lab, failed)
+        F("metrics_executor_activeTasks", U).add(
             lab, lambda ts: live(0.0 if drv else np.round(np.clip(EXEC_CORES * (util + 0.3 * smooth(k ^ 2, ts, 300)),
                                                                   0, EXEC_CORES)), ts))
+        F("metrics_executor_JVMHeapMemory_bytes", U).add(
+            lab, lambda ts: live(np.round(heap * (0.45 + 0.25 * (0.5 + 0.5 * smooth(k ^ 3, ts, 600)))), ts))
+        F("metrics_executor_MajorGCTime_seconds_total", U).add(lab, lambda ts: np.round(gc_s(ts) * 0.15, 3))
 
     # ------------------------------------------------------------------ jmx_exporter agent (JVM)
     def _jmx(self, world: World, cluster: str, t0: float, t1: float) -> list[Family]:
         F = Families()
         for app in apps(world, cluster, t0, t1):
             for ex_id, pod in app.executors:
-                lab = {"namespace": NAMESPACE, "pod": pod, "spark_app_id": app.app_id, "executor_id": ex_id}
+                lab = {"namespace": NAMESPACE, "pod": pod}
                 k = world.key("spark-exec", app.cluster, app.app_id, ex_id)
                 util = 0.15 if ex_id == "driver" else 0.55 + 0.25 * u1(k)
                 start, end = app.start, app.end

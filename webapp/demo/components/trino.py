@@ -1,17 +1,21 @@
-"""Trino 467 coordinator through the jmx_exporter java agent without rules (default naming
-``domain_<first key value>_<attribute>``, remaining keys as labels, all untyped):
+"""Trino 467 coordinators in the two forms platforms scrape them (``../shared/real-exposition/trino.prom``):
 
-* ``trino_execution_QueryManager_{RunningQueries,QueuedQueries}``;
-* CounterStats ``trino_execution_QueryManager_<X>_TotalCount`` for X in StartedQueries,
-  SubmittedQueries, CompletedQueries (failed ones included), FailedQueries, UserErrorFailures,
-  InternalFailures, ExternalFailures, InsufficientResourcesFailures, CanceledQueries,
-  AbandonedQueries, ConsumedCpuTimeSecs (monotonic);
-* TimeStat ``trino_execution_QueryManager_ExecutionTime_FiveMinutes_{P50,P75,P90,P95,P99,Min,Max,Avg}``
-  and ``..._QueuedTime_FiveMinutes_{P50,P95}`` in **milliseconds**;
-* ``trino_failuredetector_HeartbeatFailureDetector_{ActiveCount,FailedCount,TotalCount}`` (nodes,
-  coordinator included), ``trino_execution_ClusterSizeMonitor_RequiredWorkers``;
-* ``trino_memory_ClusterMemoryPool_{TotalDistributedBytes,FreeDistributedBytes,
-  ReservedDistributedBytes,BlockedNodes,Nodes}{name="general"}``.
+* the first cluster (and every other even one) through the coordinator's built-in ``/metrics``
+  (airlift OpenMetrics): every ObjectName key in the name, all gauges, no labels:
+  ``trino_execution_name_QueryManager_RunningQueries``,
+  ``trino_memory_type_ClusterMemoryPool_name_general_FreeDistributedBytes``, plus airlift's own
+  ``io_airlift_http_client_type_HttpClient_name_ForDiscoveryClient_*``;
+* the second cluster through the jmx_exporter java agent without rules (default naming
+  ``domain_<first key value>_<attribute>``, remaining keys as labels, all untyped):
+  ``trino_execution_QueryManager_RunningQueries``, ``trino_memory_ClusterMemoryPool_FreeDistributedBytes{name="general"}``.
+
+Attributes in both: QueryManager ``RunningQueries``, ``QueuedQueries``; CounterStats ``<X>_TotalCount`` for X in
+StartedQueries, SubmittedQueries, CompletedQueries (failed ones included), FailedQueries, UserErrorFailures,
+InternalFailures, ExternalFailures, InsufficientResourcesFailures, CanceledQueries, AbandonedQueries,
+ConsumedCpuTimeSecs (monotonic); TimeStat ``ExecutionTime_FiveMinutes_{P50,P75,P90,P95,P99,Min,Max,Avg}`` and
+``QueuedTime_FiveMinutes_{P50,P95}`` in **milliseconds**; HeartbeatFailureDetector
+``{ActiveCount,FailedCount,TotalCount}`` (nodes, coordinator included); ClusterSizeMonitor ``RequiredWorkers``;
+ClusterMemoryPool (general) ``{TotalDistributedBytes,FreeDistributedBytes,ReservedDistributedBytes,BlockedNodes,Nodes}``.
 
 Every series carries ``namespace="trino"`` (ServiceMonitor target label).
 
@@ -32,7 +36,20 @@ from . import Component
 NAMESPACE = "trino"
 NIGHT_START_H, NIGHT_END_H = 1.0, 3.5       # UTC
 WORKER_LOST_AT, WORKER_LOST_FOR = 18 * HOUR, 25 * 60
-QM = "trino_execution_QueryManager_"
+# MBean -> (built-in prefix, jmx_exporter prefix); the jmx form labels the pool `name`
+FORMS = {
+    "QueryManager": ("trino_execution_name_QueryManager_", "trino_execution_QueryManager_"),
+    "HeartbeatFailureDetector": ("trino_failuredetector_name_HeartbeatFailureDetector_",
+                                 "trino_failuredetector_HeartbeatFailureDetector_"),
+    "ClusterSizeMonitor": ("trino_execution_name_ClusterSizeMonitor_", "trino_execution_ClusterSizeMonitor_"),
+    "ClusterMemoryPool": ("trino_memory_type_ClusterMemoryPool_name_general_", "trino_memory_ClusterMemoryPool_"),
+}
+HTTP_CLIENT = "io_airlift_http_client_type_HttpClient_name_ForDiscoveryClient_CurrentResponseProcessTime_"
+
+
+def builtin_form(world: World, cluster: str) -> bool:
+    """True where the demo scrapes the coordinator's built-in /metrics, False for jmx_exporter."""
+    return world.clusters.index(cluster) % 2 == 0
 
 
 def stories(world: World) -> dict[str, tuple[str, str, float]]:
@@ -62,8 +79,8 @@ class Trino(Component):
     jobs = ("trino",)
 
     def targets(self, world: World) -> list[Target]:
-        return [target("trino", cl, "trino-coordinator-jmx.trino.svc:9090", component=self.name)
-                for cl in world.clusters]
+        return [target("trino", cl, "trino-coordinator.trino.svc:8080" if builtin_form(world, cl)
+                       else "trino-coordinator-jmx.trino.svc:9090", component=self.name) for cl in world.clusters]
 
     def families(self, world: World, tgt: Target, t0: float, t1: float) -> list[Family]:
         F = Families()
@@ -75,8 +92,19 @@ class Trino(Component):
         rate = (1.6 if cl == world.clusters[0] else 0.7) * (1 + 0.4 * u1(k))
         e = world.epoch
 
+        builtin = builtin_form(world, cl)
+        kind = "gauge" if builtin else "unknown"
+        pool = dict(ns) if builtin else {**ns, "name": "general"}
+
+        def fam(mbean: str, attribute: str) -> Family:
+            return F(FORMS[mbean][0 if builtin else 1] + attribute, kind)
+
         def counter(name, r, key):
-            F(QM + name + "_TotalCount", "unknown").add(ns, lambda ts: cyclic_counter(key, ts, e, r))
+            fam("QueryManager", name + "_TotalCount").add(ns, lambda ts: cyclic_counter(key, ts, e, r))
+
+        if builtin:
+            for stat, v in (("Min", 0.4), ("P25", 0.9), ("P90", 3.1), ("Total", 0.0)):
+                F(HTTP_CLIENT + stat, "gauge").add(ns, lambda ts, v=v: np.full(ts.shape, v))
 
         counter("StartedQueries", rate, k ^ 1)
         counter("SubmittedQueries", rate * 1.001, k ^ 2)
@@ -95,16 +123,16 @@ class Trino(Component):
             return np.round(np.maximum(0, rate * 12 * (0.6 + 0.4 * smooth(k ^ 12, ts, 900)) + 20 * night(ts)
                                        * (cl == world.clusters[0])))
 
-        F(QM + "RunningQueries", "gauge").add(ns, running)
-        F(QM + "QueuedQueries", "gauge").add(
+        fam("QueryManager", "RunningQueries").add(ns, running)
+        fam("QueryManager", "QueuedQueries").add(
             ns, lambda ts: np.round(np.maximum(0, 2 * smooth(k ^ 13, ts, 600) + 12 * night(ts) * (cl == world.clusters[0]))))
         for stat, f in (("P50", 0.06), ("P75", 0.2), ("P90", 0.55), ("P95", 1.0), ("P99", 1.7), ("Max", 2.6),
                         ("Min", 0.002), ("Avg", 0.18)):
-            F(QM + "ExecutionTime_FiveMinutes_" + stat, "gauge").add(
+            fam("QueryManager", "ExecutionTime_FiveMinutes_" + stat).add(
                 ns, (lambda f: lambda ts: np.round(p95_seconds(world, cl, quantize(ts)) * f * 1000, 3))(f))
-        F(QM + "QueuedTime_FiveMinutes_P50", "gauge").add(
+        fam("QueryManager", "QueuedTime_FiveMinutes_P50").add(
             ns, lambda ts: np.round(np.maximum(5, 40 + 30 * smooth(k ^ 14, ts, 900)), 3))
-        F(QM + "QueuedTime_FiveMinutes_P95", "gauge").add(
+        fam("QueryManager", "QueuedTime_FiveMinutes_P95").add(
             ns, lambda ts: np.round(np.maximum(50, 900 + 600 * smooth(k ^ 15, ts, 900) + 60000 * night(ts)
                                                * (cl == world.clusters[0])), 3))
 
@@ -115,13 +143,11 @@ class Trino(Component):
                 return np.zeros(ts.shape)
             return ((ts >= lost_at) & (ts < lost_at + WORKER_LOST_FOR)).astype(float)
 
-        fd = "trino_failuredetector_HeartbeatFailureDetector_"
-        F(fd + "ActiveCount", "gauge").add(ns, lambda ts: nodes - failed(ts))
-        F(fd + "FailedCount", "gauge").add(ns, failed)
-        F(fd + "TotalCount", "gauge").add(ns, lambda ts: np.full(ts.shape, float(nodes)))
-        F("trino_execution_ClusterSizeMonitor_RequiredWorkers", "gauge").add(ns, lambda ts: np.full(ts.shape, 2.0))
+        fam("HeartbeatFailureDetector", "ActiveCount").add(ns, lambda ts: nodes - failed(ts))
+        fam("HeartbeatFailureDetector", "FailedCount").add(ns, failed)
+        fam("HeartbeatFailureDetector", "TotalCount").add(ns, lambda ts: np.full(ts.shape, float(nodes)))
+        fam("ClusterSizeMonitor", "RequiredWorkers").add(ns, lambda ts: np.full(ts.shape, 2.0))
 
-        pool = {**ns, "name": "general"}
         per_worker = gi(8) * 0.7
 
         def total(ts):
@@ -132,10 +158,9 @@ class Trino(Component):
             frac = frac + 0.5 * night(ts) * (cl == world.clusters[0])
             return np.round(total(ts) * np.clip(frac, 0.02, 0.97))
 
-        mp = "trino_memory_ClusterMemoryPool_"
-        F(mp + "TotalDistributedBytes", "gauge").add(pool, lambda ts: np.round(total(ts)))
-        F(mp + "ReservedDistributedBytes", "gauge").add(pool, reserved)
-        F(mp + "FreeDistributedBytes", "gauge").add(pool, lambda ts: np.round(total(ts)) - reserved(ts))
-        F(mp + "BlockedNodes", "gauge").add(pool, lambda ts: (reserved(ts) > 0.9 * total(ts)).astype(float))
-        F(mp + "Nodes", "gauge").add(pool, lambda ts: workers - failed(ts))
+        fam("ClusterMemoryPool", "TotalDistributedBytes").add(pool, lambda ts: np.round(total(ts)))
+        fam("ClusterMemoryPool", "ReservedDistributedBytes").add(pool, reserved)
+        fam("ClusterMemoryPool", "FreeDistributedBytes").add(pool, lambda ts: np.round(total(ts)) - reserved(ts))
+        fam("ClusterMemoryPool", "BlockedNodes").add(pool, lambda ts: (reserved(ts) > 0.9 * total(ts)).astype(float))
+        fam("ClusterMemoryPool", "Nodes").add(pool, lambda ts: workers - failed(ts))
         return F.list()

@@ -1,0 +1,205 @@
+"""The Helm chart: lint, render (default and full values), validate against Kubernetes' schemas.
+
+Helm itself comes from `helm-python-sdk` (Helm's Go SDK in a PyPI wheel), the schemas from
+`kubernetes-validate` (bundled, offline). The Prometheus operator's CRDs are not available offline:
+ServiceMonitor and PrometheusRule are checked structurally, and the rules they carry with promtool.
+"""
+from __future__ import annotations
+
+import pathlib
+import re
+import shutil
+import subprocess
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from webapp.cli import _parser
+from webapp.settings import load_settings
+from webapp.tenancy import load_tenancy
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
+CHART = ROOT / "deploy" / "helm" / "dataops-monitor"
+RULES = ROOT / "deploy" / "prometheus"
+FULL = yaml.safe_load((CHART / "ci" / "full-values.yaml").read_text())
+# The chart's kubeVersion floor and the newest schemas kubernetes-validate bundles.
+KUBE_VERSIONS = ("1.25.0", kubernetes_validate.latest_version())
+DURATION = re.compile(r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$")
+VALUES = {"default": {}, "full": FULL}
+
+
+def _render(values: dict) -> list[dict]:
+    import helm_python as helm
+
+    with helm.Chart.load(str(CHART)) as chart:
+        rendered = chart.render(values, name="dm", namespace="dataops")
+    docs = []
+    for path, text in sorted(rendered.items()):
+        if path.endswith(".yaml"):
+            docs += [d for d in yaml.safe_load_all(text) if d]
+    return docs
+
+
+@pytest.fixture(scope="module", params=sorted(VALUES))
+def manifests(request) -> list[dict]:
+    return _render(VALUES[request.param])
+
+
+def _one(docs: list[dict], kind: str, component: str = "web") -> dict:
+    found = [d for d in docs if d["kind"] == kind
+             and d["metadata"]["labels"].get("app.kubernetes.io/component", "web") == component]
+    assert len(found) == 1, [d["metadata"]["name"] for d in found]
+    return found[0]
+
+
+@pytest.mark.parametrize("name", sorted(VALUES))
+def test_chart_lints_clean(name):
+    import helm_python as helm
+
+    report = helm.lint(str(CHART), VALUES[name], strict=True)
+    problems = [m for m in report["messages"] if m["severity"] >= 2]  # warnings and errors
+    assert report["errors"] == [] and problems == [], report
+
+
+def test_rendered_objects_validate_against_kubernetes_schemas(manifests):
+    builtin = [d for d in manifests if not d["apiVersion"].startswith("monitoring.coreos.com/")]
+    assert {d["kind"] for d in builtin} >= {"Deployment", "Service", "ConfigMap", "ServiceAccount",
+                                           "PodDisruptionBudget"}
+    for version in KUBE_VERSIONS:
+        for doc in builtin:
+            kubernetes_validate.validate(doc, version, strict=True)
+
+
+def test_full_values_render_every_kind():
+    kinds = {d["kind"] for d in _render(FULL)}
+    assert kinds == {"ConfigMap", "Deployment", "Service", "ServiceAccount", "Ingress", "HorizontalPodAutoscaler",
+                     "PodDisruptionBudget", "NetworkPolicy", "ServiceMonitor", "PrometheusRule"}
+
+
+def test_a_schema_violation_is_caught():
+    deployment = _one(_render({}), "Deployment")
+    deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = "http"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBE_VERSIONS[0], strict=True)
+
+
+def test_deployment_runs_the_image_command_non_root_on_a_read_only_root(manifests):
+    deployment = _one(manifests, "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] != 0
+    assert pod["automountServiceAccountToken"] is False
+    sc = container["securityContext"]
+    assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False
+    assert sc["capabilities"]["drop"] == ["ALL"]
+    assert container["resources"]["requests"]["memory"] and container["resources"]["limits"]["memory"]
+    # The arguments are the image's entrypoint's (`dataops-monitor`): they must parse as its CLI.
+    args = _parser().parse_args(container["args"])
+    assert args.command == "serve" and args.workers >= 1
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    mounts = {m["mountPath"] for m in container["volumeMounts"]}
+    # Every path the server writes is a mounted emptyDir, not the read-only root.
+    assert env["DATAOPS_WORKER_TMP_DIR"] in mounts
+    assert any(env["PROMETHEUS_MULTIPROC_DIR"].startswith(m + "/") for m in mounts)
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'ENTRYPOINT ["dataops-monitor"]' in dockerfile
+    assert f"USER {pod['securityContext']['runAsUser']}" in dockerfile
+
+
+def _known_settings() -> set[str]:
+    source = (ROOT / "webapp" / "settings.py").read_text()
+    return set(re.findall(r'"(DATAOPS_[A-Z_]+)"', source))
+
+
+def test_settings_and_env_are_ones_the_app_reads(manifests):
+    deployment = _one(manifests, "Deployment")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    known = _known_settings() | {"PROMETHEUS_MULTIPROC_DIR"}
+    names = {e["name"] for e in container["env"]}
+    assert names <= known, names - known
+    config = next(d for d in manifests if d["kind"] == "ConfigMap" and not d["metadata"]["name"].endswith("-tenancy"))
+    assert set(config["data"]) <= known, set(config["data"]) - known
+    environment = {**config["data"], **{e["name"]: e["value"] for e in container["env"] if "value" in e}}
+    tenancy = [d for d in manifests if d["metadata"]["name"].endswith("-tenancy")]
+    if tenancy:  # the file the ConfigMap holds, where the Deployment mounts it
+        path = pathlib.Path(pytest.importorskip("tempfile").mkdtemp()) / "tenancy.yaml"
+        path.write_text(tenancy[0]["data"]["tenancy.yaml"])
+        load_tenancy(str(path))
+        mount = next(m for m in container["volumeMounts"] if m["name"] == "config")["mountPath"]
+        assert environment["DATAOPS_TENANCY_FILE"] == f"{mount}/tenancy.yaml"
+        environment["DATAOPS_TENANCY_FILE"] = str(path)
+    environment.pop("PROMETHEUS_MULTIPROC_DIR")
+    environment.pop("DATAOPS_WORKER_TMP_DIR")
+    settings = load_settings(environment)  # raises SettingsError on any bad value
+    assert settings.prometheus_url.startswith("http")
+
+
+def test_chart_refuses_a_missing_data_source_url():
+    import helm_python as helm
+
+    with pytest.raises(helm.HelmError, match="DATAOPS_PROMETHEUS_URL is required"):
+        _render({"settings": {"DATAOPS_PROMETHEUS_URL": ""}})
+
+
+def test_service_monitor_scrapes_the_app_service(manifests):
+    monitor = _one(manifests, "ServiceMonitor")
+    service = _one(manifests, "Service")
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    labels = service["metadata"]["labels"]
+    assert all(labels.get(k) == v for k, v in monitor["spec"]["selector"]["matchLabels"].items())
+    ports = {p["name"] for p in service["spec"]["ports"]}
+    for endpoint in monitor["spec"]["endpoints"]:
+        assert set(endpoint) <= {"port", "path", "interval", "scrapeTimeout"}
+        assert endpoint["port"] in ports and endpoint["path"] == "/metrics"
+        assert DURATION.match(endpoint["interval"]) and DURATION.match(endpoint["scrapeTimeout"])
+    assert monitor["spec"]["namespaceSelector"]["matchNames"] == ["dataops"]
+    redis = [d for d in manifests if d["kind"] == "Service"
+             and d["metadata"]["labels"].get("app.kubernetes.io/component") == "redis"]
+    for other in redis:  # the selector picks the app's Service only
+        assert not all(other["metadata"]["labels"].get(k) == v
+                       for k, v in monitor["spec"]["selector"]["matchLabels"].items())
+
+
+def test_prometheus_rules_carry_the_rule_files_unchanged(manifests, tmp_path):
+    rules = [d for d in manifests if d["kind"] == "PrometheusRule"]
+    files = sorted(RULES.glob("*.rules.yml"))
+    assert len(rules) == len(files) > 0
+    for doc in rules:
+        assert doc["apiVersion"] == "monitoring.coreos.com/v1"
+        source = ROOT / doc["metadata"]["annotations"]["dataops.example.com/source"]
+        assert doc["spec"] == {"groups": yaml.safe_load(source.read_text())["groups"]}
+        for group in doc["spec"]["groups"]:
+            assert set(group) <= {"name", "interval", "rules", "limit", "partial_response_strategy"}
+            for rule in group["rules"]:
+                assert ("alert" in rule) != ("record" in rule) and rule["expr"]
+        out = tmp_path / f"{doc['metadata']['name']}.yml"
+        out.write_text(yaml.safe_dump(doc["spec"]))
+        promtool = shutil.which("promtool")
+        assert promtool, "promtool is installed by scripts/install-system-deps.sh prometheus"
+        check = subprocess.run([promtool, "check", "rules", str(out)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_chart_reads_the_rule_files_through_its_link():
+    link = CHART / "rules"
+    assert link.is_symlink() and link.resolve() == RULES.resolve()
+
+
+def test_every_value_is_documented():
+    readme = (CHART / "README.md").read_text()
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+
+    def leaves(tree, prefix=""):
+        for key, value in tree.items():
+            path = f"{prefix}{key}"
+            if isinstance(value, dict) and value and key not in ("settings", "tenancy", "resources", "probes",
+                                                                             "podSecurityContext", "securityContext"):
+                yield from leaves(value, path + ".")
+            else:
+                yield path
+    missing = [path for path in leaves(values) if f"`{path}`" not in readme]
+    assert not missing, missing
