@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 
 from .test_drilldown import app_url  # noqa: F401  (the app with the demo's REST sources)
@@ -137,8 +137,11 @@ def _tab_to(driver, matches, limit=400):
     for _ in range(limit):
         ActionChains(driver).send_keys(Keys.TAB).perform()
         element = driver.switch_to.active_element
-        if matches(element):
-            return element
+        try:
+            if matches(element):
+                return element
+        except StaleElementReferenceException:  # the page re-rendered under the focus: keep tabbing
+            continue
     raise AssertionError("no focusable element matched within the tab limit")
 
 
