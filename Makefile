@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: demo test serve system-deps browser-deps venv airflow-venv bench clean lock compose-data
+.PHONY: demo test serve system-deps browser-deps a11y-deps venv airflow-venv bench clean lock compose-data
 
 venv: $(STAMP)
 
@@ -29,13 +29,22 @@ system-deps:
 browser-deps:
 	scripts/install-system-deps.sh prometheus chromium redis alertmanager
 
+# axe-core (MPL-2.0), the accessibility engine the browser tests inject into every page they audit.
+AXE_VERSION = 4.14.1
+AXE = .tools/node_modules/axe-core/axe.min.js
+a11y-deps: $(AXE)
+
+$(AXE):
+	scripts/install-system-deps.sh npm
+	npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
+
 demo: system-deps venv
 	$(BIN)/dataops-monitor demo
 
 serve: venv
 	$(BIN)/dataops-monitor serve
 
-test: browser-deps venv airflow-venv
+test: browser-deps a11y-deps venv airflow-venv
 	$(BIN)/pytest --headless -p no:cacheprovider
 
 # The demo's history for deploy/compose's Prometheus.
@@ -53,4 +62,4 @@ bench: system-deps venv
 	$(BIN)/python -m benchmarks.exporters
 
 clean:
-	rm -rf $(VENV) $(AIRFLOW_VENV) .demo-data .pytest_cache
+	rm -rf $(VENV) $(AIRFLOW_VENV) .demo-data .pytest_cache .tools

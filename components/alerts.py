@@ -27,6 +27,7 @@ from webapp.viewstate import ViewState, parse_view_state
 
 from .callbacks import callback
 from .format import display_zone, format_moment, format_value, wall_times
+from .palette import STATUS
 from .pages import pinned_now
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ def _budget_figure(status: SLOStatus):
     series = result.series[0]
     ok = status.budget_left > 0 if not math.isnan(status.error_ratio) else True
     fig = go.Figure(go.Scatter(x=wall_times(series.timestamps), y=series.values * 100,
-                               mode="lines", line=dict(color="#2e7d32" if ok else "#d32f2f", width=1.5),
+                               mode="lines", line=dict(color=STATUS["ok" if ok else "critical"], width=1.5),
                                hovertemplate="%{x}<br>%{y:.1f}% left<extra></extra>"))
     fig.update_layout(height=60, width=220, margin=dict(l=0, r=0, t=0, b=0), xaxis=dict(visible=False),
                       yaxis=dict(visible=False), showlegend=False, template="plotly_white")

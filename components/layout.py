@@ -132,7 +132,8 @@ def filter_bar(view: ViewState, variables: tuple[str, ...], time_picker: bool = 
                       placeholder="link to this view"),
         ], className="time-row"),
     ], className="filter-item")
-    return html.Div(pickers + [time_picker, refresh, share], className="filter-bar", id="filter-bar"), notes
+    return html.Div(pickers + [time_picker, refresh, share], className="filter-bar", id="filter-bar",
+                    role="group", **{"aria-label": "Filters and time range"}), notes
 
 
 def notes_box(notes: list[str] | tuple[str, ...]):
@@ -148,16 +149,18 @@ def page_frame(view: ViewState, active: str, title: str, description: str, varia
     """Everything a page shows around its panels, plus the stores the callbacks read."""
     # Pages that show only "now" keep the time inputs (the URL callback needs them) but hide them.
     bar, bar_notes = filter_bar(view, variables, time_picker, definitions)
+    nav = navbar(view, active)
     return html.Div([
-        navbar(view, active),
-        html.Div([
+        html.A("Skip to content", href="#main-content", className="skip-link visually-hidden-focusable"),
+        html.Header(nav, className="app-header") if nav is not None else None,
+        html.Main([
             breadcrumbs,
             html.H1(title, className="page-title"),
             html.P(description, className="text-muted page-description") if description else None,
             notes_box(list(view.notes) + list(extra_notes) + bar_notes),
             bar,
             *body,
-        ], className="container-fluid"),
+        ], className="container-fluid", id="main-content", tabIndex=-1),
         dcc.Store(id="view-params", data=store),
         dcc.Interval(id="refresh-timer", interval=(view.refresh_seconds or 3600) * 1000,
                      disabled=not view.refresh_seconds),
@@ -212,7 +215,8 @@ def render_tile(health: TileHealth, query_string: str) -> html.Div:
     problems = len(health.problems)
     problem_text = ("no data" if health.status == "unknown" else
                     f"{problems} problem{'s' if problems != 1 else ''}")
-    top = [html.Li(safe(f"{p.title}: {p.entity}"), className=f"tile-problem sev-{p.severity}")
+    top = [html.Li([html.Span(f"{p.severity}: ", className="status-word-inline"), safe(f"{p.title}: {p.entity}")],
+                   className=f"tile-problem sev-{p.severity} status-text-{p.severity}")
            for p in health.problems[:3]]
     figure = format_value(health.figure, tile.figure_unit) if not math.isnan(health.figure) else "–"
     href = f"{tile.path}?{query_string}" if query_string else tile.path

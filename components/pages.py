@@ -211,8 +211,8 @@ def entity_page(dashboard_id: str, template: str = "", /, **params) -> html.Div:
 
 
 def not_found_page(message: str = "This page does not exist.", title: str = "Not found") -> html.Div:
-    return html.Div(dbc.Container([
+    return html.Div(html.Main(dbc.Container([
         html.H1(title, className="page-title", **{"data-page": "not-found"}),
         html.P(message),
         dcc.Link("Back to the overview", href="/"),
-    ], className="pt-4"), className="page not-found", **{"data-page": "not-found"})
+    ], className="pt-4"), id="main-content"), className="page not-found", **{"data-page": "not-found"})

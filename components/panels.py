@@ -15,23 +15,35 @@ from webapp.runner import PanelData
 from webapp.viewstate import entity_path
 
 from .format import current_zone, format_value, legend, safe, time_axis_title, wall_epoch_ms, wall_times
+from .palette import SERIES, STATUS, state_colour
 
-SEVERITY_COLOURS = {"ok": "#2e7d32", "warning": "#ed6c02", "critical": "#d32f2f", "unknown": "#757575"}
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf")
+SEVERITY_COLOURS = {k: STATUS[k] for k in ("ok", "warning", "critical", "unknown")}
+PALETTE = SERIES
 MAX_SERIES = 20
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 
 
-def value_colour(value: float, thresholds: tuple[Threshold, ...], unit: str) -> str:
-    """Colour of a value under the panel's thresholds of the same unit."""
+def value_status(value: float, thresholds: tuple[Threshold, ...], unit: str) -> str:
+    """ok, warning or critical: the worst of the thresholds of the same unit that the value breaches."""
     worst = "ok"
     for t in thresholds:
         if t.unit == unit or unit == "" or len(thresholds) == 1:
             if t.breached(value):
                 worst = "critical" if t.severity == "critical" or worst == "critical" else "warning"
-    return SEVERITY_COLOURS[worst]
+    return worst
+
+
+def value_colour(value: float, thresholds: tuple[Threshold, ...], unit: str) -> str:
+    """Colour of a value under the panel's thresholds of the same unit."""
+    return SEVERITY_COLOURS[value_status(value, thresholds, unit)]
+
+
+def status_word(status: str) -> html.Span | None:
+    """The status in words beside a coloured value (colour is never the only sign)."""
+    if status == "ok":
+        return None
+    return html.Span(status, className=f"status-word status-text-{status}")
 
 
 def entity_href(panel: Panel, labels: dict[str, str], query_string: str) -> str | None:
@@ -190,7 +202,14 @@ def timeseries_figure(data: PanelData, query_string: str) -> dict:
 
 
 def render_timeseries(data: PanelData, query_string: str) -> list:
-    return [_graph(data.panel, timeseries_figure(data, query_string))]
+    panel = data.panel
+    children: list = [_graph(panel, timeseries_figure(data, query_string))]
+    # The lines' drill-downs as links too: a keyboard cannot click a line.
+    links = _entity_links(panel, [dict(s.labels) for r in data.results if r for s in r.series][:MAX_SERIES],
+                          query_string)
+    if links:
+        children.append(links)
+    return children
 
 
 def sparkline_figure(series: Series, colour: str) -> dict:
@@ -208,11 +227,12 @@ def render_stat(data: PanelData, query_string: str) -> list:
     name, series = named[0]
     finite = series.values[~np.isnan(series.values)]
     value = float(finite[-1]) if len(finite) else math.nan
-    colour = value_colour(value, panel.thresholds, panel.unit) if panel.thresholds else "#1f4e79"
+    status = value_status(value, panel.thresholds, panel.unit) if panel.thresholds else "ok"
+    colour = SEVERITY_COLOURS[status] if panel.thresholds else STATUS["info"]
     spark = sparkline_figure(series, colour)
     return [
-        html.Div(format_value(value, panel.unit, panel.value_map), className="stat-value",
-                 style={"color": colour}),
+        html.Div([format_value(value, panel.unit, panel.value_map), status_word(status)],
+                 className=f"stat-value status-text-{status}" if panel.thresholds else "stat-value"),
         dcc.Graph(figure=spark, config={"staticPlot": True}, className="stat-spark"),
     ]
 
@@ -275,11 +295,8 @@ def _entity_links(panel: Panel, label_sets: list[dict], query_string: str):
 def render_pie(data: PanelData, query_string: str) -> list:
     panel = data.panel
     named = [(n, s.last) for n, s in _named_series(panel, data.results) if not math.isnan(s.last)]
-    colours = {"Healthy": "#2e7d32", "Synced": "#2e7d32", "Degraded": "#d32f2f", "OutOfSync": "#ed6c02",
-               "Progressing": "#0288d1", "Missing": "#757575", "Unknown": "#9e9e9e", "Suspended": "#6d4c41",
-               "Open": "#0288d1", "Merged": "#2e7d32", "Declined": "#d32f2f"}
     fig = go.Figure(go.Pie(labels=[n for n, _ in named], values=[v for _, v in named], hole=0.5,
-                           marker=dict(colors=[colours.get(n, PALETTE[i % 10]) for i, (n, _) in enumerate(named)]),
+                           marker=dict(colors=[state_colour(n, i) for i, (n, _) in enumerate(named)]),
                            textinfo="label+value", hovertemplate="%{label}: %{value}<extra></extra>"))
     fig.update_layout(**_base_layout(220), showlegend=False)
     return [_graph(panel, fig)]
@@ -376,12 +393,18 @@ def render_table(data: PanelData, query_string: str) -> list:
             value = row["values"].get(column, math.nan)
             unit = units[column]
             thresholds = column_thresholds.get(column) or tuple(t for t in panel.thresholds if t.unit == unit)
-            style = {"color": value_colour(value, thresholds, unit)} if thresholds else {}
+            status = value_status(value, thresholds, unit) if thresholds else "ok"
             value_map = panel.value_map if unit == "none" else ()
-            cells.append(html.Td(format_value(value, unit, value_map), className="text-end", style=style))
+            cells.append(html.Td([format_value(value, unit, value_map), status_word(status)],
+                                 className=f"text-end status-text-{status}" if thresholds else "text-end"))
         body.append(html.Tr(cells))
-    return [html.Div(html.Table([header, html.Tbody(body)], className="table table-sm table-hover mb-0"),
-                     className="panel-table")]
+    return [scrollable_table(html.Table([header, html.Tbody(body)], className="table table-sm table-hover mb-0"),
+                             panel.title)]
+
+
+def scrollable_table(table: html.Table, title: str) -> html.Div:
+    """A table in a scrolling box the keyboard can reach and scroll (tabindex) and that says what it is."""
+    return html.Div(table, className="panel-table", tabIndex=0, role="region", **{"aria-label": title})
 
 
 def flow_rows(panel: Panel, results: list[QueryResult | None]) -> tuple[list[list[tuple[str, float]]], str]:
@@ -484,7 +507,7 @@ def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
     if state == "missing":
         return render_missing(data), "missing"
     try:
-        children = RENDERERS[data.panel.kind](data, query_string)
+        children = with_text_alternative(data, RENDERERS[data.panel.kind](data, query_string))
     except Exception:  # a renderer bug must cost one panel, never the page
         import logging
         logging.getLogger(__name__).exception("renderer failed for panel %s", data.panel.id)
@@ -513,6 +536,7 @@ def panel_container(panel: Panel, title: str | None = None) -> html.Div:
 
 
 # Renderers of REST rows live beside these; imported last because they reuse this module's helpers.
+from .textalt import with_text_alternative  # noqa: E402
 from .timeline import render_gantt, render_rows  # noqa: E402
 
 RENDERERS.update(gantt=render_gantt, rows=render_rows)

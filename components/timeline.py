@@ -10,12 +10,8 @@ from dash import dcc, html
 from webapp.viewstate import entity_path
 
 from .format import format_moment, format_value, safe, time_axis_title
-from .panels import GRAPH_CONFIG, PALETTE, _base_layout
-
-STATUS_COLOURS = {"COMPLETE": "#2e7d32", "SUCCEEDED": "#2e7d32", "SUCCESS": "#2e7d32", "success": "#2e7d32",
-                  "FAILED": "#d32f2f", "failed": "#d32f2f", "upstream_failed": "#ef9a9a", "ACTIVE": "#0288d1",
-                  "RUNNING": "#0288d1", "running": "#0288d1", "KILLED": "#757575", "SKIPPED": "#bdbdbd",
-                  "skipped": "#bdbdbd", "queued": "#9e9e9e", "up_for_retry": "#ed6c02"}
+from .palette import NAMED_STATES, state_colour
+from .panels import GRAPH_CONFIG, _base_layout, scrollable_table
 # Column units for the row tables (everything else is text).
 COLUMN_UNITS = {"Duration": "s", "Input": "bytes", "Output": "bytes", "Shuffle read": "bytes",
                 "Shuffle write": "bytes", "Memory used": "bytes", "Max memory": "bytes", "GC time": "s",
@@ -34,7 +30,7 @@ def render_gantt(data, query_string: str) -> list:
             base=[format_moment(r["start"], seconds=True).rsplit(" ", 1)[0] for r in items],
             x=[max(1.0, (r["end"] - r["start"]).total_seconds() * 1000) for r in items],
             y=[safe(r["row"]) for r in items], orientation="h", name=safe(group),
-            marker_color=STATUS_COLOURS.get(group, PALETTE[i % len(PALETTE)]),
+            marker_color=state_colour(group, i),
             hovertext=[safe(r["hover"]) for r in items], hoverinfo="text"))
     lanes = len(dict.fromkeys(r["row"] for r in rows))
     fig.update_layout(**_base_layout(max(220, 22 * lanes + 80)), barmode="overlay",
@@ -69,11 +65,11 @@ def render_rows(data, query_string: str) -> list:
             if link is not None and column == link.label and isinstance(row.get("_href"), dict):
                 href = entity_path(link.path, row["_href"])
                 href = f"{href}?{query_string}" if query_string else href
-            status = STATUS_COLOURS.get(str(row.get(column))) if column in ("State", "Status") else None
+            status = NAMED_STATES.get(str(row.get(column))) if column in ("State", "Status") else None
             cells.append(html.Td(dcc.Link(text, href=href, className="entity-link") if href else text,
-                                 style={"color": status} if status else {},
-                                 className="text-end" if column in COLUMN_UNITS else ""))
+                                 className=("text-end" if column in COLUMN_UNITS else "")
+                                 + (f" status-text-{status}" if status else "")))
         body.append(html.Tr(cells))
     header = html.Thead(html.Tr([html.Th(c, className="text-end" if c in COLUMN_UNITS else "") for c in columns]))
-    return [html.Div(html.Table([header, html.Tbody(body)], className="table table-sm table-hover mb-0"),
-                     className="panel-table")]
+    return [scrollable_table(html.Table([header, html.Tbody(body)], className="table table-sm table-hover mb-0"),
+                             data.panel.title)]

@@ -21,6 +21,25 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGES_DIR = ROOT / "pages"
 ASSETS_DIR = ROOT / "assets"
 log = logging.getLogger(__name__)
+# Dash's own page, declaring its language (screen readers pick their voice from it).
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>
+"""
 READY_PROBE_SECONDS = 2.0  # /readyz reports the sources' health from probes this fresh
 
 
@@ -83,6 +102,7 @@ def create_app(settings: Settings) -> Dash:
         update_title=None,
         serve_locally=True,
     )
+    app.index_string = INDEX_STRING
     app.layout = html.Div([dash.page_container], id="app-root")
     _add_file_dashboards(app, settings)
     register_callbacks(app)
