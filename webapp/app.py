@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import pathlib
 import time
 
@@ -161,9 +162,14 @@ def _add_short_links(server: Flask, settings: Settings) -> None:
     """`POST /s` stores a long view's URL, `GET /s/<id>` goes back to it (see webapp/shortlinks.py)."""
     from flask import redirect
 
+    from .server import worker_tmp_dir
     from .shortlinks import MAX_URL_LENGTH, ShortLinkError, ShortLinks
 
-    links = ShortLinks(settings.redis_url, settings.short_links_dir)
+    # Without a folder setting, links live where the workers' heartbeats do (/dev/shm when writable):
+    # shared by a host's workers, and writable on a read-only root filesystem.
+    folder = None if settings.redis_url else (
+        settings.short_links_dir or os.path.join(worker_tmp_dir(settings), "dataops-monitor-links"))
+    links = ShortLinks(settings.redis_url, folder)
     server.extensions["dataops.shortlinks"] = links
 
     @server.before_request

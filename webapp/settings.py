@@ -41,7 +41,7 @@ class Settings:
     alertmanager_url: str | None = None
     timezone: str = "utc"          # Grafana's `timezone` default: utc, browser or an IANA name
     min_refresh_seconds: int = 5   # Grafana's min_refresh_interval: no page refreshes faster
-    short_links_dir: str | None = None  # where short links live without Redis (default: a temp folder)
+    short_links_dir: str | None = None  # where short links live without Redis (default: in the worker tmp dir)
     dashboards_dir: str | None = None  # a folder of dashboard files (YAML/JSON), served at /d/<uid>
     cluster_label: str = "cluster"  # the data source's name for the cluster label (webapp/labelnames.py)
     worker_tmp_dir: str | None = None  # None: /dev/shm when writable, else the temporary directory

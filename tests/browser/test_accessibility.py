@@ -54,8 +54,8 @@ def audit(driver, axe_source: str) -> list[dict]:
 
 def spark_app_id(prometheus_url: str) -> str:
     answer = requests.get(f"{prometheus_url}/api/v1/query", timeout=10,
-                          params={"query": "group by (spark_app_id) (metrics_executor_memoryUsed_Count)"}).json()
-    return answer["data"]["result"][0]["metric"]["spark_app_id"]
+                          params={"query": "group by (application_id) (metrics_executor_memoryUsed_bytes)"}).json()
+    return answer["data"]["result"][0]["metric"]["application_id"]
 
 
 def walk(dash_duo, axe_source, base: str, paths: list[str], query: str) -> dict[str, list[dict]]:

@@ -80,9 +80,16 @@ def _entities(prometheus_url: str) -> dict:
     def values(query, label):
         answer = requests.get(f"{prometheus_url}/api/v1/query", params={"query": query}, timeout=10).json()
         return sorted({r["metric"][label] for r in answer["data"]["result"]})
+    def pairs(query):  # Argo CD applications by (namespace, name): names repeat across namespaces
+        answer = requests.get(f"{prometheus_url}/api/v1/query", params={"query": query}, timeout=10).json()
+        return sorted({(r["metric"]["namespace"], r["metric"]["name"]) for r in answer["data"]["result"]})
     apps = values("max by (name, dest_namespace) (argocd_app_info)", "name")
     own_apps = values('max by (name) (argocd_app_info{dest_namespace=~"spark-jobs|airflow"})', "name")
+    own_pairs = pairs('max by (namespace, name) (argocd_app_info{dest_namespace=~"spark-jobs|airflow"})')
+    other_pairs = [(ns, name) for ns, name in pairs("max by (namespace, name) (argocd_app_info)")
+                   if name not in own_apps]
     return {
+        "own_argocd_app": own_pairs[0], "other_argocd_app": other_pairs[0],
         "spark_app": values("group by (application_id) (metrics_executor_totalDuration_seconds_total)", "application_id")[0],
         "own_argocd": own_apps, "other_argocd": sorted(set(apps) - set(own_apps)),
         "node": values("group by (node) (kube_node_info)", "node")[0],
@@ -103,7 +110,7 @@ def _pages(app, groups, entities):
         level2_values = {
             "spark-app": {"app_id": entities["spark_app"]},
             "airflow-dag": {"dag_id": "sales_mart_refresh"},
-            "argocd-app": {"app": entities["own_argocd"][0]},
+            "argocd-app": dict(zip(("app_ns", "app"), entities["own_argocd_app"])),
             "node": {"node": entities["node"]},
             "namespace": {"ns": "spark-jobs"},
         }
@@ -114,7 +121,7 @@ def _pages(app, groups, entities):
             shown[dashboard.id] = str(entity_page(dashboard.id, **values, **VIEW))
             extra = {name: (label, (values[name],)) for name, label in dashboard.path_variables}
             shown[f"panels:{dashboard.id}"] = run_panels(engine, list(dashboard.panels), view, extra)
-        for other in ({"app": entities["other_argocd"][0]},):
+        for other in (dict(zip(("app_ns", "app"), entities["other_argocd_app"])),):
             shown["argocd-other"] = str(entity_page("argocd-app", **other, **VIEW))
         shown["airflow-other"] = str(entity_page("airflow-dag", dag_id="orders_daily_load", **VIEW))
         extra = {"dag_id": ("dag_id", ("orders_daily_load",))}
