@@ -65,20 +65,13 @@
         root.querySelectorAll(".modebar").forEach(fixModebar);
     }
 
-    new MutationObserver(function (mutations) {
-        mutations.forEach(function (m) {
-            if (m.type === "attributes") {
-                if (m.target.classList && m.target.classList.contains("dash-dropdown-focus-target")) {
-                    fixDropdown(m.target);
-                }
-                return;
-            }
-            m.addedNodes.forEach(function (n) {
-                if (n.nodeType !== 1) { return; }
-                if (n.classList.contains("dash-dropdown-focus-target")) { fixDropdown(n); }
-                sweep(n);
-            });
-        });
+    // One sweep of the whole page shortly after a burst of changes: a chart adds thousands of nodes,
+    // and sweeping each added subtree as it arrives would query the page once per added node.
+    var pending = false;
+    new MutationObserver(function () {
+        if (pending) { return; }
+        pending = true;
+        setTimeout(function () { pending = false; sweep(document); }, 50);
     }).observe(document.documentElement, {childList: true, subtree: true, attributes: true,
                                            attributeFilter: ["tabindex"]});
 
