@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 
-from dash import ALL, MATCH, Input, Output, State, ctx, no_update
+from dash import ALL, MATCH, Input, Output, State, ctx, html, no_update
 
 from webapp.catalog import TILES
 from webapp.catalog.variables import VARIABLES
 from webapp.dashboards import file_dashboards, find_dashboard
-from webapp.runner import evaluate_tiles
+from webapp.runner import evaluate_tiles, run_panels
 from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state
 
@@ -20,6 +20,7 @@ from .format import display_zone
 from .pages import pinned_now
 from .panel_service import panel_cache, serve_panel
 from .panels import render_error
+from .textalt import data_table
 
 log = logging.getLogger(__name__)
 LOCATION = "_pages_location"
@@ -67,6 +68,23 @@ def _view_from_store(store):
     return dashboard, view, path_vars
 
 
+def _resolve_panel(store, panel_id):
+    """(runtime, panel, view, extra) of one panel of the page's dashboard, or an error message."""
+    dashboard, view, path_vars = _view_from_store(store)
+    runtime = current_runtime()
+    if dashboard is None or runtime is None:
+        return "Unknown dashboard"
+    panel = next((p for p in dashboard.panels if p.id == panel_id), None)
+    if panel is None:
+        return "Unknown panel"
+    extra = _path_selections(dashboard, path_vars)
+    if (item := file_dashboards().get(dashboard.id)) is not None:
+        prepared, own = item.prepare([panel], view.variables, view.time_range.seconds)
+        panel = prepared[0] if prepared else panel
+        extra.update(own)
+    return runtime, panel, view, extra
+
+
 @callback(
     Output({"type": "panel-body", "panel": MATCH}, "children"),
     Output({"type": "panel", "panel": MATCH}, "className"),
@@ -77,18 +95,10 @@ def fill_panel(store, _n):
     """One panel of the page's dashboard: each panel is its own request, so a slow query delays
     only the panel that sends it, and panels appear as they are ready."""
     panel_id = ctx.outputs_list[0]["id"].get("panel")
-    dashboard, view, path_vars = _view_from_store(store)
-    runtime = current_runtime()
-    if dashboard is None or runtime is None:
-        return render_error("Unknown dashboard"), panel_class(12, "error")
-    panel = next((p for p in dashboard.panels if p.id == panel_id), None)
-    if panel is None:
-        return render_error("Unknown panel"), panel_class(12, "error")
-    extra = _path_selections(dashboard, path_vars)
-    if (item := file_dashboards().get(dashboard.id)) is not None:
-        prepared, own = item.prepare([panel], view.variables, view.time_range.seconds)
-        panel = prepared[0] if prepared else panel
-        extra.update(own)
+    resolved = _resolve_panel(store, panel_id)
+    if isinstance(resolved, str):
+        return render_error(resolved), panel_class(12, "error")
+    runtime, panel, view, extra = resolved
     try:
         with display_zone(view.zone):
             children, state = serve_panel(runtime, panel_cache(), panel, view, extra, query_string_for(view))
@@ -96,6 +106,29 @@ def fill_panel(store, _n):
         log.exception("panel %s failed", panel_id)
         return render_error("This panel could not be loaded"), panel_class(panel.width, "error")
     return children, panel_class(panel.width, state)
+
+
+@callback(
+    Output({"type": "chart-table", "panel": MATCH}, "children"),
+    Input({"type": "chart-table-toggle", "panel": MATCH}, "n_clicks"),
+    State("view-params", "data"),
+    prevent_initial_call=True,
+)
+def fill_chart_table(_clicks, store):
+    """A chart's "View as table", filled when the reader opens it (from the engine's cache: the
+    chart just sent the same queries)."""
+    panel_id = ctx.outputs_list["id"].get("panel")
+    resolved = _resolve_panel(store, panel_id)
+    if isinstance(resolved, str):
+        return render_error(resolved)
+    runtime, panel, view, extra = resolved
+    try:
+        data = run_panels(runtime.engine, [panel], view, extra)[panel.id]
+        table = data_table(data)
+    except Exception:
+        log.exception("table of panel %s failed", panel_id)
+        return render_error("This table could not be loaded")
+    return table if table is not None else html.P("No data in this time range.", className="text-muted mb-0")
 
 
 def _path_selections(dashboard, path_vars: dict) -> dict[str, tuple[str, tuple[str, ...]]]:

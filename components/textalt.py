@@ -162,16 +162,28 @@ def _table(panel: Panel, head: list[str], body: list[list[str]]) -> html.Table:
     ], className="table table-sm chart-data-table mb-0")
 
 
+def has_table(data) -> bool:
+    """Whether the chart has rows to show in "View as table"."""
+    if data.panel.kind == "gantt":
+        return bool(getattr(data, "rows", None))
+    return bool(_named(data.panel, data.results))
+
+
 def with_text_alternative(data, children: list) -> list:
-    """The chart's children preceded by its summary and followed by "View as table"."""
+    """The chart's children preceded by its summary and followed by "View as table".
+
+    The table itself is filled only when the reader opens it (the `fill_chart_table` callback):
+    one table per chart, each cell a Dash component, made a page of 60 panels take minutes to draw
+    in Chromium, and a closed <details> is not in the accessibility tree anyway."""
     if data.panel.kind not in CHART_KINDS:
         return children
     summary = html.P(summarize(data), className="chart-summary visually-hidden",
                      **{"data-chart-summary": data.panel.id})
-    table = data_table(data)
-    extra = [] if table is None else [html.Details([
-        html.Summary("View as table", className="chart-table-toggle"),
-        html.Div(table, className="chart-data", tabIndex=0, role="region",
+    extra = [] if not has_table(data) else [html.Details([
+        html.Summary("View as table", className="chart-table-toggle",
+                     id={"type": "chart-table-toggle", "panel": data.panel.id}),
+        html.Div([], className="chart-data", tabIndex=0, role="region",
+                 id={"type": "chart-table", "panel": data.panel.id},
                  **{"aria-label": f"{data.panel.title}: data table"}),
     ], className="chart-alt small")]
     return [summary] + list(children) + extra

@@ -98,6 +98,6 @@ def test_a_screen_reader_learns_the_build_success_rate_and_its_breach(dash_duo, 
     # "View as table" holds the data behind the chart.
     toggle = panel.find_element(By.CSS_SELECTOR, ".chart-alt > summary")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", toggle)
-    rows = panel.find_elements(By.CSS_SELECTOR, ".chart-data-table tbody tr")
-    assert rows and shown in rows[-1].text
+    rows = wait_until(dash_duo, lambda d: panel.find_elements(By.CSS_SELECTOR, ".chart-data-table tbody tr"))
+    assert shown in rows[-1].text
     assert dash_duo.get_logs() == []

@@ -54,6 +54,8 @@ def test_stat_value_says_its_status_in_words():
     assert "critical" in _texts(stat) and "status-text-critical" in stat.className
     assert any("chart-summary" in (getattr(c, "className", "") or "") for c in children)
     assert "View as table" in _texts(children)
+    # The table is filled when opened, not drawn with every chart.
+    assert "chart-data-table" not in repr(children)
 
 
 def test_timeseries_table_is_bounded_and_ends_at_the_latest_point():
