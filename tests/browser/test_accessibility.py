@@ -1,5 +1,8 @@
-"""Accessibility in a real Chromium: axe-core audits (Level 0 and /gitops in the dark theme, Level 0 in
-kiosk mode) and the text alternative of a chart as a screen reader reaches it.
+"""Accessibility in a real Chromium: axe-core audits of every kind of page (light and dark themes, kiosk
+mode), the text alternative of a chart as a screen reader reaches it, and the keyboard-only path from
+Level 0 to a Spark application and back (time range, filter, share link).
+
+One browser and one app server per test; each page is loaded once per theme (the audit is sized for CI).
 
 axe-core (MPL-2.0) is installed by `make a11y-deps` (npm) into `.tools/`; it is injected into each page.
 """
