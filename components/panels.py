@@ -372,36 +372,6 @@ def table_rows(panel: Panel, results: list[QueryResult | None]) -> tuple[list[st
     return value_columns, ordered[:panel.limit]
 
 
-def render_table(data: PanelData, query_string: str) -> list:
-    panel = data.panel
-    value_columns, rows = table_rows(panel, data.results)
-    if not rows:
-        return render_empty(panel)
-    units = {q.column: (q.unit or panel.unit) for q in panel.queries if q.column}
-    column_thresholds = {q.column: q.thresholds for q in panel.queries if q.column and q.thresholds}
-    header = html.Thead(html.Tr([html.Th(c.replace("_", " ")) for c in panel.label_columns]
-                                + [html.Th(c, className="text-end") for c in value_columns]))
-    body = []
-    for row in rows:
-        labels = row["labels"]
-        cells = []
-        for i, column in enumerate(panel.label_columns):
-            text = labels.get(column, "")
-            href = entity_href(panel, labels, query_string) if panel.link and column == panel.link.label else None
-            cells.append(html.Td(dcc.Link(text, href=href, className="entity-link") if href else text))
-        for column in value_columns:
-            value = row["values"].get(column, math.nan)
-            unit = units[column]
-            thresholds = column_thresholds.get(column) or tuple(t for t in panel.thresholds if t.unit == unit)
-            status = value_status(value, thresholds, unit) if thresholds else "ok"
-            value_map = panel.value_map if unit == "none" else ()
-            cells.append(html.Td([format_value(value, unit, value_map), status_word(status)],
-                                 className=f"text-end status-text-{status}" if thresholds else "text-end"))
-        body.append(html.Tr(cells))
-    return [scrollable_table(html.Table([header, html.Tbody(body)], className="table table-sm table-hover mb-0"),
-                             panel.title)]
-
-
 def scrollable_table(table: html.Table, title: str) -> html.Div:
     """A table in a scrolling box the keyboard can reach and scroll (tabindex) and that says what it is."""
     return html.Div(table, className="panel-table", tabIndex=0, role="region", **{"aria-label": title})
@@ -472,7 +442,6 @@ RENDERERS: dict[str, Callable[[PanelData, str], list]] = {
     "gauge": render_stat,
     "bar": render_bar,
     "pie": render_pie,
-    "table": render_table,
     "heatmap": render_heatmap,
     "timeofday": render_timeofday,
     "flow": render_flow,
@@ -538,5 +507,6 @@ def panel_container(panel: Panel, title: str | None = None) -> html.Div:
 # Renderers of REST rows live beside these; imported last because they reuse this module's helpers.
 from .textalt import with_text_alternative  # noqa: E402
 from .timeline import render_gantt, render_rows  # noqa: E402
+from .tables import render_table  # noqa: E402  (one component per table: see its module doc)
 
-RENDERERS.update(gantt=render_gantt, rows=render_rows)
+RENDERERS.update(gantt=render_gantt, rows=render_rows, table=render_table)
