@@ -287,9 +287,7 @@ def _entity_links(panel: Panel, label_sets: list[dict], query_string: str):
             seen[name] = href
     if not seen:
         return None
-    return html.Div([html.Span("Open: ", className="text-muted")] + [
-        dcc.Link(name, href=href, className="entity-link me-2") for name, href in list(seen.items())[:panel.limit]
-    ], className="entity-links small")
+    return links_component(list(seen.items())[:panel.limit])
 
 
 def render_pie(data: PanelData, query_string: str) -> list:
@@ -507,6 +505,6 @@ def panel_container(panel: Panel, title: str | None = None) -> html.Div:
 # Renderers of REST rows live beside these; imported last because they reuse this module's helpers.
 from .textalt import with_text_alternative  # noqa: E402
 from .timeline import render_gantt, render_rows  # noqa: E402
-from .tables import render_table  # noqa: E402  (one component per table: see its module doc)
+from .tables import links_component, render_table  # noqa: E402  (one component per table: see its module doc)
 
 RENDERERS.update(gantt=render_gantt, rows=render_rows, table=render_table)

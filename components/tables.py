@@ -3,9 +3,9 @@
 The Dash renderer's cost is per component on the page, paid again on every callback answer (each
 mounted component re-runs its store selector on every dispatch): a table of a few hundred `html.Td`
 made the table panels most of `/pipeline`'s components and most of its time in Chromium
-(`benchmarks/browser.py`). So a table panel is one `dcc.Markdown` holding the table as HTML, every
-label value and link escaped here; its drill-down links are plain anchors that `assets/table-links.js`
-opens inside the app, as `dcc.Link` would.
+(`benchmarks/browser.py`). So a table panel, and a chart's row of drill-down links, is one
+`dcc.Markdown` holding HTML, every label value and link escaped here; the links are plain anchors
+that `assets/table-links.js` opens inside the app, as `dcc.Link` would.
 """
 from __future__ import annotations
 
@@ -24,11 +24,18 @@ def _text(value: object) -> str:
     return markup.escape(str(value), quote=True)
 
 
-def _link(href: str | None, text: str) -> str:
+def _link(href: str | None, text: str, css: str = "entity-link") -> str:
     """An anchor for an app path (`/...`, never `//host`); anything else is shown as text."""
     if not href or not href.startswith("/") or href.startswith("//"):
         return _text(text)
-    return f'<a class="entity-link" href="{_text(href)}">{_text(text)}</a>'
+    return f'<a class="{css}" href="{_text(href)}">{_text(text)}</a>'
+
+
+def links_component(links: list[tuple[str, str]]) -> dcc.Markdown:
+    """A chart's drill-down links ("Open: a b c") as one component: (name, app path) pairs."""
+    anchors = "".join(_link(href, name, "entity-link me-2") for name, href in links)
+    return dcc.Markdown(f'<div><span class="text-muted">Open: </span>{anchors}</div>', dangerously_allow_html=True,
+                        className="entity-links app-links small")
 
 
 def table_html(data: PanelData, query_string: str) -> str:
@@ -70,5 +77,5 @@ def render_table(data: PanelData, query_string: str) -> list:
     text = table_html(data, query_string)
     if not text:
         return render_empty(data.panel)
-    return [scrollable_table(dcc.Markdown(text, dangerously_allow_html=True, className="panel-table-html"),
+    return [scrollable_table(dcc.Markdown(text, dangerously_allow_html=True, className="panel-table-html app-links"),
                              data.panel.title)]

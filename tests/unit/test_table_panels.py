@@ -113,3 +113,18 @@ def test_a_table_without_rows_is_the_empty_state():
     assert table_html(data, "") == ""
     children, state = render_panel_body(data, "")
     assert state == "empty" and "panel-empty" in json.dumps(json.loads(to_json(children)))
+
+
+def test_a_charts_drill_down_links_are_one_component_of_escaped_anchors():
+    from components.panels import render_timeseries
+
+    panel = Panel("ts", "Jobs over time", "timeseries", (Query("x", "{jenkins_job}"),),
+                  link=Link("/gitops/jenkins/{jenkins_job}", "jenkins_job"))
+    series = tuple(Series({"jenkins_job": job}, np.array([NOW - 60, NOW]), np.array([1.0, 2.0]))
+                   for job in ("web", "<b>x</b>"))
+    children = render_timeseries(PanelData(panel, (QueryResult("x", "matrix", series),)), "from=now-1h")
+    links = children[-1]
+    assert isinstance(links, dcc.Markdown) and "app-links" in links.className
+    cells = parse(links.children)
+    assert "b" not in cells.tags
+    assert cells.hrefs == ["/gitops/jenkins/web?from=now-1h", "/gitops/jenkins/%3Cb%3Ex%3C%2Fb%3E?from=now-1h"]
