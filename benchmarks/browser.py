@@ -232,6 +232,7 @@ def summarise(data: dict, metrics: dict, wire: dict, settled: bool) -> dict:
         "plotly_sync": data["plotlySync"] / 1000, "plots": len(data["plots"]),
         "long_tasks": data["longTasks"] / 1000,
         "bytes": sum(wire.values()), "bytes_by_kind": wire,
+        "fold_panels": fold, "shown": shown,
     }
 
 
