@@ -198,7 +198,10 @@ def timeseries_figure(data: PanelData, query_string: str) -> dict:
         traces.append(trace)
     marks = annotation_traces(getattr(data, "annotations", ()))
     shapes, notes = threshold_marks(panel)
-    layout = {**_base_layout(), "showlegend": True,
+    base = _base_layout()
+    # The legend at the foot of the figure (not under the plot area): its values make entries long.
+    base["legend"] = {**base["legend"], "yref": "container", "y": 0, "yanchor": "bottom"}
+    layout = {**base, "showlegend": True,
               "xaxis": {"type": "date", "title": {"text": time_axis_title(), "font": {"size": 10}}},
               "yaxis": {**_axis_format(panel.unit), "rangemode": "tozero"}}
     if marks:

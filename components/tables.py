@@ -76,7 +76,7 @@ def panel_table(table_id: dict, columns: list[Column], rows: list[dict]) -> dash
         style_table={"maxHeight": "340px", "overflowY": "auto", "overflowX": "auto"},
         style_header={"fontWeight": 600, "backgroundColor": "transparent", "color": "inherit"},
         style_filter={"backgroundColor": "transparent", "color": "inherit"},
-        style_cell={"backgroundColor": "transparent", "color": "inherit", "fontFamily": "inherit",
+        style_cell={"backgroundColor": "transparent", "color": "inherit", "fontFamily": "var(--bs-body-font-family)",
                     "fontSize": "13px", "padding": "2px 6px", "textAlign": "left", "whiteSpace": "normal",
                     "height": "auto", "maxWidth": "28rem"},
         style_data_conditional=styles,

@@ -27,6 +27,11 @@ def _sorted(driver, reverse):
     return values if len(values) > 3 and values == sorted(values, key=_seconds, reverse=reverse) else None
 
 
+def _click(driver, selector):
+    element = driver.find_element(By.CSS_SELECTOR, selector)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element)
+
+
 def _seconds(text):
     number, unit = re.match(r"([\d.]+) (ms|s|min|h|d)", text).groups()
     return float(number) * {"ms": 0.001, "s": 1, "min": 60, "h": 3600, "d": 86400}[unit]
@@ -40,23 +45,23 @@ def test_sort_filter_and_follow_a_link_in_a_table_panel(dash_duo, app_url):  # n
     assert "etl-orders-build" in names and len(names) > 3
     # "Last duration" (v2) sorts by seconds: "1.5 min" after "45.0 s", whatever the text says.
     header = f'{TABLE} th[data-dash-column="v2"] .column-header--sort'
-    driver.find_element(By.CSS_SELECTOR, header).click()
+    _click(driver, header)
     ascending = wait_until(dash_duo, lambda d: _sorted(d, reverse=False))
-    driver.find_element(By.CSS_SELECTOR, header).click()
+    _click(driver, header)
     assert len(wait_until(dash_duo, lambda d: _sorted(d, reverse=True))) == len(ascending)
     # Filter the job column: only matching rows stay.
     box = driver.find_element(By.CSS_SELECTOR, f'{TABLE} th.dash-filter[data-dash-column="l0"] input')
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
     box.send_keys("orders" + Keys.ENTER)
     kept = wait_until(dash_duo, lambda d: (lambda v: v if v and len(v) < len(names) else None)(_column(d, "l0")))
     assert all("orders" in name for name in kept)
-    # The status word is in the cell, its colour from the status.
-    rate = driver.find_element(By.CSS_SELECTOR, f'{TABLE} td.dash-cell[data-dash-column="v0"]')
-    assert rate.text.endswith(("critical", "warning", "%"))
+    # The status is said in the cell, and coloured by it (assets/app.css: --status-text-critical).
+    rates = driver.find_elements(By.CSS_SELECTOR, f'{TABLE} td.dash-cell[data-dash-column="v0"]')
+    critical = [r for r in rates if r.text.endswith(" critical")]
+    assert critical and critical[0].value_of_css_property("color") == "rgba(183, 28, 28, 1)"
     # The job's link opens its Level 2 page inside the app (no reload: the marker survives).
     driver.execute_script("window.__same_app = true;")
-    link = driver.find_element(By.CSS_SELECTOR, f"{TABLE} a.entity-link[href^='/gitops/jenkins/etl-orders-build']")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", link)
-    link.click()
+    _click(driver, f"{TABLE} a.entity-link[href^='/gitops/jenkins/etl-orders-build']")
     wait_until(dash_duo, lambda d: urlsplit(d.current_url).path == "/gitops/jenkins/etl-orders-build")
     assert "from=now-24h" in driver.current_url and driver.execute_script("return window.__same_app === true;")
     wait_until(dash_duo, panels_settled, timeout=60)
