@@ -189,3 +189,26 @@ def test_link_cells_escape_markup_and_sort_keys_order_blanks_last():
     cell = link_cell('<img src=x onerror="a">*b*', '/x?a="1"&b=2')
     assert "<img" not in cell and "&lt;img" in cell and "\\*b\\*" in cell and 'href="/x?a=&quot;1&quot;&amp;b=2"' in cell
     assert sort_key(float("nan")) is None and sort_key(3) == 3.0 and sort_key("Abc") == "abc" and sort_key(None) is None
+
+
+def test_rest_row_tables_sort_durations_by_seconds_and_colour_states():
+    import datetime as dt
+
+    from components.timeline import render_rows
+    from webapp.restpanels import RestPanelData
+
+    panel = Panel("runs", "Runs", "rows", (Query("dag_runs"),), source="airflow",
+                  label_columns=("Run", "State", "Duration", "Started"),
+                  link=Link("/workloads/airflow/{dag_id}/runs/{run_id}", "Run"))
+    started = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.timezone.utc)
+    rows = ({"Run": "manual__1", "State": "failed", "Duration": 95.0, "Started": started,
+             "_href": {"dag_id": "d", "run_id": "manual__1"}},
+            {"Run": "scheduled__2", "State": "success", "Duration": 600.0, "Started": started + dt.timedelta(hours=1),
+             "_href": {"dag_id": "d", "run_id": "scheduled__2"}})
+    table = render_rows(RestPanelData(panel, rows), "from=now-24h")[0].children
+    assert [c["id"] for c in table.columns] == ["c0", "c1", "c2", "c3"] and table.columns[0]["presentation"] == "markdown"
+    first, second = table.data
+    assert first["c0"] == '<a class="entity-link" href="/workloads/airflow/d/runs/manual__1?from=now-24h">manual\\_\\_1</a>'
+    assert first["c1_status"] == "critical" and second["c1_status"] == "ok"
+    assert (first["c2"], first["c2_sort"], second["c2"], second["c2_sort"]) == ("95.0 s", 95.0, "10.0 min", 600.0)
+    assert first["c3_sort"] < second["c3_sort"]
