@@ -81,7 +81,9 @@ def panel_table(table_id: dict, columns: list[Column], rows: list[dict]) -> dash
                     "height": "auto", "maxWidth": "28rem"},
         style_data_conditional=styles,
         css=[{"selector": ".dash-cell-value p, .dash-cell-value.cell-markdown p", "rule": "margin: 0;"},
-             {"selector": ".dash-spreadsheet-menu", "rule": "display: none;"}],
+             {"selector": ".dash-spreadsheet-menu", "rule": "display: none;"},
+             # Filters ignore case; the table's own case toggle is a faint "Aa" that fails 4.5:1 contrast.
+             {"selector": ".dash-filter--case", "rule": "display: none;"}],
         fill_width=True,
     )
 
