@@ -212,3 +212,13 @@ def test_rest_row_tables_sort_durations_by_seconds_and_colour_states():
     assert first["c1_status"] == "critical" and second["c1_status"] == "ok"
     assert (first["c2"], first["c2_sort"], second["c2"], second["c2_sort"]) == ("95.0 s", 95.0, "10.0 min", 600.0)
     assert first["c3_sort"] < second["c3_sort"]
+
+
+def test_grafana_export_keeps_the_legend_values():
+    from webapp.grafana.exporter import export_panel
+
+    panel = Panel("ts", "TS", "timeseries", (Query("up"),), legend_calcs=("last", "max"))
+    legend = export_panel(panel, 1, 0, 0, ("cluster",))["options"]["legend"]
+    assert legend["displayMode"] == "table" and legend["calcs"] == ["lastNotNull", "max"]
+    plain = export_panel(dataclasses.replace(panel, legend_calcs=()), 1, 0, 0, ("cluster",))["options"]["legend"]
+    assert "calcs" not in plain and plain["displayMode"] == "list"
