@@ -1,16 +1,14 @@
-/* Drill-down links of table panels and charts (rendered as one HTML component, see components/tables.py) open
- * inside the app as dcc.Link's do: the URL changes without reloading the page. A click with a
- * modifier key keeps the browser's own behaviour (new tab, new window). */
+// Drill-down links inside table panels (markdown cells of a DataTable) open in the app like dcc.Link
+// does: a history entry and Dash's own location event, no page reload. Modified clicks (new tab,
+// new window) and links to other origins keep the browser's behaviour.
 (function () {
-    "use strict";
-    document.addEventListener("click", function (e) {
-        if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) { return; }
-        var link = e.target.closest && e.target.closest(".app-links a.entity-link");
-        if (!link) { return; }
-        var href = link.getAttribute("href");
-        if (!href || href.charAt(0) !== "/" || href.charAt(1) === "/") { return; }
-        e.preventDefault();
-        window.history.pushState({}, "", href);
+    document.addEventListener("click", function (event) {
+        var link = event.target.closest && event.target.closest(".dash-table-container a.entity-link");
+        if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) { return; }
+        var url = new URL(link.href, window.location.href);
+        if (url.origin !== window.location.origin) { return; }
+        event.preventDefault();
+        window.history.pushState({}, "", url.pathname + url.search + url.hash);
         window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
         window.scrollTo(0, 0);
     });

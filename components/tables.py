@@ -1,81 +1,112 @@
-"""Table panels as one Dash component.
+"""Table panels as one `dash_table.DataTable`: sortable (by the value, not its text), filterable, cells
+formatted by `components.format`, status in words and colour, drill-down links kept.
 
-The Dash renderer's cost is per component on the page, paid again on every callback answer (each
-mounted component re-runs its store selector on every dispatch): a table of a few hundred `html.Td`
-made the table panels most of `/pipeline`'s components and most of its time in Chromium
-(`benchmarks/browser.py`). So a table panel, and a chart's row of drill-down links, is one
-`dcc.Markdown` holding HTML, every label value and link escaped here; the links are plain anchors
-that `assets/table-links.js` opens inside the app, as `dcc.Link` would.
+One component per table, never a component per cell: the Dash renderer's cost is per component.
+Cells hold display text; each row also carries, per column, a sort key (`<column>_sort`: the number
+for values, lower-case text otherwise) and for judged cells a status (`<column>_status`). Sorting is
+done in the browser by a clientside callback over the sort keys (`SORT_JS`), filtering by the
+table's native filter over the text. A link cell is markdown holding `<a class="entity-link">`, so the
+DOM hook of drill-down links is the same in tables as elsewhere.
 """
 from __future__ import annotations
 
-import html as markup
+import dataclasses
+import html
 import math
+import re
 
-from dash import dcc
+from dash import dash_table
 
-from webapp.runner import PanelData
-
-from .format import format_value
-from .panels import entity_href, render_empty, scrollable_table, table_rows, value_status
-
-
-def _text(value: object) -> str:
-    return markup.escape(str(value), quote=True)
-
-
-def _link(href: str | None, text: str, css: str = "entity-link") -> str:
-    """An anchor for an app path (`/...`, never `//host`); anything else is shown as text."""
-    if not href or not href.startswith("/") or href.startswith("//"):
-        return _text(text)
-    return f'<a class="{css}" href="{_text(href)}">{_text(text)}</a>'
+ROW_ORDER = "_row"   # the catalog's order, restored when the reader clears the sort
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()#+\-.!|~{}])")
+STATUS_COLOURS = {  # CSS variables of assets/app.css, so both themes keep 4.5:1 text contrast
+    "critical": "var(--status-text-critical)", "warning": "var(--status-text-warning)",
+    "ok": "var(--status-text-ok)", "info": "var(--status-text-info)", "unknown": "var(--status-text-unknown)",
+}
 
 
-def links_component(links: list[tuple[str, str]]) -> dcc.Markdown:
-    """A chart's drill-down links ("Open: a b c") as one component: (name, app path) pairs."""
-    anchors = "".join(_link(href, name, "entity-link me-2") for name, href in links)
-    return dcc.Markdown(f'<div><span class="text-muted">Open: </span>{anchors}</div>', dangerously_allow_html=True,
-                        className="entity-links app-links small")
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """One column: `kind` is text, link (cells are markdown links) or value (numbers, right-aligned)."""
+
+    id: str
+    name: str
+    kind: str = "text"
 
 
-def table_html(data: PanelData, query_string: str) -> str:
-    """The table panel's rows (`panels.table_rows`) as one line of HTML: label columns (the link
-    label as a drill-down link), then value columns right-aligned, coloured by their thresholds
-    with the status in words beside the value. Empty string when there are no rows."""
-    panel = data.panel
-    value_columns, rows = table_rows(panel, data.results)
-    if not rows:
-        return ""
-    units = {q.column: (q.unit or panel.unit) for q in panel.queries if q.column}
-    column_thresholds = {q.column: q.thresholds for q in panel.queries if q.column and q.thresholds}
-    head = ("".join(f"<th>{_text(c.replace('_', ' '))}</th>" for c in panel.label_columns)
-            + "".join(f'<th class="text-end">{_text(c)}</th>' for c in value_columns))
-    body = []
-    for row in rows:
-        labels = row["labels"]
-        cells = []
-        for column in panel.label_columns:
-            text = labels.get(column, "")
-            link = panel.link is not None and column == panel.link.label
-            cells.append(f"<td>{_link(entity_href(panel, labels, query_string), text) if link else _text(text)}</td>")
-        for column in value_columns:
-            value = row["values"].get(column, math.nan)
-            unit = units[column]
-            thresholds = column_thresholds.get(column) or tuple(t for t in panel.thresholds if t.unit == unit)
-            status = value_status(value, thresholds, unit) if thresholds else "ok"
-            value_map = panel.value_map if unit == "none" else ()
-            word = f' <span class="status-word status-text-{status}">{status}</span>' if status != "ok" else ""
-            css = f"text-end status-text-{status}" if thresholds else "text-end"
-            cells.append(f'<td class="{css}">{_text(format_value(value, unit, value_map))}{word}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="table table-sm table-hover mb-0"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+def link_cell(text: str, href: str) -> str:
+    """Markdown for a drill-down link whose text is exactly `text` (escaped for markdown and HTML)."""
+    shown = html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", text), quote=False)
+    return f'<a class="entity-link" href="{html.escape(href, quote=True)}">{shown}</a>'
 
 
-def render_table(data: PanelData, query_string: str) -> list:
-    """A table panel: its rows in a scrolling region, as one component (see the module doc)."""
-    text = table_html(data, query_string)
-    if not text:
-        return render_empty(data.panel)
-    return [scrollable_table(dcc.Markdown(text, dangerously_allow_html=True, className="panel-table-html app-links"),
-                             data.panel.title)]
+def sort_key(value) -> float | str | None:
+    """A cell's sort key: numbers as they are (NaN: None, sorted last), text case-folded."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None if math.isnan(value) else float(value)
+    return str(value).casefold()
+
+
+def panel_table(table_id: dict, columns: list[Column], rows: list[dict]) -> dash_table.DataTable:
+    """The DataTable of a panel. `rows`: dicts of display text by column id, plus optional
+    `<id>_sort` and `<id>_status` keys (see the module docstring)."""
+    data = []
+    for i, row in enumerate(rows):
+        item = {ROW_ORDER: i, **row}
+        for column in columns:
+            item.setdefault(f"{column.id}_sort", sort_key(row.get(column.id)))
+        data.append(item)
+    styles = [{"if": {"column_id": c.id}, "textAlign": "right"} for c in columns if c.kind == "value"]
+    for column in columns:
+        for status, colour in STATUS_COLOURS.items():
+            if any(row.get(f"{column.id}_status") == status for row in rows):
+                styles.append({"if": {"filter_query": f'{{{column.id}_status}} = "{status}"', "column_id": column.id},
+                               "color": colour, "fontWeight": 600})
+    return dash_table.DataTable(
+        id=table_id,
+        columns=[{"id": c.id, "name": c.name, "presentation": "markdown"} if c.kind == "link"
+                 else {"id": c.id, "name": c.name} for c in columns],
+        data=data,
+        sort_action="custom", sort_mode="multi", sort_by=[],
+        filter_action="native", filter_options={"case": "insensitive", "placeholder_text": "filter…"},
+        page_action="none", markdown_options={"html": True, "link_target": "_self"},
+        style_as_list_view=True, cell_selectable=False,
+        style_table={"maxHeight": "340px", "overflowY": "auto", "overflowX": "auto"},
+        style_header={"fontWeight": 600, "backgroundColor": "transparent", "color": "inherit"},
+        style_filter={"backgroundColor": "transparent", "color": "inherit"},
+        style_cell={"backgroundColor": "transparent", "color": "inherit", "fontFamily": "var(--bs-body-font-family)",
+                    "fontSize": "13px", "padding": "2px 6px", "textAlign": "left", "whiteSpace": "normal",
+                    "height": "auto", "maxWidth": "28rem"},
+        style_data_conditional=styles,
+        css=[{"selector": ".dash-cell-value p, .dash-cell-value.cell-markdown p", "rule": "margin: 0;"},
+             {"selector": ".dash-spreadsheet-menu", "rule": "display: none;"},
+             # Filters ignore case; the table's own case toggle is a faint "Aa" that fails 4.5:1 contrast.
+             {"selector": ".dash-filter--case", "rule": "display: none;"}],
+        fill_width=True,
+    )
+
+
+# Sorts `data` by the clicked columns' sort keys, blanks last, the catalog's order when cleared:
+# in the browser, so a click costs no request.
+SORT_JS = """
+function(sortBy, data) {
+    if (!Array.isArray(data)) { return window.dash_clientside.no_update; }
+    var order = (sortBy || []).concat([{column_id: "%s", direction: "asc", raw: true}]);
+    var rows = data.slice();
+    rows.sort(function (a, b) {
+        for (var i = 0; i < order.length; i++) {
+            var key = order[i].raw ? order[i].column_id : order[i].column_id + "_sort";
+            var x = a[key], y = b[key];
+            var xb = (x === null || x === undefined), yb = (y === null || y === undefined);
+            if (xb || yb) { if (xb && yb) { continue; } return xb ? 1 : -1; }
+            if (x === y) { continue; }
+            var less = x < y;
+            return (order[i].direction === "desc" ? !less : less) ? -1 : 1;
+        }
+        return 0;
+    });
+    return rows;
+}
+""" % ROW_ORDER
