@@ -149,6 +149,8 @@ def page_frame(view: ViewState, active: str, title: str, description: str, varia
     """Everything a page shows around its panels, plus the stores the callbacks read."""
     # Pages that show only "now" keep the time inputs (the URL callback needs them) but hide them.
     bar, bar_notes = filter_bar(view, variables, time_picker, definitions)
+    from .panel_menu import menu_links
+    store = {**store, "menu": menu_links(view, store)}
     nav = navbar(view, active)
     return html.Div([
         html.A("Skip to content", href="#main-content", className="skip-link visually-hidden-focusable"),
@@ -178,13 +180,20 @@ def panel_title(panel, view: ViewState | None) -> str:
 
 
 def dashboard_body(dashboard: Dashboard, view: ViewState | None = None) -> list:
+    from .panel_menu import full_view, panel_dialog, resolve_view_panel, unknown_panel_note
+    note = []
+    if view is not None and view.view_panel:  # `viewPanel`: that panel alone, full size
+        panel = resolve_view_panel(dashboard.panels, view.view_panel)
+        if panel is not None:
+            return full_view(view, panel_container(panel, panel_title(panel, view))) + panel_dialog()
+        note = [unknown_panel_note(view.view_panel)]
     sections = []
     for section in dashboard.sections:
         sections.append(html.Section([
             html.H2(section.title, className="section-title"),
             html.Div([panel_container(p, panel_title(p, view)) for p in section.panels], className="row g-2"),
         ], className="dashboard-section"))
-    return sections
+    return note + sections + panel_dialog()
 
 
 def _sparkline(health: TileHealth, colour: str):

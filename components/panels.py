@@ -522,9 +522,12 @@ def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
 def panel_container(panel: Panel, title: str | None = None) -> html.Div:
     """The panel's frame in the loading state; a callback fills the body and the state class.
     `title` is the panel's title as shown for this view (default: the catalog's)."""
+    from .panel_menu import menu_button
+    shown = panel.title if title is None else title
     header = html.Div([
-        html.Span(panel.title if title is None else title, className="panel-title"),
+        html.Span(shown, className="panel-title"),
         html.Span(" ⓘ", title=panel.description, className="panel-info text-muted") if panel.description else None,
+        *menu_button(panel, shown),
     ], className="panel-header")
     return html.Div(
         [header, html.Div(html.Div("Loading…", className="panel-loading text-muted"),
