@@ -347,11 +347,10 @@ def install_panel_menu(server: Flask) -> None:
     @server.get("/panels/<dashboard_id>/<panel_id>/explore")
     def panel_explore(dashboard_id: str, panel_id: str):
         resolved = _resolve_panel(_store_from_request(dashboard_id), panel_id)
-        if isinstance(resolved, str):
-            return _text(f"{resolved}.", 404)
+        if isinstance(resolved, str) or resolved[1].source != "prometheus":
+            return _text(f"{resolved}." if isinstance(resolved, str) else
+                         "This panel does not read PromQL: there is nothing to explore.", 404)
         runtime, panel, view, extra = resolved
-        if panel.source != "prometheus":
-            return _text("This panel does not read PromQL: there is nothing to explore.", 404)
         try:
             sent = [plan for _, plan in _queries_as_sent(runtime, panel, view, extra)]
         except TemplateError:
