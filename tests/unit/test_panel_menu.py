@@ -139,3 +139,29 @@ def test_menu_links_carry_the_view_and_level2_path_values():
     q = parse_qs(links["query"])
     assert q["from"] == ["now-1h"] and q["var-namespace"] == ["a&b"] and q["path-app_id"] == ["app 1/x"]
     assert "path-" not in links["view"] and links["full"] == ""
+
+
+def test_promql_shown_is_as_sent_with_tenant_scope_and_cluster_label():
+    import dataclasses
+
+    from components.panel_menu import promql_text
+    from webapp.engine import QueryEngine
+    from webapp.prometheus import PrometheusClient
+    from webapp.settings import Settings
+    from webapp.tenancy import Matcher
+
+    scope = (Matcher("namespace", "=", "spark-jobs"),)
+    engine = QueryEngine(PrometheusClient("http://127.0.0.1:9", 1.0, {}), scope=lambda: scope,
+                         cluster_label="k8s_cluster")
+    runtime = dataclasses.make_dataclass("R", ["engine", "settings"])(
+        engine, Settings(prometheus_url="http://127.0.0.1:9", thanos_dedup=True))
+    panel = Panel("p", "P", "timeseries", (Query('sum by (namespace) (up{$cluster, $namespace})', "{namespace}"),))
+    view = parse_view_state({"var-cluster": "prod-east", "var-namespace": 'a"b'}, now=NOW, defaults=UTC)
+    notes, text = promql_text(runtime, panel, view, None)
+    assert 'k8s_cluster="prod-east"' in text and 'namespace="spark-jobs"' in text and r'namespace="a\"b"' in text
+    assert "$" not in text and text.startswith("# {namespace}\n")
+    assert "Range query from" in notes and "step" in notes and "dedup=true" in notes
+    # Nothing may be seen: no query is shown, and the reason is.
+    engine.current_scope = lambda: None
+    notes, text = promql_text(runtime, panel, view, None)
+    assert text == "" and notes
