@@ -121,3 +121,32 @@ def test_unknown_and_hostile_view_panel_get_a_note(dash_duo, app_url):
     notes = wait_until(dash_duo, lambda d: d.find_elements(By.ID, "view-notes"))[0]
     assert "Ignored viewPanel" in notes.text and not driver.find_elements(By.CSS_SELECTOR, "img[src='x']")
     assert dash_duo.get_logs() == []
+
+
+def test_menu_on_spark_history_panels(dash_duo, settings, demo_platform):
+    """REST panels (gantt, rows): the menu says what they read, has no Explore, and gives their rows as CSV."""
+    import dataclasses
+    settings = dataclasses.replace(settings, spark_history_url=demo_platform.spark_history_url,
+                                   airflow_api_url=demo_platform.airflow_api_url)
+    dash_duo.start_server(create_app(settings), port=free_port())
+    driver = dash_duo.driver
+    driver.get(dash_duo.server_url + "/workloads?from=now-24h&to=now")
+    link = wait_until(dash_duo, lambda d: d.find_elements(By.CSS_SELECTOR, "a.entity-link[href^='/workloads/spark/']"),
+                      timeout=60)[0].get_attribute("href")
+    driver.get(link)
+    wait_until(dash_duo, panels_settled, timeout=60)
+    for pid, kind in (("l2-spark-stages", "gantt"), ("l2-spark-stage-table", "rows")):
+        _open_menu(dash_duo, pid)
+        items = {i.get_attribute("data-action"): i
+                 for i in _panel(driver, pid).find_elements(By.CSS_SELECTOR, ".panel-menu [data-action]")}
+        assert list(items) == ACTIONS
+        assert items["explore"].get_attribute("disabled")
+        assert bool(items["png"].get_attribute("disabled")) == (kind == "rows")
+        answer = requests.get(items["csv"].get_attribute("href"), timeout=30)
+        assert answer.status_code == 200 and "Stage" in answer.text.splitlines()[0]
+        driver.switch_to.active_element.send_keys(Keys.ENTER)
+        assert "spark_history: stages" in _dialog_text(dash_duo, "spark_history")
+        assert "Spark History Server" in driver.find_element(By.ID, "panel-dialog-notes").text
+        _close_dialog(dash_duo)
+    assert driver.execute_script(PICTURE, "l2-spark-stages").startswith("data:image/png;base64,")
+    assert dash_duo.get_logs() == []
