@@ -151,6 +151,10 @@ def page_frame(view: ViewState, active: str, title: str, description: str, varia
     bar, bar_notes = filter_bar(view, variables, time_picker, definitions)
     from .panel_menu import menu_links
     store = {**store, "menu": menu_links(view, store)}
+    if view.view_panel:
+        from webapp.dashboards import find_dashboard
+        if find_dashboard(store.get("dashboard")) is None:  # Level 0, /alerts, /slo: no panels to show alone
+            extra_notes = [*extra_notes, f"This page has no panel “{view.view_panel[:80]}”; showing the whole page."]
     nav = navbar(view, active)
     return html.Div([
         html.A("Skip to content", href="#main-content", className="skip-link visually-hidden-focusable"),

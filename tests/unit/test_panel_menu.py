@@ -165,3 +165,19 @@ def test_promql_shown_is_as_sent_with_tenant_scope_and_cluster_label():
     engine.current_scope = lambda: None
     notes, text = promql_text(runtime, panel, view, None)
     assert text == "" and notes
+
+
+def test_view_panel_on_a_page_without_panels_is_noted():
+    from components.layout import page_frame
+    view = parse_view_state({"viewPanel": "anything"}, now=NOW, defaults=UTC)
+    frame = page_frame(view, "/", "Overview", "", (), [], {"dashboard": "overview", "params": {}})
+    notes = [c for c in _walk(frame) if getattr(c, "id", None) == "view-notes"]
+    assert notes and "no panel “anything”" in str(notes[0].children)
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in (children if isinstance(children, list) else [children]):
+        if child is not None and not isinstance(child, str):
+            yield from _walk(child)
