@@ -147,6 +147,12 @@ class Signal:
     threshold: Threshold
     expr: str
     entity: str = ""  # label naming the entity, e.g. "jenkins_job"
+    noun: str = ""    # what one series is, plural, for "2 of 14 Jenkins jobs" (default: the entity label)
+    link: Link | None = None  # the Level 2 page of one entity (default: the tile's Level 1 page)
+
+    @property
+    def entities(self) -> str:
+        return self.noun or (self.entity.replace("_", " ") + "s" if self.entity else "entities")
 
 
 @dataclasses.dataclass(frozen=True)
