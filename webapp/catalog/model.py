@@ -12,7 +12,9 @@ UNITS = frozenset({
     "dateTime", "none",
 })
 KINDS = frozenset({"gantt", "rows", "stat", "timeseries", "bar", "pie", "table", "heatmap", "timeofday", "gauge", "flow"})
-PRIORITY_SEVERITY = {"P1": "critical", "P2": "critical", "P3": "warning", "P4": "warning"}
+# A status colour per design priority: only the design's Critical (P1, respond at once) turns a tile,
+# panel or line red; High (P2, within 30 min), Medium and Low are warnings, ranked by priority.
+PRIORITY_SEVERITY = {"P1": "critical", "P2": "warning", "P3": "warning", "P4": "warning"}
 PRIORITY_NAME = {"P1": "Critical", "P2": "High", "P3": "Medium", "P4": "Low"}
 
 
