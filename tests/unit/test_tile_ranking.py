@@ -10,6 +10,8 @@ from webapp.catalog.model import Link, Signal
 from webapp.prometheus import ActiveAlert, QueryResult, Series
 from webapp.runner import Verdict, judge, problem_rank, verdict_rank
 
+from tests.dash_tree import walk as _walk
+
 
 def _result(values: dict[str, float], label: str) -> QueryResult:
     return QueryResult("q", "vector", tuple(Series({label: k}, np.array([0.0]), np.array([v]))
@@ -109,12 +111,3 @@ def test_rendered_tile_lists_counts_worst_first_with_level2_links(registered_pag
     assert head.href == "/gitops?from=now-6h"
     assert (getattr(node, "data-tile"), getattr(node, "data-status")) == ("gitops", "critical")
 
-
-def _walk(node):
-    yield node
-    children = getattr(node, "children", None)
-    if children is None:
-        return
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        if child is not None and not isinstance(child, (str, int, float)):
-            yield from _walk(child)
