@@ -17,7 +17,6 @@ import json
 import math
 import os
 import pathlib
-import re
 import shutil
 import signal
 import socket
@@ -51,16 +50,6 @@ def _terminate(proc: subprocess.Popen, timeout: float = 20) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=5)
-
-
-def _rfc3339(text: str) -> float | None:
-    """Prometheus' RFC 3339 times (nanoseconds) -> unix seconds; None when unset or unreadable."""
-    from datetime import datetime
-    match = re.fullmatch(r"(.*T\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)", text or "")
-    if match is None:
-        return None
-    moment = datetime.fromisoformat(match[1] + (match[2] or "")[:7] + match[3].replace("Z", "+00:00"))
-    return moment.timestamp() if moment.year > 1 else None
 
 
 def _free_port() -> int:
@@ -356,19 +345,20 @@ class DemoPlatform:
 
     def _wait_alert_state(self, timeout: float = 90) -> None:
         """Wait for the third evaluation of every rule group: Prometheus restores the `for` state after
-        the second, and the restored alerts fire at the next (see alerthistory.py)."""
+        the second, and the restored alerts fire at the next (see alerthistory.py). The count is
+        Prometheus' own `prometheus_rule_group_iterations_total`."""
         deadline = time.monotonic() + timeout
-        due = self._started_at + 2 * SCRAPE_INTERVAL
         while time.monotonic() < deadline:
             try:
-                groups = requests.get(self.url + "/api/v1/rules", timeout=5).json()["data"]["groups"]
-                last = [_rfc3339(g.get("lastEvaluation", "")) for g in groups]
-                if groups and all(t is not None and t >= due for t in last):
+                text = requests.get(self.url + "/metrics", timeout=5).text
+                counts = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                          if line.startswith("prometheus_rule_group_iterations_total{")]
+                if counts and min(counts) >= 3:
                     return
-            except (requests.RequestException, ValueError, KeyError):
+            except (requests.RequestException, ValueError, IndexError):
                 pass
             time.sleep(0.5)
-        raise DemoPlatformError(f"rule groups not evaluated within {timeout:.0f} s:\n{self._log_tail()}")
+        raise DemoPlatformError(f"rule groups not evaluated three times within {timeout:.0f} s:\n{self._log_tail()}")
 
     # ------------------------------------------------------------------ public
     def _remove_stale_folders(self) -> None:
