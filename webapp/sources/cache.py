@@ -75,7 +75,7 @@ class RedisBackend:
         return raw.decode("utf-8") if raw is not None else None
 
     def set(self, key: str, text: str, timeout: int) -> None:
-        self._redis.setex(self.prefix + key, max(1, int(timeout)), text.encode("utf-8"))
+        self._redis.set(self.prefix + key, text.encode("utf-8"), ex=max(1, int(timeout)))
 
 
 class JsonCache:
