@@ -228,7 +228,7 @@ def _breach_item(verdict: Verdict, tile_path: str, query_string: str) -> html.Li
     links = [_problem_link(p, t.unit, tile_path, query_string) for p in verdict.breaching[:TILE_ENTITIES]]
     more = n - len(links)
     return html.Li([
-        html.Span(t.priority, className=f"tile-priority sev-{t.severity}"),
+        html.Span(t.priority, className="tile-priority"),
         html.Span(f" {n} of {verdict.total} {verdict.signal.entities}", className="tile-breach-count"),
         html.Span(f": {t.title}", className="tile-breach-title"),
         html.Div([*(x for link in links for x in (link, " ")),
