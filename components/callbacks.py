@@ -273,3 +273,15 @@ clientside_callback(
     State({"type": "panel-graph", "panel": ALL}, "figure"),
     prevent_initial_call=True,
 )
+
+
+# Table panels sort in the browser by each column's sort key (components/tables.py).
+from .tables import SORT_JS  # noqa: E402
+
+clientside_callback(
+    SORT_JS,
+    Output({"type": "panel-table", "panel": MATCH}, "data"),
+    Input({"type": "panel-table", "panel": MATCH}, "sort_by"),
+    State({"type": "panel-table", "panel": MATCH}, "data"),
+    prevent_initial_call=True,
+)

@@ -23,6 +23,7 @@ class PanelData:
     panel: Panel
     outcomes: tuple[Outcome, ...]
     missing: tuple[str, ...] = ()   # metrics the panel reads that the data source does not have
+    annotations: tuple = ()         # AnnotationOutcome each (webapp/annotations.py): the panel's event markers
 
     @property
     def error(self) -> str | None:
@@ -78,6 +79,7 @@ def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState,
     REST panels (Spark History Server, Airflow) go through the same engine (tenant scope, pool,
     metrics) at the same time as the PromQL ones.
     """
+    from .annotations import plan_annotations
     from .restpanels import rest_panel_data, rest_request
     promql_panels = [p for p in panels if p.source == "prometheus"]
     rest_panels = [p for p in panels if p.source != "prometheus"]
@@ -88,11 +90,16 @@ def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState,
     rest_started = engine.submit_many(((p.source, r) for p, r in sendable), scope)  # beside the PromQL ones
     planned = {p.id: [_plan(q.expr, view, p.instant, p.max_points, p.min_step, extra) for q in p.queries]
                for p in promql_panels}
-    outcomes = engine.run((plan for plans in planned.values() for plan in plans if isinstance(plan, QueryPlan)),
+    # Annotation queries go with the panels' (one run: concurrent, and sent once for the whole page).
+    marked = {p.id: plan_annotations(p, view, extra) for p in promql_panels if p.annotations}
+    outcomes = engine.run([plan for plans in planned.values() for plan in plans if isinstance(plan, QueryPlan)]
+                          + [a.plan for items in marked.values() for a in items if isinstance(a.plan, QueryPlan)],
                           scope)
     data: dict[str, PanelData | RestPanelData] = {
         p.id: PanelData(p, tuple(outcomes[plan] if isinstance(plan, QueryPlan) else plan
-                                 for plan in planned[p.id]))
+                                 for plan in planned[p.id]),
+                        annotations=tuple(dataclasses.replace(a, outcome=outcomes.get(a.plan)) if isinstance(
+                            a.plan, QueryPlan) else a for a in marked.get(p.id, ())))
         for p in promql_panels
     }
     _mark_missing(engine, data)
