@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from webapp.catalog.model import Panel, Threshold
+from webapp.catalog.model import Link, Panel, Threshold
 from webapp.prometheus import QueryResult, Series
 from webapp.runner import PanelData
 from webapp.viewstate import entity_path
@@ -50,12 +50,18 @@ def status_word(status: str) -> html.Span | None:
 
 def entity_href(panel: Panel, labels: dict[str, str], query_string: str) -> str | None:
     """The drill-down URL for a series, or None when a label it needs is missing."""
-    if panel.link is None or not link_target_registered(panel.link.path.partition("?")[0]):
+    return link_href(panel.link, labels, query_string)
+
+
+def link_href(link: Link | None, labels: dict[str, str], query_string: str) -> str | None:
+    """A catalog Link filled from a series' labels, carrying the view; None when the link is unset, its
+    page is not registered or a label it needs is missing."""
+    if link is None or not link_target_registered(link.path.partition("?")[0]):
         return None
-    parts = [p[1:-1] for p in _placeholders(panel.link.path)]
+    parts = [p[1:-1] for p in _placeholders(link.path)]
     if not all(labels.get(part) for part in parts):
         return None
-    path = entity_path(panel.link.path, {part: labels[part] for part in parts})
+    path = entity_path(link.path, {part: labels[part] for part in parts})
     if "?" in path:  # the link sets some parameters itself (file dashboards): the view's fill the rest
         return _merge_query(path, query_string)
     return f"{path}?{query_string}" if query_string else path
@@ -539,9 +545,12 @@ def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
 def panel_container(panel: Panel, title: str | None = None) -> html.Div:
     """The panel's frame in the loading state; a callback fills the body and the state class.
     `title` is the panel's title as shown for this view (default: the catalog's)."""
+    from .panel_menu import menu_button
+    shown = panel.title if title is None else title
     header = html.Div([
-        html.Span(panel.title if title is None else title, className="panel-title"),
+        html.Span(shown, className="panel-title"),
         html.Span(" ⓘ", title=panel.description, className="panel-info text-muted") if panel.description else None,
+        *menu_button(panel, shown),
     ], className="panel-header")
     return html.Div(
         [header, html.Div(html.Div("Loading…", className="panel-loading text-muted"),

@@ -59,10 +59,11 @@ def test_sort_filter_and_follow_a_link_in_a_table_panel(dash_duo, app_url):  # n
     box.send_keys("orders" + Keys.ENTER)
     kept = wait_until(dash_duo, lambda d: (lambda v: v if v and len(v) < len(names) else None)(_column(d, "l0")))
     assert all("orders" in name for name in kept)
-    # The status is said in the cell, and coloured by it (assets/app.css: --status-text-critical).
+    # The status is said in the cell, and coloured by it (assets/app.css: --status-text-warning; the
+    # success rate is a P2, High, threshold: a warning).
     rates = driver.find_elements(By.CSS_SELECTOR, f'{TABLE} td.dash-cell[data-dash-column="v0"]')
-    critical = [r for r in rates if r.text.endswith(" critical")]
-    assert critical and critical[0].value_of_css_property("color") == "rgba(183, 28, 28, 1)"
+    warning = [r for r in rates if r.text.endswith(" warning")]
+    assert warning and warning[0].value_of_css_property("color") == "rgba(138, 75, 0, 1)"
     # The job's link opens its Level 2 page inside the app (no reload: the marker survives).
     driver.execute_script("window.__same_app = true;")
     _click(driver, f"{TABLE} a.entity-link[href^='/gitops/jenkins/etl-orders-build']")

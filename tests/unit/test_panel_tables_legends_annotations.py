@@ -177,12 +177,12 @@ def test_a_table_is_one_datatable_with_formats_status_words_and_sort_keys(monkey
     assert [c["name"] for c in table.columns] == ["jenkins job", "Success rate", "Last result", "Last duration"]
     assert table.columns[0]["presentation"] == "markdown" and table.markdown_options["html"]
     first, second = table.data   # worst success rate first (the catalog's order)
-    assert first["v0"] == "50.0% critical" and first["v0_status"] == "critical" and first["v0_sort"] == 0.5
+    assert first["v0"] == "50.0% warning" and first["v0_status"] == "warning" and first["v0_sort"] == 0.5  # P2
     assert first["v1"] == "FAILURE" and first["v2"] == "95.0 s" and first["v2_sort"] == 95.0
-    assert second["v2"] == "15.0 min critical" and second["v2_status"] == "critical"
+    assert second["v2"] == "15.0 min warning" and second["v2_status"] == "warning"
     assert first["l0"] == '<a class="entity-link" href="/gitops/jenkins/a_b?from=now-24h">a\\_b</a>'
     assert first["l0_sort"] == "a_b" and first["_row"] == 0 and second["_row"] == 1
-    assert any(s["if"].get("filter_query") == '{v0_status} = "critical"' for s in table.style_data_conditional)
+    assert any(s["if"].get("filter_query") == '{v0_status} = "warning"' for s in table.style_data_conditional)
 
 
 def test_link_cells_escape_markup_and_sort_keys_order_blanks_last():

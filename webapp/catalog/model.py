@@ -12,7 +12,9 @@ UNITS = frozenset({
     "dateTime", "none",
 })
 KINDS = frozenset({"gantt", "rows", "stat", "timeseries", "bar", "pie", "table", "heatmap", "timeofday", "gauge", "flow"})
-PRIORITY_SEVERITY = {"P1": "critical", "P2": "critical", "P3": "warning", "P4": "warning"}
+# A status colour per design priority: only the design's Critical (P1, respond at once) turns a tile,
+# panel or line red; High (P2, within 30 min), Medium and Low are warnings, ranked by priority.
+PRIORITY_SEVERITY = {"P1": "critical", "P2": "warning", "P3": "warning", "P4": "warning"}
 PRIORITY_NAME = {"P1": "Critical", "P2": "High", "P3": "Medium", "P4": "Low"}
 # Time series legends: the values shown beside each series name (Grafana's legend "calcs").
 LEGEND_CALCS = ("last", "max", "mean", "min")
@@ -171,6 +173,12 @@ class Signal:
     threshold: Threshold
     expr: str
     entity: str = ""  # label naming the entity, e.g. "jenkins_job"
+    noun: str = ""    # what one series is, plural, for "2 of 14 Jenkins jobs" (default: the entity label)
+    link: Link | None = None  # the Level 2 page of one entity (default: the tile's Level 1 page)
+
+    @property
+    def entities(self) -> str:
+        return self.noun or (self.entity.replace("_", " ") + "s" if self.entity else "entities")
 
 
 @dataclasses.dataclass(frozen=True)
