@@ -3,6 +3,7 @@
  *   input took the tab stop), and the button is named by its filter label as well as its value.
  * - Plotly's mode bar (the panel menu: download, zoom, reset) is a toolbar the keyboard reaches:
  *   one tab stop per chart, arrow keys between its buttons, Enter or Space presses one.
+ * - Table panels' sort controls are buttons the keyboard reaches (Enter or Space sorts).
  * - The skip link moves the focus to the main content without changing the URL.
  */
 (function () {
@@ -59,10 +60,28 @@
         });
     }
 
+    // Table panels (DataTable): a column's sort control is a bare span; make it a button the keyboard
+    // reaches, named by its column, that Enter or Space presses.
+    function fixSort(control) {
+        if (control.dataset.a11y) { return; }
+        control.dataset.a11y = "1";
+        var header = control.closest("th");
+        var name = header ? header.textContent.trim() : "column";
+        control.setAttribute("role", "button");
+        control.setAttribute("aria-label", "Sort by " + name);
+        control.tabIndex = 0;
+        control.addEventListener("keydown", function (e) {
+            if (e.key !== "Enter" && e.key !== " ") { return; }
+            e.preventDefault();
+            control.dispatchEvent(new MouseEvent("click", {bubbles: true, cancelable: true}));
+        });
+    }
+
     function sweep(root) {
         if (!root.querySelectorAll) { return; }
         root.querySelectorAll(".dash-dropdown-focus-target").forEach(fixDropdown);
         root.querySelectorAll(".modebar").forEach(fixModebar);
+        root.querySelectorAll(".dash-table-container .column-header--sort").forEach(fixSort);
     }
 
     // One sweep of the whole page shortly after a burst of changes: a chart adds thousands of nodes,

@@ -17,7 +17,7 @@ from dash import Input, Output, dcc, html, no_update
 
 from webapp.alertmanager import Silence
 from webapp.alerting import (DOMAINS, FILTERS, AlertFilters, SLOStatus, active_alerts, alert_page_path,
-                             evaluate_slos, parse_filters, sort_alerts)
+                             count_firing, evaluate_slos, parse_filters, sort_alerts)
 from webapp.catalog.overview import TILES
 from webapp.prometheus import ActiveAlert
 from webapp.rules import PAGE_WINDOWS, SEVERITIES
@@ -95,7 +95,7 @@ def render_alerts(alerts: list[ActiveAlert], filters: AlertFilters, query_string
                   silences: list[Silence] | None, silence_error: str | None) -> list:
     now = time.time()
     shown = sort_alerts(a for a in alerts if a.state in ("firing", "pending") and filters.accepts(a))
-    firing = sum(1 for a in shown if a.state == "firing")
+    firing = sum(count_firing(shown).values())
     pending = len(shown) - firing
     rows = []
     for a in shown:

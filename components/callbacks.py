@@ -18,6 +18,7 @@ from webapp.viewstate import parse_view_state
 from .layout import query_string_for, render_tile
 from .format import display_zone
 from .pages import pinned_now
+from .panel_menu import enlarge, full_view_class
 from .panel_service import panel_cache, serve_panel
 from .panels import render_error
 from .textalt import data_table
@@ -105,6 +106,8 @@ def fill_panel(store, _n):
     except Exception:
         log.exception("panel %s failed", panel_id)
         return render_error("This panel could not be loaded"), panel_class(panel.width, "error")
+    if (full := full_view_class(view, panel, state)) is not None:
+        return enlarge(children), full
     return children, panel_class(panel.width, state)
 
 
@@ -200,6 +203,7 @@ def update_url(picked, quick, _apply, _sf, _st, refresh, raw_from, raw_to, store
         if isinstance(values, list):
             changes[name] = [v for v in values if isinstance(v, str) and len(v) <= 40]
     # One URL builder: variables of other pages, timezone, kiosk and theme are kept as they were.
+    changes["viewPanel"] = view.view_panel or None  # a panel in full view stays so
     return view.url("", **changes) or "?"
 
 
@@ -271,5 +275,17 @@ clientside_callback(
     Output(LOCATION, "href", allow_duplicate=True),
     Input({"type": "panel-graph", "panel": ALL}, "clickData"),
     State({"type": "panel-graph", "panel": ALL}, "figure"),
+    prevent_initial_call=True,
+)
+
+
+# Table panels sort in the browser by each column's sort key (components/tables.py).
+from .tables import SORT_JS  # noqa: E402
+
+clientside_callback(
+    SORT_JS,
+    Output({"type": "panel-table", "panel": MATCH}, "data"),
+    Input({"type": "panel-table", "panel": MATCH}, "sort_by"),
+    State({"type": "panel-table", "panel": MATCH}, "data"),
     prevent_initial_call=True,
 )

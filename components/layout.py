@@ -11,13 +11,13 @@ from webapp.catalog.model import Dashboard
 from webapp.catalog.variables import VARIABLES
 from webapp.prometheus import PrometheusError
 from webapp.promql import TemplateError, matcher
-from webapp.runner import TileHealth
+from webapp.runner import Problem, TileHealth, Verdict
 from webapp.runtime import current_runtime
 from webapp.timerange import QUICK_RANGES, REFRESH_CHOICES, format_duration
 from webapp.viewstate import ViewState
 
 from .format import format_value, safe
-from .panels import SEVERITY_COLOURS, panel_container
+from .panels import SEVERITY_COLOURS, link_href, panel_container
 
 NAV_ITEMS = (("/", "Overview"), ("/gitops", "GitOps"), ("/capacity", "Capacity"), ("/workloads", "Workloads"),
              ("/pipeline", "Pipeline"), ("/optimize", "Optimize"), ("/e2e", "E2E"), ("/alerts", "Alerts"),
@@ -149,6 +149,12 @@ def page_frame(view: ViewState, active: str, title: str, description: str, varia
     """Everything a page shows around its panels, plus the stores the callbacks read."""
     # Pages that show only "now" keep the time inputs (the URL callback needs them) but hide them.
     bar, bar_notes = filter_bar(view, variables, time_picker, definitions)
+    from .panel_menu import menu_links
+    store = {**store, "menu": menu_links(view, store)}
+    if view.view_panel:
+        from webapp.dashboards import find_dashboard
+        if find_dashboard(store.get("dashboard")) is None:  # Level 0, /alerts, /slo: no panels to show alone
+            extra_notes = [*extra_notes, f"This page has no panel “{view.view_panel[:80]}”; showing the whole page."]
     nav = navbar(view, active)
     return html.Div([
         html.A("Skip to content", href="#main-content", className="skip-link visually-hidden-focusable"),
@@ -178,13 +184,20 @@ def panel_title(panel, view: ViewState | None) -> str:
 
 
 def dashboard_body(dashboard: Dashboard, view: ViewState | None = None) -> list:
+    from .panel_menu import full_view, panel_dialog, resolve_view_panel, unknown_panel_note
+    note = []
+    if view is not None and view.view_panel:  # `viewPanel`: that panel alone, full size
+        panel = resolve_view_panel(dashboard.panels, view.view_panel)
+        if panel is not None:
+            return full_view(view, panel_container(panel, panel_title(panel, view))) + panel_dialog()
+        note = [unknown_panel_note(view.view_panel)]
     sections = []
     for section in dashboard.sections:
         sections.append(html.Section([
             html.H2(section.title, className="section-title"),
             html.Div([panel_container(p, panel_title(p, view)) for p in section.panels], className="row g-2"),
         ], className="dashboard-section"))
-    return sections
+    return note + sections + panel_dialog()
 
 
 def _sparkline(health: TileHealth, colour: str):
@@ -200,7 +213,7 @@ def _sparkline(health: TileHealth, colour: str):
 
 
 def _alerts_line(health: TileHealth):
-    """'N alerts firing' (domain label of the generated rules); nothing when the count is unknown."""
+    """'N alerts firing' (counted as /alerts counts them); nothing when the alert list is unavailable."""
     n = health.firing_alerts
     if n is None:
         return None
@@ -208,30 +221,65 @@ def _alerts_line(health: TileHealth):
                     className="tile-alerts" + (" tile-alerts-firing" if n else ""), **{"data-alerts": str(n)})
 
 
+TILE_BREACHES = 3     # signals listed on a tile, worst first
+TILE_ENTITIES = 2     # entities linked per listed signal
+
+
+def _problem_link(problem: Problem, unit: str, tile_path: str, query_string: str):
+    """The entity's Level 2 page when its signal has one, else the tile's Level 1 page."""
+    href = link_href(problem.link, problem.label_map, query_string)
+    if href is None:
+        href = f"{tile_path}?{query_string}" if query_string else tile_path
+    return dcc.Link(safe(problem.entity), href=href, className="tile-problem-link",
+                    title=f"{problem.title}: {format_value(problem.value, unit)}")
+
+
+def _breach_item(verdict: Verdict, tile_path: str, query_string: str) -> html.Li:
+    """'P1 · 1 of 14 Argo CD apps: Argo CD application not Healthy', then its worst entities as links."""
+    t = verdict.signal.threshold
+    n = len(verdict.breaching)
+    links = [_problem_link(p, t.unit, tile_path, query_string) for p in verdict.breaching[:TILE_ENTITIES]]
+    more = n - len(links)
+    return html.Li([
+        html.Span(t.priority, className="tile-priority"),
+        html.Span(f" {n} of {verdict.total} {verdict.signal.entities}", className="tile-breach-count"),
+        html.Span(f": {t.title}", className="tile-breach-title"),
+        html.Div([*(x for link in links for x in (link, " ")),
+                  html.Span(f"+{more} more", className="text-muted") if more > 0 else None],
+                 className="tile-breach-entities"),
+    ], className=f"tile-breach tile-problem sev-{t.severity} status-text-{t.severity}",
+        **{"data-breach": t.key, "data-priority": t.priority, "data-breaching": str(n),
+           "data-total": str(verdict.total)})
+
+
 def render_tile(health: TileHealth, query_string: str) -> html.Div:
-    """One Level 0 tile: status, key figure, sparkline, problems; the whole tile links to its page."""
+    """One Level 0 tile: status, key figure and sparkline (linking to its Level 1 page), then its
+    signals in breach, worst first ("1 of 14 Argo CD apps"), each entity linking to its Level 2 page."""
     tile = health.tile
     colour = SEVERITY_COLOURS[health.status]
     problems = len(health.problems)
     problem_text = ("no data" if health.status == "unknown" else
                     f"{problems} problem{'s' if problems != 1 else ''}")
-    top = [html.Li([html.Span(f"{p.severity}: ", className="status-word-inline"), safe(f"{p.title}: {p.entity}")],
-                   className=f"tile-problem sev-{p.severity} status-text-{p.severity}")
-           for p in health.problems[:3]]
+    breaches = [_breach_item(v, tile.path, query_string) for v in health.verdicts[:TILE_BREACHES]]
+    hidden = len(health.verdicts) - len(breaches)
     figure = format_value(health.figure, tile.figure_unit) if not math.isnan(health.figure) else "–"
     href = f"{tile.path}?{query_string}" if query_string else tile.path
-    return html.Div(dcc.Link(html.Div([
-        html.Div([html.Span(tile.title, className="tile-title"),
-                  html.Span(health.status.upper(), className=f"tile-badge badge-{health.status}")],
-                 className="tile-head"),
-        html.Div([html.Span(figure, className="tile-figure"),
-                  html.Span(tile.figure.legend, className="tile-figure-label text-muted")]),
-        _sparkline(health, colour),
+    return html.Div(html.Div([
+        dcc.Link([
+            html.Div([html.Span(tile.title, className="tile-title"),
+                      html.Span(health.status.upper(), className=f"tile-badge badge-{health.status}")],
+                     className="tile-head"),
+            html.Div([html.Span(figure, className="tile-figure"),
+                      html.Span(tile.figure.legend, className="tile-figure-label text-muted")]),
+            _sparkline(health, colour),
+        ], href=href, className="tile-link"),
         html.Div(problem_text, className="tile-problems-count"),
         _alerts_line(health),
-        html.Ul(top, className="tile-problem-list") if top else None,
+        html.Ul(breaches, className="tile-problem-list tile-breaches") if breaches else None,
+        html.Div(f"and {hidden} more signal{'s' if hidden != 1 else ''} in breach", className="small text-muted")
+        if hidden > 0 else None,
         html.Div(tile.description, className="tile-description text-muted small"),
-    ], className="tile-inner", style={"borderTopColor": colour}), href=href, className="tile-link"),
+    ], className="tile-inner", style={"borderTopColor": colour}),
         className=f"tile status-{health.status} col-12 col-md-6 col-xl-4",
         **{"data-tile": tile.domain, "data-status": health.status})
 

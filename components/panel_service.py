@@ -100,6 +100,10 @@ def _plans(panel: Panel, view: ViewState, extra) -> list[str]:
             out.append(f"{plan.promql}|{plan.start:.0f}|{plan.end:.0f}|{plan.step}")
         except TemplateError as exc:
             out.append(f"error:{exc}")
+    # Annotation queries too: a path variable only they use still tells one entity's panel from another's.
+    from webapp.annotations import plan_annotations
+    out += [f"{a.plan.promql}|{a.plan.start:.0f}|{a.plan.end:.0f}" if isinstance(a.plan, QueryPlan) else "error"
+            for a in plan_annotations(panel, view, extra)]
     return out
 
 

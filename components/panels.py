@@ -9,13 +9,15 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from webapp.catalog.model import Panel, Threshold
+from webapp.catalog.model import Link, Panel, Threshold
 from webapp.prometheus import QueryResult, Series
 from webapp.runner import PanelData
 from webapp.viewstate import entity_path
 
+from .annotations import ANNOTATION_AXIS, annotation_traces, legend_values
 from .format import current_zone, format_value, legend, safe, time_axis_title, wall_epoch_ms, wall_times
 from .palette import SERIES, STATUS, state_colour
+from .tables import Column, link_cell, panel_table, sort_key
 
 SEVERITY_COLOURS = {k: STATUS[k] for k in ("ok", "warning", "critical", "unknown")}
 PALETTE = SERIES
@@ -48,12 +50,18 @@ def status_word(status: str) -> html.Span | None:
 
 def entity_href(panel: Panel, labels: dict[str, str], query_string: str) -> str | None:
     """The drill-down URL for a series, or None when a label it needs is missing."""
-    if panel.link is None or not link_target_registered(panel.link.path.partition("?")[0]):
+    return link_href(panel.link, labels, query_string)
+
+
+def link_href(link: Link | None, labels: dict[str, str], query_string: str) -> str | None:
+    """A catalog Link filled from a series' labels, carrying the view; None when the link is unset, its
+    page is not registered or a label it needs is missing."""
+    if link is None or not link_target_registered(link.path.partition("?")[0]):
         return None
-    parts = [p[1:-1] for p in _placeholders(panel.link.path)]
+    parts = [p[1:-1] for p in _placeholders(link.path)]
     if not all(labels.get(part) for part in parts):
         return None
-    path = entity_path(panel.link.path, {part: labels[part] for part in parts})
+    path = entity_path(link.path, {part: labels[part] for part in parts})
     if "?" in path:  # the link sets some parameters itself (file dashboards): the view's fill the rest
         return _merge_query(path, query_string)
     return f"{path}?{query_string}" if query_string else path
@@ -182,7 +190,9 @@ def timeseries_figure(data: PanelData, query_string: str) -> dict:
     panel = data.panel
     traces = []
     for i, (name, s) in enumerate(_named_series(panel, data.results)):
-        trace = {"type": "scatter", "x": _epoch_ms(s), "y": typed_array(s.values), "name": name, "mode": "lines",
+        values = legend_values(s.values, panel.legend_values, panel.unit, panel.value_map)
+        trace = {"type": "scatter", "x": _epoch_ms(s), "y": typed_array(s.values), "mode": "lines",
+                 "name": f"{name}  {values}" if values else name,
                  "line": {"width": 1.5, "color": PALETTE[i % len(PALETTE)]},
                  "hovertemplate": "%{y:.4g}<extra>" + name + "</extra>"}
         if panel.stacked:
@@ -192,10 +202,17 @@ def timeseries_figure(data: PanelData, query_string: str) -> dict:
         if href is not None:
             trace["meta"] = href
         traces.append(trace)
+    marks = annotation_traces(getattr(data, "annotations", ()))
     shapes, notes = threshold_marks(panel)
-    layout = {**_base_layout(), "showlegend": True,
+    base = _base_layout()
+    # The legend at the foot of the figure (not under the plot area): its values make entries long.
+    base["legend"] = {**base["legend"], "yref": "container", "y": 0, "yanchor": "bottom"}
+    layout = {**base, "showlegend": True,
               "xaxis": {"type": "date", "title": {"text": time_axis_title(), "font": {"size": 10}}},
               "yaxis": {**_axis_format(panel.unit), "rangemode": "tozero"}}
+    if marks:
+        traces += marks
+        layout["yaxis2"] = ANNOTATION_AXIS
     if shapes:
         layout.update(shapes=shapes, annotations=notes)
     return {"data": traces, "layout": layout}
@@ -373,36 +390,42 @@ def table_rows(panel: Panel, results: list[QueryResult | None]) -> tuple[list[st
 
 
 def render_table(data: PanelData, query_string: str) -> list:
+    """A table panel as one sortable, filterable DataTable (components/tables.py): label columns as
+    text (the panel's link column as drill-down links), value columns formatted by their unit and
+    judged by their thresholds, the status in words beside the value."""
     panel = data.panel
     value_columns, rows = table_rows(panel, data.results)
     if not rows:
         return render_empty(panel)
     units = {q.column: (q.unit or panel.unit) for q in panel.queries if q.column}
     column_thresholds = {q.column: q.thresholds for q in panel.queries if q.column and q.thresholds}
-    header = html.Thead(html.Tr([html.Th(c.replace("_", " ")) for c in panel.label_columns]
-                                + [html.Th(c, className="text-end") for c in value_columns]))
-    body = []
+    link_column = panel.link.label if panel.link else None
+    columns = [Column(f"l{i}", c.replace("_", " "), "link" if c == link_column else "text")
+               for i, c in enumerate(panel.label_columns)]
+    columns += [Column(f"v{i}", c, "value") for i, c in enumerate(value_columns)]
+    cells = []
     for row in rows:
-        labels = row["labels"]
-        cells = []
+        labels, item = row["labels"], {}
         for i, column in enumerate(panel.label_columns):
             text = labels.get(column, "")
-            href = entity_href(panel, labels, query_string) if panel.link and column == panel.link.label else None
-            cells.append(html.Td(dcc.Link(text, href=href, className="entity-link") if href else text))
-        for column in value_columns:
+            href = entity_href(panel, labels, query_string) if column == link_column else None
+            item[f"l{i}"] = link_cell(text, href) if href else text
+            item[f"l{i}_sort"] = sort_key(text)
+        for i, column in enumerate(value_columns):
             value = row["values"].get(column, math.nan)
             unit = units[column]
             thresholds = column_thresholds.get(column) or tuple(t for t in panel.thresholds if t.unit == unit)
             status = value_status(value, thresholds, unit) if thresholds else "ok"
-            value_map = panel.value_map if unit == "none" else ()
-            cells.append(html.Td([format_value(value, unit, value_map), status_word(status)],
-                                 className=f"text-end status-text-{status}" if thresholds else "text-end"))
-        body.append(html.Tr(cells))
-    return [scrollable_table(html.Table([header, html.Tbody(body)], className="table table-sm table-hover mb-0"),
-                             panel.title)]
+            text = format_value(value, unit, panel.value_map if unit == "none" else ())
+            item[f"v{i}"] = text if status == "ok" else f"{text} {status}"
+            item[f"v{i}_sort"] = sort_key(value)
+            if thresholds:
+                item[f"v{i}_status"] = status
+        cells.append(item)
+    return [scrollable_table(panel_table({"type": "panel-table", "panel": panel.id}, columns, cells), panel.title)]
 
 
-def scrollable_table(table: html.Table, title: str) -> html.Div:
+def scrollable_table(table, title: str) -> html.Div:
     """A table in a scrolling box the keyboard can reach and scroll (tabindex) and that says what it is."""
     return html.Div(table, className="panel-table", tabIndex=0, role="region", **{"aria-label": title})
 
@@ -522,9 +545,12 @@ def render_panel_body(data: PanelData, query_string: str) -> tuple[list, str]:
 def panel_container(panel: Panel, title: str | None = None) -> html.Div:
     """The panel's frame in the loading state; a callback fills the body and the state class.
     `title` is the panel's title as shown for this view (default: the catalog's)."""
+    from .panel_menu import menu_button
+    shown = panel.title if title is None else title
     header = html.Div([
-        html.Span(panel.title if title is None else title, className="panel-title"),
+        html.Span(shown, className="panel-title"),
         html.Span(" ⓘ", title=panel.description, className="panel-info text-muted") if panel.description else None,
+        *menu_button(panel, shown),
     ], className="panel-header")
     return html.Div(
         [header, html.Div(html.Div("Loading…", className="panel-loading text-muted"),

@@ -5,13 +5,14 @@ import datetime as dt
 import math
 
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import dcc
 
 from webapp.viewstate import entity_path
 
 from .format import format_moment, format_value, safe, time_axis_title
 from .palette import NAMED_STATES, state_colour
 from .panels import GRAPH_CONFIG, _base_layout, scrollable_table
+from .tables import Column, link_cell, panel_table, sort_key
 # Column units for the row tables (everything else is text).
 COLUMN_UNITS = {"Duration": "s", "Input": "bytes", "Output": "bytes", "Shuffle read": "bytes",
                 "Shuffle write": "bytes", "Memory used": "bytes", "Max memory": "bytes", "GC time": "s",
@@ -51,25 +52,30 @@ def _cell(column: str, value) -> str:
 
 
 def render_rows(data, query_string: str) -> list:
-    """A table of REST rows; the panel's label_columns pick and order the columns when given."""
+    """A table of REST rows as one sortable, filterable DataTable; the panel's label_columns pick and
+    order the columns when given. Unit columns sort by their numbers, State/Status by their words."""
     rows = list(data.rows)[:data.panel.limit]
-    columns = list(data.panel.label_columns) or [c for c in rows[0] if not c.startswith("_") and c not in
-                                                  ("row", "start", "end", "group", "hover")]
+    names = list(data.panel.label_columns) or [c for c in rows[0] if not c.startswith("_") and c not in
+                                                ("row", "start", "end", "group", "hover")]
     link = data.panel.link
-    body = []
+    columns = [Column(f"c{i}", name, "value" if name in COLUMN_UNITS else
+                      "link" if link is not None and name == link.label else "text") for i, name in enumerate(names)]
+    cells = []
     for row in rows:
-        cells = []
-        for column in columns:
-            text = _cell(column, row.get(column))
+        item = {}
+        for i, column in enumerate(names):
+            raw = row.get(column)
+            text = _cell(column, raw)
             href = None
             if link is not None and column == link.label and isinstance(row.get("_href"), dict):
                 href = entity_path(link.path, row["_href"])
                 href = f"{href}?{query_string}" if query_string else href
-            status = NAMED_STATES.get(str(row.get(column))) if column in ("State", "Status") else None
-            cells.append(html.Td(dcc.Link(text, href=href, className="entity-link") if href else text,
-                                 className=("text-end" if column in COLUMN_UNITS else "")
-                                 + (f" status-text-{status}" if status else "")))
-        body.append(html.Tr(cells))
-    header = html.Thead(html.Tr([html.Th(c, className="text-end" if c in COLUMN_UNITS else "") for c in columns]))
-    return [scrollable_table(html.Table([header, html.Tbody(body)], className="table table-sm table-hover mb-0"),
+            item[f"c{i}"] = link_cell(text, href) if href else text
+            item[f"c{i}_sort"] = (sort_key(raw.timestamp()) if isinstance(raw, dt.datetime)
+                                  else sort_key(raw) if isinstance(raw, (int, float)) else sort_key(text))
+            status = NAMED_STATES.get(str(raw)) if column in ("State", "Status") else None
+            if status:
+                item[f"c{i}_status"] = status
+        cells.append(item)
+    return [scrollable_table(panel_table({"type": "panel-table", "panel": data.panel.id}, columns, cells),
                              data.panel.title)]

@@ -65,6 +65,31 @@ def parse_filters(params: Mapping[str, object]) -> tuple[AlertFilters, dict, lis
     return AlertFilters(chosen["severity"], chosen["domain"]), rest, notes
 
 
+def is_firing(alert: ActiveAlert) -> bool:
+    """The one definition of a firing alert, for /alerts' counts and the Level 0 tiles' alike."""
+    return alert.state == "firing"
+
+
+def count_firing(alerts: Iterable[ActiveAlert]) -> dict[str, int]:
+    """Firing alerts per `domain` label (the generated rules label every alert with its domain)."""
+    counts: dict[str, int] = {}
+    for alert in alerts:
+        if is_firing(alert):
+            domain = alert.labels.get("domain", "")
+            counts[domain] = counts.get(domain, 0) + 1
+    return counts
+
+
+def firing_by_domain(engine: QueryEngine) -> dict[str, int]:
+    """Firing alerts per domain from the alert list /alerts shows, in the request's tenant scope.
+
+    Raises SourceError when the alert list is unavailable (or forbidden)."""
+    answer = engine.fetch_many([("alerts", AlertList())])[0]
+    if isinstance(answer, SourceError):
+        raise answer
+    return count_firing(parse_alerts(answer))
+
+
 def active_alerts(engine: QueryEngine) -> tuple[list[ActiveAlert], list[Silence] | None, str | None]:
     """(alerts, silences, silence_error) for the request's tenant scope, through the engine.
 
@@ -90,7 +115,7 @@ def active_alerts(engine: QueryEngine) -> tuple[list[ActiveAlert], list[Silence]
 
 def sort_alerts(alerts: Iterable[ActiveAlert]) -> list[ActiveAlert]:
     """Firing before pending, most severe first, oldest first."""
-    return sorted(alerts, key=lambda a: (a.state != "firing", SEVERITY_RANK.get(a.labels.get("severity", ""), 9),
+    return sorted(alerts, key=lambda a: (not is_firing(a), SEVERITY_RANK.get(a.labels.get("severity", ""), 9),
                                          a.active_at if not math.isnan(a.active_at) else math.inf, a.name))
 
 

@@ -106,6 +106,8 @@ def create_app(settings: Settings) -> Dash:
     app.index_string = INDEX_STRING
     app.layout = html.Div([dash.page_container], id="app-root")
     _add_file_dashboards(app, settings)
+    from components.panel_menu import install_panel_menu
+    install_panel_menu(server)
     register_callbacks(app)
     install_panel_cache(server, settings.redis_url)
     enable_compression(server)

@@ -172,6 +172,14 @@ class QueryEngine:
             return rename_result_labels(outcome, self.cluster_label, DEFAULT_CLUSTER_LABEL)
         return outcome
 
+    def as_sent(self, plan: QueryPlan, scope=_UNSET) -> QueryPlan:
+        """The plan exactly as `run` sends it: the data source's label names, the request's tenant
+        scope. Raises TemplateError (cannot be renamed) or SourceError (forbidden, cannot be scoped)."""
+        renamed = self._renamed(plan)
+        if isinstance(renamed, TemplateError):
+            raise renamed
+        return self.scoped("prometheus", renamed, scope)
+
     def run(self, plans: Iterable[QueryPlan], scope=_UNSET) -> dict[QueryPlan, Outcome]:
         """Execute every distinct plan once, concurrently, within the request's tenant scope."""
         unique = list(dict.fromkeys(plans))

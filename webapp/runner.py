@@ -4,11 +4,12 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from .catalog.model import Panel, Signal, Tile
+from .catalog.model import Link, Panel, Signal, Threshold, Tile
 from .engine import Outcome, QueryEngine, QueryPlan, plan_query
 from .prometheus import PrometheusError, QueryResult
 from .promql import TemplateError
 from .restpanels import RestPanelData
+from .sources.base import SourceError
 from .viewstate import ViewState
 
 Extra = dict[str, tuple[str, tuple[str, ...]]]
@@ -22,6 +23,7 @@ class PanelData:
     panel: Panel
     outcomes: tuple[Outcome, ...]
     missing: tuple[str, ...] = ()   # metrics the panel reads that the data source does not have
+    annotations: tuple = ()         # AnnotationOutcome each (webapp/annotations.py): the panel's event markers
 
     @property
     def error(self) -> str | None:
@@ -77,6 +79,7 @@ def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState,
     REST panels (Spark History Server, Airflow) go through the same engine (tenant scope, pool,
     metrics) at the same time as the PromQL ones.
     """
+    from .annotations import plan_annotations
     from .restpanels import rest_panel_data, rest_request
     promql_panels = [p for p in panels if p.source == "prometheus"]
     rest_panels = [p for p in panels if p.source != "prometheus"]
@@ -87,11 +90,16 @@ def run_panels(engine: QueryEngine, panels: list[Panel], view: ViewState,
     rest_started = engine.submit_many(((p.source, r) for p, r in sendable), scope)  # beside the PromQL ones
     planned = {p.id: [_plan(q.expr, view, p.instant, p.max_points, p.min_step, extra) for q in p.queries]
                for p in promql_panels}
-    outcomes = engine.run((plan for plans in planned.values() for plan in plans if isinstance(plan, QueryPlan)),
+    # Annotation queries go with the panels' (one run: concurrent, and sent once for the whole page).
+    marked = {p.id: plan_annotations(p, view, extra) for p in promql_panels if p.annotations}
+    outcomes = engine.run([plan for plans in planned.values() for plan in plans if isinstance(plan, QueryPlan)]
+                          + [a.plan for items in marked.values() for a in items if isinstance(a.plan, QueryPlan)],
                           scope)
     data: dict[str, PanelData | RestPanelData] = {
         p.id: PanelData(p, tuple(outcomes[plan] if isinstance(plan, QueryPlan) else plan
-                                 for plan in planned[p.id]))
+                                 for plan in planned[p.id]),
+                        annotations=tuple(dataclasses.replace(a, outcome=outcomes.get(a.plan)) if isinstance(
+                            a.plan, QueryPlan) else a for a in marked.get(p.id, ())))
         for p in promql_panels
     }
     _mark_missing(engine, data)
@@ -157,13 +165,58 @@ def entity_exists(engine: QueryEngine, dashboard, view: ViewState, path_values: 
     return verdict
 
 
+PRIORITY_RANK = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
+
+
 @dataclasses.dataclass(frozen=True)
 class Problem:
+    """One entity of a signal in breach of its threshold."""
+
     threshold_key: str
     title: str
     entity: str
     value: float
     severity: str
+    priority: str = "P4"
+    labels: tuple[tuple[str, str], ...] = ()   # the series' labels, for its Level 2 link
+    link: Link | None = None                   # the signal's Level 2 page (None: the tile's Level 1 page)
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """One signal of a tile: how many of its entities breach, out of how many it measured."""
+
+    signal: Signal
+    breaching: tuple[Problem, ...]    # worst first
+    total: int                        # entities (series) the signal measured
+
+    @property
+    def priority(self) -> str:
+        return self.signal.threshold.priority
+
+
+def excess(threshold: Threshold, value: float) -> float:
+    """How far past its threshold a value is, relative to the threshold (0 at the threshold)."""
+    base = abs(threshold.value) or 1.0
+    gap = value - threshold.value if threshold.direction == "above" else threshold.value - value
+    return gap / base
+
+
+def problem_rank(problem: Problem, threshold: Threshold | None = None) -> tuple:
+    """Sort key: the design's priority first (P1 before P4), then the furthest past its threshold."""
+    beyond = excess(threshold, problem.value) if threshold is not None and problem.value == problem.value else 0.0
+    return PRIORITY_RANK.get(problem.priority, 9), -beyond, problem.entity
+
+
+def verdict_rank(verdict: Verdict) -> tuple:
+    """Sort key: priority, then the most entities in breach, then the largest share in breach."""
+    n = len(verdict.breaching)
+    return (PRIORITY_RANK.get(verdict.priority, 9), -n, -(n / verdict.total if verdict.total else 0),
+            verdict.signal.threshold.key)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,31 +225,39 @@ class TileHealth:
     status: str                   # ok | warning | critical | unknown
     figure: float                 # NaN when unknown
     sparkline: QueryResult | None
-    problems: tuple[Problem, ...]
+    problems: tuple[Problem, ...]  # every breaching entity, worst first (see problem_rank)
     signals_with_data: int
-    firing_alerts: int | None = None
+    firing_alerts: int | None = None   # the alert list's firing alerts of this domain (as /alerts counts them)
     signals_missing: int = 0      # signals whose metrics the data source lacks: counted unknown, never ok
+    verdicts: tuple[Verdict, ...] = ()  # signals with entities in breach, worst first (see verdict_rank)
 
 
 def judge(signal: Signal, result: QueryResult) -> list[Problem]:
-    """Entities of a signal's result that breach its threshold."""
+    """Entities of a signal's result that breach its threshold, worst first."""
+    t = signal.threshold
     problems = []
     for series in result.series:
         value = series.last
-        if signal.threshold.breached(value):
+        if t.breached(value):
             entity = series.labels.get(signal.entity, "") or ",".join(f"{k}={v}" for k, v in series.labels.items())
-            problems.append(Problem(signal.threshold.key, signal.threshold.title, entity, value,
-                                    signal.threshold.severity))
-    return problems
-
-
-FIRING_ALERTS_BY_DOMAIN = 'count by (domain) (ALERTS{alertstate="firing"})'
+            problems.append(Problem(t.key, t.title, entity, value, t.severity, t.priority,
+                                    tuple(sorted(series.labels.items())), signal.link))
+    return sorted(problems, key=lambda p: problem_rank(p, t))
 
 
 def outcome_of(plans, outcomes, key) -> QueryResult | None:
     plan = plans.get(key)
     result = outcomes.get(plan) if isinstance(plan, QueryPlan) else None
     return result if isinstance(result, QueryResult) else None
+
+
+def _firing_by_domain(engine: QueryEngine) -> dict[str, int] | None:
+    """Firing alerts per domain from the alert list /alerts shows (None when it is unavailable)."""
+    from .alerting import firing_by_domain
+    try:
+        return firing_by_domain(engine)
+    except SourceError:
+        return None
 
 
 def evaluate_tiles(engine: QueryEngine, tiles: tuple[Tile, ...], view: ViewState) -> list[TileHealth]:
@@ -207,12 +268,8 @@ def evaluate_tiles(engine: QueryEngine, tiles: tuple[Tile, ...], view: ViewState
         plans[(tile.domain, "spark", 0)] = _plan(tile.sparkline.expr, view, False, 60, 60, None)
         for i, signal in enumerate(tile.signals):
             plans[(tile.domain, "signal", i)] = _plan(signal.expr, view, True, 1, 15, None)
-    # Firing alerts per domain (the generated rules label every alert with its domain).
-    plans[("", "alerts", 0)] = _plan(FIRING_ALERTS_BY_DOMAIN, view, True, 1, 15, None)
     outcomes = engine.run(p for p in plans.values() if isinstance(p, QueryPlan))
-    alert_result = outcome_of(plans, outcomes, ("", "alerts", 0))
-    firing = ({s.labels.get("domain", ""): int(s.last) for s in alert_result.series if s.last == s.last}
-              if alert_result is not None else None)
+    firing = _firing_by_domain(engine) if "alerts" in engine.sources else None
 
     def outcome(key) -> QueryResult | None:
         plan = plans[key]
@@ -229,16 +286,22 @@ def evaluate_tiles(engine: QueryEngine, tiles: tuple[Tile, ...], view: ViewState
 
     healths = []
     for tile in tiles:
-        problems: list[Problem] = []
+        verdicts: list[Verdict] = []
         with_data = 0
         n_missing = 0
         for i, signal in enumerate(tile.signals):
             result = outcome((tile.domain, "signal", i))
             if result is not None and not result.empty:
                 with_data += 1
-                problems.extend(judge(signal, result))
+                breaching = judge(signal, result)
+                if breaching:
+                    verdicts.append(Verdict(signal, tuple(breaching), len(result.series)))
             elif lacking(signal):
                 n_missing += 1
+        verdicts.sort(key=verdict_rank)
+        thresholds = {v.signal.threshold.key: v.signal.threshold for v in verdicts}
+        problems = sorted((p for v in verdicts for p in v.breaching),
+                          key=lambda p: problem_rank(p, thresholds[p.threshold_key]))
         if problems:
             status = max((p.severity for p in problems), key=SEVERITY_ORDER.__getitem__)
         elif with_data == 0 or n_missing:
@@ -248,6 +311,7 @@ def evaluate_tiles(engine: QueryEngine, tiles: tuple[Tile, ...], view: ViewState
         figure_result = outcome((tile.domain, "figure", 0))
         figure = figure_result.series[0].last if figure_result and figure_result.series else math.nan
         healths.append(TileHealth(tile, status, figure, outcome((tile.domain, "spark", 0)),
-                                  tuple(sorted(problems, key=lambda p: -SEVERITY_ORDER[p.severity])), with_data,
-                                  None if firing is None else firing.get(tile.domain, 0), n_missing))
+                                  tuple(problems), with_data,
+                                  None if firing is None else firing.get(tile.domain, 0), n_missing,
+                                  tuple(verdicts)))
     return healths

@@ -47,6 +47,12 @@ class Settings:
     worker_tmp_dir: str | None = None  # None: /dev/shm when writable, else the temporary directory
     log_format: str = "json"
     source_credentials: tuple = ()  # (source name, webapp.sources.transport.Credentials) pairs
+    explore_url: str | None = None  # the data source's UI as browsers reach it (None: prometheus_url)
+
+    @property
+    def explore_base(self) -> str | None:
+        """Where a panel's "Explore" opens its queries: `/graph` of Prometheus or Thanos Query."""
+        return self.explore_url or self.prometheus_url
 
     @property
     def thanos_params(self) -> dict[str, str]:
@@ -153,6 +159,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ("DATAOPS_SPARK_HISTORY_URL", "spark_history_url"),
         ("DATAOPS_AIRFLOW_API_URL", "airflow_api_url"),
         ("DATAOPS_ALERTMANAGER_URL", "alertmanager_url"),
+        ("DATAOPS_EXPLORE_URL", "explore_url"),
     ):
         if (v := get(name)) is not None:
             values[field] = _url(name, v)

@@ -1,12 +1,13 @@
 """View state: what a URL asks to see, parsed and validated once.
 
 Grafana-compatible parameters: `from`, `to`, `var-<name>` (repeatable), `refresh`, `kiosk`,
-`theme`, `timezone`. Anything unknown or malformed is ignored with a note the page shows.
+`theme`, `timezone`, `viewPanel` (one panel, full view). Anything unknown or malformed is ignored with a note the page shows.
 Variables a page does not use are carried along, so filters survive a visit to such a page.
 """
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 import unicodedata
 from collections.abc import Mapping
@@ -19,7 +20,9 @@ from .timezones import BROWSER_COOKIE, UTC, DisplayZone, resolve_zone
 DEFAULT_FROM, DEFAULT_TO = "now-6h", "now"
 MAX_VALUE_LENGTH = 256
 MAX_VALUES = 50
-_KNOWN = {"from", "to", "refresh", "kiosk", "theme", "orgId", "timezone"}
+_KNOWN = {"from", "to", "refresh", "kiosk", "theme", "orgId", "timezone", "viewPanel"}
+# Panel ids as the catalog and dashboard files write them, and Grafana's numeric ids and `panel-<n>`.
+_PANEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 MAX_REFRESH_SECONDS = 86400  # browsers' timers overflow past 24.8 days; nobody needs more than a day
 
 
@@ -34,6 +37,9 @@ class ViewState:
     zone: DisplayZone = UTC
     timezone_param: str = ""  # as the URL gave it ("" = the server's default)
     carried: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # other pages' filters
+    # `viewPanel`: the one panel shown full size. Not in `query_params`: links to other pages must
+    # not carry it; the links of this page that keep it pass it to `url` (`viewPanel=...`).
+    view_panel: str = ""
 
     def selections(self, names) -> dict[str, tuple[str, tuple[str, ...]]]:
         """(label, values) per variable name, as the templating engine wants them."""
@@ -187,9 +193,14 @@ def parse_view_state(params: Mapping[str, object], now: float | None = None,
         notes.append(f"Ignored theme {theme[:20]!r}.")
         theme = "light"
 
+    view_panel = (_as_list(params.get("viewPanel")) or [""])[0]
+    if view_panel and not _PANEL_ID.match(view_panel):
+        notes.append(f"Ignored viewPanel {view_panel[:40]!r}: not a panel id.")
+        view_panel = ""
+
     for key in params:
         if isinstance(key, str) and key not in _KNOWN and not key.startswith("var-"):
             notes.append(f"Ignored unknown parameter {key[:40]!r}.")
 
     return ViewState(time_range, variables, refresh, "kiosk" in params, theme, tuple(notes), zone,
-                     timezone_param if timezone_param == zone.param else "", carried)
+                     timezone_param if timezone_param == zone.param else "", carried, view_panel)

@@ -41,6 +41,15 @@ def test_level0_shows_six_tiles_with_a_status(dash_duo, app_url):
     assert set(tiles) == {"gitops", "capacity", "workloads", "pipeline", "optimize", "e2e"}
     assert set(tiles.values()) <= STATUSES
     assert tiles["gitops"] in ("warning", "critical")  # the demo's stories: a failing job, a Degraded app
+    assert sum(1 for status in tiles.values() if status == "critical") <= 2   # a mostly healthy platform
+    # the tile ranks its breaches (P1 first) and links each entity to its Level 2 page, keeping the view
+    breaches = dash_duo.driver.find_elements(By.CSS_SELECTOR, '[data-tile="gitops"] li.tile-breach')
+    priorities = [b.get_attribute("data-priority") for b in breaches]
+    assert priorities and priorities == sorted(priorities)
+    assert all(int(b.get_attribute("data-breaching")) <= int(b.get_attribute("data-total")) for b in breaches)
+    app_link = dash_duo.driver.find_element(
+        By.CSS_SELECTOR, '[data-tile="gitops"] li[data-breach="argocd_unhealthy"] a.tile-problem-link')
+    assert urlsplit(app_link.get_attribute("href")).path.startswith("/gitops/argocd/")
     assert dash_duo.get_logs() == []
 
 

@@ -12,6 +12,8 @@ from webapp.runner import evaluate_tiles
 from webapp.runtime import EXTENSION
 from webapp.viewstate import parse_view_state
 
+from tests.dash_tree import walk as _walk
+
 
 @pytest.fixture
 def app(settings):
@@ -29,15 +31,6 @@ def _firing(client, timeout=90):
             return alerts, firing
         time.sleep(2)
 
-
-def _walk(node):
-    yield node
-    children = getattr(node, "children", None)
-    if children is None:
-        return
-    for child in children if isinstance(children, (list, tuple)) else [children]:
-        if child is not None and not isinstance(child, (str, int, float)):
-            yield from _walk(child)
 
 
 def test_rules_are_loaded_and_healthy(prometheus_url):

@@ -71,10 +71,10 @@ def test_platform_outage_lowers_availability_but_the_page_still_shows_it(setting
     assert rows[("prod-west", "hive-metastore.hive-metastore.svc:9083")] == 1.0
 
 
-def test_e2e_tile_turns_red_from_the_stories(settings):
+def test_e2e_tile_warns_from_the_stories(settings):
     health = {h.tile.domain: h for h in evaluate_tiles(engine(settings), TILES, parse_view_state({"from": "now-6h"}))}
     e2e = health["e2e"]
-    assert e2e.status == "critical"
+    assert e2e.status == "warning"   # P2 and P3 stories; only P1 turns a tile red
     kinds = {p.threshold_key for p in e2e.problems}
     assert {"pipeline_duration", "data_quality"} <= kinds
     assert 0 < e2e.figure < 1

@@ -106,8 +106,8 @@ def test_filters(settings):
     assert minio_ns["hms-calls"].state == "empty"
 
 
-def test_pipeline_tile_is_red(settings):
+def test_pipeline_tile_warns(settings):
     tile = [h for h in evaluate_tiles(engine(settings), TILES, parse_view_state({})) if h.tile.domain == "pipeline"][0]
-    assert tile.status == "critical"
+    assert tile.status == "warning"   # P2 (High) and P3 stories; only P1 turns a tile red
     keys = {p.threshold_key for p in tile.problems}
     assert {"hms_response", "iceberg_files", "oracle_tablespace"} <= keys

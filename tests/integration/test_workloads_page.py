@@ -92,10 +92,10 @@ def test_cluster_and_namespace_filters(settings):
     assert {s.labels["namespace"] for s in only_airflow["cross-cpu"].results[0].series} == {"airflow"}
 
 
-def test_workloads_tile_is_red_from_the_stories(settings):
+def test_workloads_tile_warns_from_the_stories(settings):
     health = {h.tile.domain: h for h in evaluate_tiles(engine_for(settings), TILES, parse_view_state({}))}
     tile = health["workloads"]
-    assert tile.status == "critical"
+    assert tile.status == "warning"   # P2 (High) stories: a warning; only P1 turns a tile red
     entities = {p.entity for p in tile.problems}
     assert {"sales_mart_refresh", "orders-streaming"} <= entities
 

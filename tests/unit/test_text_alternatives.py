@@ -35,7 +35,7 @@ def test_build_success_summary_names_value_trend_and_breach():
     text = summarize(data)
     assert "Build success rate" in text and "72.0%" in text
     assert "falling from 90.0%" in text
-    assert "Critical" in text and "below the threshold of 95.0%" in text
+    assert "Warning" in text and "below the threshold of 95.0%" in text
 
 
 def test_a_healthy_value_says_no_threshold_is_breached():
@@ -51,7 +51,7 @@ def test_stat_value_says_its_status_in_words():
     children, state = render_panel_body(data, "")
     assert state == "ok"
     stat = next(c for c in children if "stat-value" in (getattr(c, "className", "") or ""))
-    assert "critical" in _texts(stat) and "status-text-critical" in stat.className
+    assert "warning" in _texts(stat) and "status-text-warning" in stat.className  # P2 (High): a warning
     assert any("chart-summary" in (getattr(c, "className", "") or "") for c in children)
     assert "View as table" in _texts(children)
     # The table is filled when opened, not drawn with every chart.

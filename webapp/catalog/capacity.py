@@ -8,6 +8,7 @@ trend (`deriv`) and are clamped to 30 days ("not within 30 days" when flat or sh
 from __future__ import annotations
 
 from . import thresholds as th
+from .annotations import DEPLOYMENTS_AND_ALERTS as MARKS
 from .model import Dashboard, Link, Panel, Query, Section
 from .forms import CONTAINERS, dcgm, node_memory_available
 
@@ -153,13 +154,13 @@ COMPUTE = Section("Compute", (
           "{cluster} used"),
         Q(f'sum by (cluster) ({requests("cpu").replace(", $namespace", "")}) / (sum by (cluster) ({alloc("cpu")}) > 0)',
           "{cluster} requested")),
-        unit="percentunit", thresholds=(th.CPU_USAGE,), width=6),
+        unit="percentunit", thresholds=(th.CPU_USAGE,), width=6, annotations=MARKS),
     Panel("memory-usage-per-cluster", "Memory usage per cluster", "timeseries", (
         Q(f'sum by (cluster) ({MEM_USED.replace(", $namespace", "")}) / (sum by (cluster) ({alloc("memory")}) > 0)',
           "{cluster} used"),
         Q(f'sum by (cluster) ({requests("memory").replace(", $namespace", "")}) / (sum by (cluster) ({alloc("memory")}) > 0)',
           "{cluster} requested")),
-        unit="percentunit", thresholds=(th.MEMORY_USAGE,), width=6),
+        unit="percentunit", thresholds=(th.MEMORY_USAGE,), width=6, annotations=MARKS),
     Panel("node-resources", "Resources per node", "table", (
         Q(as_node('sum by (cluster, instance) (rate(node_cpu_seconds_total{mode!~"idle|iowait|steal", $cluster}[5m])) '
                   '/ (sum by (cluster, instance) (rate(node_cpu_seconds_total{$cluster}[5m])) > 0)'),

@@ -6,6 +6,7 @@ against division by zero.
 from __future__ import annotations
 
 from . import thresholds as th
+from .annotations import DEPLOYMENTS_AND_ALERTS as MARKS
 from .model import Dashboard, Link, Panel, Query, Section
 from .forms import endpoints_not_ready
 
@@ -79,7 +80,7 @@ JENKINS = Section("Jenkins CI", (
         Q('sum(increase(default_jenkins_builds_failed_build_count_total{$cluster}[$__interval]))', "failed"),
         Q('sum(increase(default_jenkins_builds_unstable_build_count_total{$cluster}[$__interval]))', "unstable"),
         Q('sum(increase(default_jenkins_builds_aborted_build_count_total{$cluster}[$__interval]))', "aborted")),
-        min_step=3600, stacked=True, width=6),
+        min_step=3600, stacked=True, width=6, annotations=MARKS),
 ))
 
 # Applications in any namespace: an application is its namespace and its name.
@@ -117,7 +118,7 @@ ARGOCD = Section("Argo CD", (
         unit="s", thresholds=(th.ARGOCD_SYNC_DURATION,), link=ARGOCD_APP_LINK),
     Panel("argocd-sync-failures", "Failed syncs per $__interval", "timeseries", (
         Q('sum by (name) (round(increase(argocd_app_sync_total{phase=~"Error|Failed", $cluster}[$__interval])))', "{name}"),),
-        min_step=3600, stacked=True),
+        min_step=3600, stacked=True, annotations=MARKS),
     Panel("argocd-reconcile", "Reconciliation time (p95)", "timeseries", (
         Q('histogram_quantile(0.95, sum by (le, cluster) (rate(argocd_app_reconcile_bucket{$cluster}[$__rate_interval])))',
           "{cluster}"),),
@@ -142,7 +143,7 @@ DEPLOYMENT = Section("Deployment verification", (
         x_label="namespace", stacked=True, width=8, link=Link("/capacity/namespace/{namespace}", "namespace"),
         limit=200),
     Panel("pod-phase-trend", "Pods by phase", "timeseries", (
-        Q('sum by (phase) (kube_pod_status_phase{$cluster, $namespace})', "{phase}"),), stacked=True, width=4),
+        Q('sum by (phase) (kube_pod_status_phase{$cluster, $namespace})', "{phase}"),), stacked=True, width=4, annotations=MARKS),
     Panel("pod-problems", "Pods waiting: CrashLoopBackOff, image pull and config errors", "table", (
         # max_over_time as the kubernetes-mixin does: a crash-looping container runs between its waits
         Q('max by (cluster, namespace, pod, container, reason) '
@@ -165,14 +166,14 @@ DEPLOYMENT = Section("Deployment verification", (
     Panel("restarts-trend", "Container restarts per $__interval", "timeseries", (
         Q('sum by (namespace) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[$__interval]))',
           "{namespace}"),),
-        min_step=3600, thresholds=(th.CONTAINER_RESTARTS,), link=Link("/capacity/namespace/{namespace}", "namespace")),
+        min_step=3600, thresholds=(th.CONTAINER_RESTARTS,), link=Link("/capacity/namespace/{namespace}", "namespace"), annotations=MARKS),
     Panel("image-pull-status", "Image pull errors by namespace", "bar", (
         Q('sum by (namespace, reason) (kube_pod_container_status_waiting_reason'
           '{reason=~"ErrImagePull|ImagePullBackOff|InvalidImageName", $cluster, $namespace})', "{reason}"),),
         x_label="namespace", stacked=True, empty_text="No image pull errors"),
     Panel("pod-readiness", "Not-ready pods by namespace", "timeseries", (
         Q('sum by (namespace) (kube_pod_status_ready{condition="false", $cluster, $namespace}) > 0', "{namespace}"),),
-        thresholds=(th.POD_NOT_READY,), empty_text="All pods ready", link=Link("/capacity/namespace/{namespace}", "namespace")),
+        thresholds=(th.POD_NOT_READY,), empty_text="All pods ready", link=Link("/capacity/namespace/{namespace}", "namespace"), annotations=MARKS),
     Panel("scrape-health", "Probe and endpoint health: targets up", "table", (
         Q('min by (cluster, job) (up{$cluster})', column="Up", unit="none"),
         Q('count by (cluster, job) (up{$cluster})', column="Targets", unit="short")),

@@ -5,7 +5,10 @@ A path variable is a matcher token like the filters: `$job` in a template become
 """
 from __future__ import annotations
 
+import dataclasses
+
 from . import thresholds as th
+from .annotations import DEPLOYMENTS_AND_ALERTS
 from .gitops import LAST_RESULT
 from .model import Dashboard, Link, Panel, Query, Section
 from .forms import CONTAINERS, node_memory_available
@@ -15,7 +18,16 @@ NAMESPACE_LINK = Link("/capacity/namespace/{namespace}", "namespace")
 NODE_LINK = Link("/capacity/node/{node}", "node")
 
 
+def _marked(section: Section) -> Section:
+    """Level 2 time series show deployments and alert state changes unless a panel says otherwise:
+    on an entity's page they are the first question when a curve moves."""
+    return dataclasses.replace(section, panels=tuple(
+        dataclasses.replace(p, annotations=DEPLOYMENTS_AND_ALERTS) if p.kind == "timeseries" and p.annotations is None
+        else p for p in section.panels))
+
+
 def _l2(id_, title, path_template, variables, parent, entity, exists, sections, description="", **more):
+    sections = [_marked(s) for s in sections]
     return Dashboard(id_, title, path_template.split("/<")[0], tuple(sections), ("cluster", "namespace"),
                      description, path_template=path_template, path_variables=tuple(variables.items()),
                      parent=parent, entity=entity, exists_query=exists, **more)

@@ -12,8 +12,13 @@ UNITS = frozenset({
     "dateTime", "none",
 })
 KINDS = frozenset({"gantt", "rows", "stat", "timeseries", "bar", "pie", "table", "heatmap", "timeofday", "gauge", "flow"})
-PRIORITY_SEVERITY = {"P1": "critical", "P2": "critical", "P3": "warning", "P4": "warning"}
+# A status colour per design priority: only the design's Critical (P1, respond at once) turns a tile,
+# panel or line red; High (P2, within 30 min), Medium and Low are warnings, ranked by priority.
+PRIORITY_SEVERITY = {"P1": "critical", "P2": "warning", "P3": "warning", "P4": "warning"}
 PRIORITY_NAME = {"P1": "Critical", "P2": "High", "P3": "Medium", "P4": "Low"}
+# Time series legends: the values shown beside each series name (Grafana's legend "calcs").
+LEGEND_CALCS = ("last", "max", "mean", "min")
+DEFAULT_LEGEND_CALCS = ("last", "max", "mean")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +95,27 @@ class Panel:
     sort_desc: bool = True
     limit: int = 50          # rows/bars shown at most
     source: str = "prometheus"  # or a REST source (webapp/restpanels.py): then queries name resources
+    # timeseries only: legend values (None: DEFAULT_LEGEND_CALCS, () none) and event markers drawn on
+    # the time axis, by annotation set (webapp/catalog/annotations.py: "deployments", "alerts").
+    legend_calcs: tuple[str, ...] | None = None
+    annotations: tuple[str, ...] | None = None   # None: none, or the Level 2 default (level2.py)
+
+    def __post_init__(self):
+        # Checked at import: an option another kind would silently ignore is a catalog error.
+        if (self.legend_calcs is not None or self.annotations) and self.kind != "timeseries":
+            raise ValueError(f"panel {self.id}: legend_calcs and annotations are time series options")
+        unknown = set(self.legend_calcs or ()) - set(LEGEND_CALCS)
+        if unknown:
+            raise ValueError(f"panel {self.id}: unknown legend calcs {sorted(unknown)}")
+        from .annotations import SETS
+        unknown = set(self.annotations or ()) - set(SETS)
+        if unknown:
+            raise ValueError(f"panel {self.id}: unknown annotation sets {sorted(unknown)}")
+
+    @property
+    def legend_values(self) -> tuple[str, ...]:
+        """The legend calcs this panel shows (its own, or the default)."""
+        return DEFAULT_LEGEND_CALCS if self.legend_calcs is None else self.legend_calcs
 
     @property
     def instant(self) -> bool:
@@ -147,6 +173,12 @@ class Signal:
     threshold: Threshold
     expr: str
     entity: str = ""  # label naming the entity, e.g. "jenkins_job"
+    noun: str = ""    # what one series is, plural, for "2 of 14 Jenkins jobs" (default: the entity label)
+    link: Link | None = None  # the Level 2 page of one entity (default: the tile's Level 1 page)
+
+    @property
+    def entities(self) -> str:
+        return self.noun or (self.entity.replace("_", " ") + "s" if self.entity else "entities")
 
 
 @dataclasses.dataclass(frozen=True)

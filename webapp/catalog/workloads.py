@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .forms import CONTAINERS, airflow_pool, trino
+from .annotations import DEPLOYMENTS_AND_ALERTS as MARKS
 from .model import Dashboard, Link, Panel, Query, Section
 
 Q = Query
@@ -72,7 +73,7 @@ SPARK = Section("Spark", (
         Q(f'sum(increase({_S_OK}[$__interval]))', "succeeded"),
         Q(f'sum(increase({_S_FAIL}[$__interval]))', "failed"),
         Q(f'sum(increase(spark_application_failed_submission_count{{{_SEL}}}[$__interval]))', "submission failed")),
-        min_step=3600, thresholds=(th.SPARK_FAILURES,), width=6),
+        min_step=3600, thresholds=(th.SPARK_FAILURES,), width=6, annotations=MARKS),
     Panel("spark-runtime-distribution", "Job run time per application run (longest 15)", "bar", (
         Q(f'topk(15, max by (application_name, application_id) (max_over_time({_DRIVER_TS}[$__range:2m]) '
           f'- min_over_time({_DRIVER_TS}[$__range:2m])))', "{application_name} {application_id}"),),
@@ -169,7 +170,7 @@ AIRFLOW = Section("Airflow", (
     Panel("airflow-dag-failures-trend", "Failed DAG runs per $__interval", "timeseries", (
         Q(f'sum by (dag_id) (increase({_A_FAIL}[$__interval])) > 0', "{dag_id}"),),
         min_step=3600, stacked=True, thresholds=(th.AIRFLOW_DAG_FAILED,), width=6,
-        empty_text="No failed DAG runs"),
+        empty_text="No failed DAG runs", annotations=MARKS),
     Panel("airflow-task-heatmap", "Task duration heatmap (all tasks) (per $__interval)", "heatmap", (
         Q(f'sum by (le) (increase(airflow_task_duration_bucket{{{_SEL}}}[$__interval]))', "{le}"),),
         min_step=900, max_points=96, width=6,

@@ -12,6 +12,7 @@ Data folder ``<data_root>/<scale>-seed<seed>-v<GENERATOR_VERSION>/``:
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import math
 import os
@@ -34,10 +35,21 @@ __all__ = ["DemoPlatform", "SCALES", "ScaleSpec", "DemoPlatformError"]
 PROMETHEUS = os.environ.get("DATAOPS_PROMETHEUS_BIN", "prometheus")
 PROMTOOL = os.environ.get("DATAOPS_PROMTOOL_BIN", "promtool")
 SCRAPE_INTERVAL = 15
+ALERT_HISTORY_HOURS = 24  # alert state backfilled this far back (a day: the longest quick range most use)
 
 
 class DemoPlatformError(RuntimeError):
     pass
+
+
+def _terminate(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM (Prometheus flushes its head), SIGKILL after `timeout` seconds."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
 
 
 def _free_port() -> int:
@@ -226,20 +238,26 @@ class DemoPlatform:
         self._started_at = time.time()
         self.proc = subprocess.Popen(
             [PROMETHEUS, f"--config.file={self.config_file}", f"--storage.tsdb.path={self.tsdb}",
-             "--storage.tsdb.retention.time=60d", f"--web.listen-address=127.0.0.1:{port}"],
+             "--storage.tsdb.retention.time=60d", f"--web.listen-address=127.0.0.1:{port}",
+             # Restore every alert's `for` state from ALERTS_FOR_STATE (alerthistory.py), also for
+             # rules whose `for` is shorter than the default 10m grace period.
+             "--rules.alert.for-grace-period=0s"],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
-        deadline = time.monotonic() + 90
+        self._wait_ready(self.proc, self.url)
+
+    def _wait_ready(self, proc: subprocess.Popen, url: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
         while True:
-            if self.proc.poll() is not None:
-                raise DemoPlatformError(f"prometheus exited with {self.proc.returncode} at startup:\n{self._log_tail()}")
+            if proc.poll() is not None:
+                raise DemoPlatformError(f"prometheus exited with {proc.returncode} at startup:\n{self._log_tail()}")
             try:
-                if requests.get(self.url + "/-/ready", timeout=2).status_code == 200:
+                if requests.get(url + "/-/ready", timeout=2).status_code == 200:
                     break
             except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
-                raise DemoPlatformError(f"prometheus not ready after 90 s:\n{self._log_tail()}")
+                raise DemoPlatformError(f"prometheus not ready after {timeout:.0f} s:\n{self._log_tail()}")
             time.sleep(0.2)
 
     def _log_tail(self, n: int = 30) -> str:
@@ -267,6 +285,81 @@ class DemoPlatform:
             time.sleep(0.25)
         raise DemoPlatformError(f"live exporter targets not all scraped within {timeout:.0f} s:\n{self._log_tail()}")
 
+    # ------------------------------------------------------------------ alert state
+    def _rules_digest(self) -> str:
+        digest = hashlib.sha1()
+        for path in self.rule_files:
+            digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def _backfill_alert_history(self) -> None:
+        """ALERTS and ALERTS_FOR_STATE over the last ALERT_HISTORY_HOURS of the history (alerthistory.py),
+        computed by a Prometheus that neither scrapes nor evaluates, before the real one starts."""
+        from .alerthistory import alert_series, write_openmetrics
+        st = self._state
+        digest = self._rules_digest()
+        step = self.scale.step
+        end = math.floor(st["end"] / step) * step
+        if st.get("alerts_until", 0) >= end and st.get("alert_rules") == digest:
+            return
+        started = time.monotonic()
+        start = max(math.ceil((st["start"] + 3600) / step) * step, end - ALERT_HISTORY_HOURS * 3600)
+        config = self.folder / "alert-history.yml"
+        config.write_text("global:\n  scrape_interval: 1h\n")
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        with open(self.log_file, "ab") as log:
+            proc = subprocess.Popen(
+                [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={self.tsdb}",
+                 "--storage.tsdb.retention.time=60d", f"--web.listen-address=127.0.0.1:{port}"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        om = self.folder / "alerts.om"
+        samples = 0
+        try:
+            self._wait_ready(proc, url)
+            session = requests.Session()
+
+            def query_range(expr: str, t0: float, t1: float, dt: float) -> list[dict]:
+                answer = session.post(url + "/api/v1/query_range",
+                                      data={"query": expr, "start": t0, "end": t1, "step": dt}, timeout=120).json()
+                if answer.get("status") != "success":
+                    raise DemoPlatformError(f"alert history query failed: {answer.get('error')}: {expr[:200]}")
+                return answer["data"]["result"]
+
+            samples = write_openmetrics(om, alert_series(self.rule_files, query_range, start, end, step))
+        finally:
+            _terminate(proc)
+            config.unlink(missing_ok=True)
+        try:
+            if samples:
+                done = subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(om), str(self.tsdb),
+                                       "--max-block-duration=192h"], capture_output=True, text=True)
+                if done.returncode != 0:
+                    raise DemoPlatformError(f"promtool failed ({done.returncode}) on {om.name}:\n{done.stderr[-3000:]}")
+        finally:
+            om.unlink(missing_ok=True)
+        st["alerts_until"], st["alert_rules"] = end, digest
+        self._save_state(st)
+        self.stats["alert_history_seconds"] = time.monotonic() - started
+        self.stats["alert_samples"] = samples
+
+    def _wait_alert_state(self, timeout: float = 90) -> None:
+        """Wait for the third evaluation of every rule group: Prometheus restores the `for` state after
+        the second, and the restored alerts fire at the next (see alerthistory.py). The count is
+        Prometheus' own `prometheus_rule_group_iterations_total`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                text = requests.get(self.url + "/metrics", timeout=5).text
+                counts = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                          if line.startswith("prometheus_rule_group_iterations_total{")]
+                if counts and min(counts) >= 3:
+                    return
+            except (requests.RequestException, ValueError, IndexError):
+                pass
+            time.sleep(0.5)
+        raise DemoPlatformError(f"rule groups not evaluated three times within {timeout:.0f} s:\n{self._log_tail()}")
+
     # ------------------------------------------------------------------ public
     def _remove_stale_folders(self) -> None:
         """History made by other generator versions of this scale and seed can never be reused."""
@@ -288,9 +381,13 @@ class DemoPlatform:
         try:
             from .realexporters import RealExporters
             self.real_exporters = RealExporters(self.folder, history_since=self.world.epoch).start()
+            if self.rule_files:
+                self._backfill_alert_history()
             self._write_config(self.exporter.port)
             self._start_prometheus()
             self._wait_first_scrape()
+            if self.rule_files:
+                self._wait_alert_state()
             from .restapis import DemoCredentials, RestApiServer
             if self.with_credentials:
                 self.credentials = DemoCredentials.create(self.data_root / "secrets")
@@ -313,12 +410,7 @@ class DemoPlatform:
         self.spark_history_url = self.airflow_api_url = None
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+            _terminate(proc)
         exp, self.exporter = self.exporter, None
         if exp is not None:
             exp.stop()

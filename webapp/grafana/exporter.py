@@ -20,6 +20,7 @@ SCHEMA_VERSION = 39
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 KIND = {"timeseries": "timeseries", "stat": "stat", "gauge": "gauge", "bar": "bargauge", "pie": "piechart",
         "table": "table", "heatmap": "heatmap", "timeofday": "heatmap", "flow": "table"}
+GRAFANA_CALCS = {"last": "lastNotNull", "max": "max", "mean": "mean", "min": "min"}
 UNIT = {"cores": "suffix: cores", "dollars": "currencyUSD", "dateTime": "dateTimeAsIso"}
 PANEL_HEIGHT = 8
 COLOUR = {"critical": "red", "warning": "orange"}
@@ -97,6 +98,9 @@ def export_panel(panel: Panel, panel_id: int, x: int, y: int, variables: tuple[s
                     "dataopsKind": panel.kind},
         "transformations": [],
     }
+    if panel.kind == "timeseries" and panel.legend_values:
+        # Grafana's legend calcs: a table legend shows each series' values, as ours does.
+        out["options"]["legend"].update(displayMode="table", calcs=[GRAFANA_CALCS[c] for c in panel.legend_values])
     if panel.kind in ("table", "flow"):
         columns = list(panel.label_columns)
         index = {c: i for i, c in enumerate(columns)}

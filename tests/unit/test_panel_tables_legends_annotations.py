@@ -1,0 +1,224 @@
+"""Table panels (one sortable, filterable DataTable), legend values and annotation markers: catalog
+checks of the options, and renderer tests over hand-made results."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import promql_parser
+import pytest
+from dash import dash_table
+
+from components.annotations import annotation_traces, legend_values
+from components.panels import render_table, timeseries_figure
+from components.tables import link_cell, sort_key
+from webapp.annotations import AnnotationOutcome, events, plan_annotations
+from webapp.catalog import DASHBOARDS
+from webapp.catalog import thresholds as th
+from webapp.catalog.annotations import ALERT_STATE, ARGOCD_SYNCS, JENKINS_BUILDS, SETS
+from webapp.catalog.model import DEFAULT_LEGEND_CALCS, LEGEND_CALCS, Link, Panel, Query
+from webapp.engine import QueryPlan
+from webapp.prometheus import QueryResult, Series
+from webapp.promql import template_variables
+from webapp.runner import PanelData
+from webapp.viewstate import parse_view_state
+
+PANELS = [(d, p) for d in DASHBOARDS.values() for p in d.panels]
+T0 = 1_780_000_000.0
+
+
+def _series(labels, values, start=T0, step=60.0):
+    values = np.asarray(values, dtype=float)
+    return Series(labels, start + step * np.arange(len(values)), values)
+
+
+def _result(*series, kind="matrix"):
+    return QueryResult("q", kind, tuple(series))
+
+
+# ---------------------------------------------------------------- catalog checks
+def test_new_options_belong_to_time_series_and_name_known_values():
+    for _, panel in PANELS:
+        if panel.kind != "timeseries":
+            assert panel.legend_calcs is None and not panel.annotations, panel.id
+        assert set(panel.legend_values) <= set(LEGEND_CALCS)
+        assert set(panel.annotations or ()) <= set(SETS)
+    with pytest.raises(ValueError, match="time series options"):
+        Panel("x", "X", "table", (Query("up"),), annotations=("alerts",))
+    with pytest.raises(ValueError, match="unknown legend calcs"):
+        Panel("x", "X", "timeseries", (Query("up"),), legend_calcs=("median",))
+    with pytest.raises(ValueError, match="unknown annotation sets"):
+        Panel("x", "X", "timeseries", (Query("up"),), annotations=("logs",))
+
+
+def test_level2_time_series_and_key_panels_show_deployments_and_alerts():
+    for dashboard, panel in PANELS:
+        if dashboard.level == 2 and panel.kind == "timeseries":
+            assert panel.annotations == ("deployments", "alerts"), panel.id
+    ids = {p.id for _, p in PANELS if p.annotations}
+    assert {"jenkins-build-results", "argocd-sync-failures", "pod-phase-trend", "cpu-usage-per-cluster"} <= ids
+    assert all(p.legend_values == DEFAULT_LEGEND_CALCS for _, p in PANELS if p.kind == "timeseries"
+               and p.legend_calcs is None)
+
+
+@pytest.mark.parametrize("annotation", [a for items in SETS.values() for a in items], ids=lambda a: a.id)
+def test_annotation_queries_parse_and_use_known_variables(annotation):
+    path_variables = {name: label for d in DASHBOARDS.values() for name, label in d.path_variables}
+    used = template_variables(annotation.expr)
+    assert used <= {"cluster", "namespace"} | set(path_variables)
+    # A path variable means one label everywhere: the annotation narrows the same way on every page.
+    for name in used & set(path_variables):
+        labels = {label for d in DASHBOARDS.values() for n, label in d.path_variables if n == name}
+        assert len(labels) == 1, name
+    for dashboard in DASHBOARDS.values():
+        panel = Panel("p", "P", "timeseries", (Query("up"),), annotations=tuple(SETS))
+        extra = {name: (label, ("v",)) for name, label in dashboard.path_variables}
+        for item in plan_annotations(panel, parse_view_state({"var-cluster": "c1"}), extra):
+            assert isinstance(item.plan, QueryPlan), item.plan
+            promql_parser.parse(item.plan.promql)
+
+
+def test_annotations_narrow_to_the_entity_of_a_level2_page():
+    panel = DASHBOARDS["jenkins-job"].panels[-1]
+    view = parse_view_state({"from": "now-6h"})
+    plans = {a.annotation.id: a.plan.promql for a in plan_annotations(panel, view, {"job": ("jenkins_job", ('x"}',))})}
+    assert 'jenkins_job="x\\"}"' in plans["jenkins-builds"] and 'jenkins_job="x\\"}"' in plans["alert-state"]
+    assert "jenkins_job" not in plans["argocd-syncs"].split("{", 1)[1]
+    level1 = {a.annotation.id: a.plan.promql for a in plan_annotations(panel, view, {})}
+    assert "$" not in "".join(level1.values()) and "(ALERTS{})" in level1["alert-state"]
+
+
+# ---------------------------------------------------------------- events
+def _outcome(annotation, set_, result, start=T0, end=T0 + 600, step=60):
+    return AnnotationOutcome(set_, annotation, QueryPlan("q", start, end, step), result)
+
+
+def test_counter_increases_become_events_with_counts():
+    found = events(_outcome(ARGOCD_SYNCS, "deployments", _result(
+        _series({"namespace": "argocd", "name": "<b>ingest</b>", "phase": "Succeeded"}, [np.nan, 1, np.nan, 2]))))
+    assert [e.at for e in found] == [T0 + 60, T0 + 180]
+    assert found[0].text == "Argo CD sync: argocd/<b>ingest</b>: Succeeded"
+    assert found[1].text.startswith("Argo CD sync ×2")
+
+
+def test_alert_state_starts_and_resolutions():
+    # firing from the range start (no start marker), a gap, firing again until the end (no resolution)
+    series = _series({"alertname": "JenkinsSuccessRate", "jenkins_job": "etl", "severity": "high"},
+                     [1, 1, np.nan, np.nan, 1, 1, 1, 1, 1, 1, 1], start=T0)
+    series = Series(series.labels, series.timestamps[~np.isnan(series.values)], series.values[~np.isnan(series.values)])
+    found = events(_outcome(ALERT_STATE, "alerts", _result(series)))
+    assert [(e.at, e.text.split(":")[0]) for e in found] == [(T0 + 120, "Alert resolved"), (T0 + 240, "Alert firing")]
+    assert "JenkinsSuccessRate etl (high)" in found[1].text
+
+
+def test_pending_alerts_mark_their_start_and_never_a_resolution():
+    series = _series({"alertname": "PodNotReady", "alertstate": "pending", "namespace": "ml"}, [1, 1], start=T0 + 120)
+    found = events(_outcome(ALERT_STATE, "alerts", _result(series)))
+    assert [(e.at, e.text) for e in found] == [(T0 + 120, "Alert pending: PodNotReady ml ()")]
+
+
+def test_failed_or_missing_annotation_answers_draw_nothing():
+    assert events(_outcome(JENKINS_BUILDS, "deployments", None)) == []
+    assert annotation_traces([]) == []
+
+
+# ---------------------------------------------------------------- time series renderer
+def _timeseries(panel, annotations=()):
+    return PanelData(panel, (_result(_series({"job": "a"}, [1.0, 3.0, 2.0])),), annotations=tuple(annotations))
+
+
+def test_legend_shows_last_max_mean_in_the_panel_unit():
+    panel = Panel("ts", "TS", "timeseries", (Query("up", "{job}"),), unit="s")
+    fig = timeseries_figure(_timeseries(panel), "")
+    assert fig["data"][0]["name"] == "a  last 2.0 s · max 3.0 s · mean 2.0 s"
+    assert fig["data"][0]["hovertemplate"].endswith("<extra>a</extra>")   # hover keeps the plain name
+    quiet = timeseries_figure(_timeseries(dataclasses.replace(panel, legend_calcs=())), "")
+    assert quiet["data"][0]["name"] == "a"
+    assert legend_values(np.array([np.nan, 0.5]), ("min", "last"), "percentunit") == "min 50.0% · last 50.0%"
+    assert legend_values(np.array([np.nan]), DEFAULT_LEGEND_CALCS, "s") == ""
+
+
+def test_annotations_are_vertical_markers_with_escaped_hover_text():
+    panel = Panel("ts", "TS", "timeseries", (Query("up", "{job}"),), annotations=("deployments", "alerts"))
+    builds = _outcome(JENKINS_BUILDS, "deployments",
+                      _result(_series({"jenkins_job": "<script>x</script>"}, [0, 1, 0, 1])))
+    fig = timeseries_figure(_timeseries(panel, [builds]), "")
+    marks = fig["data"][1]
+    assert marks["yaxis"] == "y2" and fig["layout"]["yaxis2"]["overlaying"] == "y"
+    assert marks["name"] == "Deployments (2)" and len(marks["x"]) == 6 and marks["y"][:3] == [0.0, 1.0, None]
+    assert "&lt;script&gt;" in marks["hovertext"][0] and "<script>" not in str(marks)
+    plain = timeseries_figure(_timeseries(panel), "")
+    assert len(plain["data"]) == 1 and "yaxis2" not in plain["layout"]
+
+
+# ---------------------------------------------------------------- table renderer
+TABLE = Panel("jobs", "Jobs", "table", (
+    Query("a", column="Success rate", unit="percentunit"),
+    Query("b", column="Last result", unit="none"),
+    Query("c", column="Last duration", unit="s")),
+    label_columns=("jenkins_job",), thresholds=(th.JENKINS_SUCCESS_RATE, th.JENKINS_BUILD_DURATION),
+    value_map=((0, "SUCCESS"), (2, "FAILURE")), sort_desc=False, link=Link("/gitops/jenkins/{jenkins_job}", "jenkins_job"))
+
+
+def _jobs():
+    def vec(values):
+        return _result(*(Series({"jenkins_job": job}, np.array([T0]), np.array([v])) for job, v in values.items()),
+                       kind="vector")
+    return PanelData(TABLE, (vec({"a_b": 0.5, "team/x*y": 0.99}), vec({"a_b": 2, "team/x*y": 0}),
+                             vec({"a_b": 95.0, "team/x*y": 900.0})))
+
+
+def test_a_table_is_one_datatable_with_formats_status_words_and_sort_keys(monkeypatch):
+    monkeypatch.setattr("components.panels.link_target_registered", lambda path: True)
+    wrapper = render_table(_jobs(), "from=now-24h")[0]
+    table = wrapper.children
+    assert isinstance(table, dash_table.DataTable) and wrapper.className == "panel-table"
+    assert table.sort_action == "custom" and table.filter_action == "native"
+    assert [c["name"] for c in table.columns] == ["jenkins job", "Success rate", "Last result", "Last duration"]
+    assert table.columns[0]["presentation"] == "markdown" and table.markdown_options["html"]
+    first, second = table.data   # worst success rate first (the catalog's order)
+    assert first["v0"] == "50.0% warning" and first["v0_status"] == "warning" and first["v0_sort"] == 0.5  # P2
+    assert first["v1"] == "FAILURE" and first["v2"] == "95.0 s" and first["v2_sort"] == 95.0
+    assert second["v2"] == "15.0 min warning" and second["v2_status"] == "warning"
+    assert first["l0"] == '<a class="entity-link" href="/gitops/jenkins/a_b?from=now-24h">a\\_b</a>'
+    assert first["l0_sort"] == "a_b" and first["_row"] == 0 and second["_row"] == 1
+    assert any(s["if"].get("filter_query") == '{v0_status} = "warning"' for s in table.style_data_conditional)
+
+
+def test_link_cells_escape_markup_and_sort_keys_order_blanks_last():
+    cell = link_cell('<img src=x onerror="a">*b*', '/x?a="1"&b=2')
+    assert "<img" not in cell and "&lt;img" in cell and "\\*b\\*" in cell and 'href="/x?a=&quot;1&quot;&amp;b=2"' in cell
+    assert sort_key(float("nan")) is None and sort_key(3) == 3.0 and sort_key("Abc") == "abc" and sort_key(None) is None
+
+
+def test_rest_row_tables_sort_durations_by_seconds_and_colour_states():
+    import datetime as dt
+
+    from components.timeline import render_rows
+    from webapp.restpanels import RestPanelData
+
+    panel = Panel("runs", "Runs", "rows", (Query("dag_runs"),), source="airflow",
+                  label_columns=("Run", "State", "Duration", "Started"),
+                  link=Link("/workloads/airflow/{dag_id}/runs/{run_id}", "Run"))
+    started = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.timezone.utc)
+    rows = ({"Run": "manual__1", "State": "failed", "Duration": 95.0, "Started": started,
+             "_href": {"dag_id": "d", "run_id": "manual__1"}},
+            {"Run": "scheduled__2", "State": "success", "Duration": 600.0, "Started": started + dt.timedelta(hours=1),
+             "_href": {"dag_id": "d", "run_id": "scheduled__2"}})
+    table = render_rows(RestPanelData(panel, rows), "from=now-24h")[0].children
+    assert [c["id"] for c in table.columns] == ["c0", "c1", "c2", "c3"] and table.columns[0]["presentation"] == "markdown"
+    first, second = table.data
+    assert first["c0"] == '<a class="entity-link" href="/workloads/airflow/d/runs/manual__1?from=now-24h">manual\\_\\_1</a>'
+    assert first["c1_status"] == "critical" and second["c1_status"] == "ok"
+    assert (first["c2"], first["c2_sort"], second["c2"], second["c2_sort"]) == ("95.0 s", 95.0, "10.0 min", 600.0)
+    assert first["c3_sort"] < second["c3_sort"]
+
+
+def test_grafana_export_keeps_the_legend_values():
+    from webapp.grafana.exporter import export_panel
+
+    panel = Panel("ts", "TS", "timeseries", (Query("up"),), legend_calcs=("last", "max"))
+    legend = export_panel(panel, 1, 0, 0, ("cluster",))["options"]["legend"]
+    assert legend["displayMode"] == "table" and legend["calcs"] == ["lastNotNull", "max"]
+    plain = export_panel(dataclasses.replace(panel, legend_calcs=()), 1, 0, 0, ("cluster",))["options"]["legend"]
+    assert "calcs" not in plain and plain["displayMode"] == "list"
