@@ -206,7 +206,7 @@ def _choose(dash_duo, button_id_part: str, option: str, search: str = ""):
 
 
 def tiles_shown(driver):
-    return len(driver.find_elements(By.CSS_SELECTOR, "[data-tile] a")) == 6 and page_settled(driver)
+    return len(driver.find_elements(By.CSS_SELECTOR, "[data-tile] a.tile-link")) == 6 and page_settled(driver)
 
 
 def test_keyboard_alone_reaches_a_spark_application_and_back_and_changes_the_view(dash_duo, app_url):
@@ -223,7 +223,7 @@ def test_keyboard_alone_reaches_a_spark_application_and_back_and_changes_the_vie
     wait_until(dash_duo, lambda d: (d.execute_script(FOCUSED) or {}).get("id") == "main-content")
     assert urlsplit(driver.current_url).fragment == ""
     # Level 0 -> Level 1 (a tile) -> Level 2 (a table row's link), with Tab and Enter; focus is visible.
-    tile = _tab_to(driver, lambda f: f["tag"] == "a" and f["href"].startswith("/workloads?"))
+    tile = _tab_to(driver, lambda f: "tile-link" in f["cls"] and f["href"].startswith("/workloads?"))
     assert tile["outline"].startswith("solid")
     _press(driver, Keys.ENTER)
     wait_until(dash_duo, lambda d: urlsplit(d.current_url).path == "/workloads")
