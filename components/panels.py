@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import importlib
 import math
 from collections.abc import Callable
 
@@ -9,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from webapp.catalog.kinds import PANEL_KINDS
 from webapp.catalog.model import Link, Panel, Threshold
 from webapp.prometheus import QueryResult, Series
 from webapp.runner import PanelData
@@ -18,6 +20,7 @@ from .annotations import ANNOTATION_AXIS, annotation_traces, legend_values
 from .format import current_zone, format_value, legend, safe, time_axis_title, wall_epoch_ms, wall_times
 from .palette import SERIES, STATUS, state_colour
 from .tables import Column, link_cell, panel_table, sort_key
+from .textalt import with_text_alternative
 
 SEVERITY_COLOURS = {k: STATUS[k] for k in ("ok", "warning", "critical", "unknown")}
 PALETTE = SERIES
@@ -433,9 +436,9 @@ def scrollable_table(table, title: str) -> html.Div:
 def flow_rows(panel: Panel, results: list[QueryResult | None]) -> tuple[list[list[tuple[str, float]]], str]:
     """(rows of (segment, value), bottleneck segment) of a flow panel: one row per query, one
     segment per series named by the query's legend (e.g. "{stage}"), ordered as the panel's
-    `label_columns` lists the segment names (unlisted names follow, in result order). The
+    `stages` lists the segment names (unlisted names follow, in result order). The
     bottleneck is the segment with the largest value in the whole panel."""
-    order = {name: i for i, name in enumerate(panel.label_columns)}
+    order = {name: i for i, name in enumerate(panel.stages)}
     rows = []
     for query, result in zip(panel.queries, results):
         nodes = [(legend(query.legend, dict(s.labels)), s.last) for s in (result.series if result else [])]
@@ -489,17 +492,6 @@ def render_error(message: str) -> list:
                      role="alert")]
 
 
-RENDERERS: dict[str, Callable[[PanelData, str], list]] = {
-    "timeseries": render_timeseries,
-    "stat": render_stat,
-    "gauge": render_stat,
-    "bar": render_bar,
-    "pie": render_pie,
-    "table": render_table,
-    "heatmap": render_heatmap,
-    "timeofday": render_timeofday,
-    "flow": render_flow,
-}
 
 
 DARK_LAYOUT = dict(template=DARK_TEMPLATE, paper_bgcolor="#22252b", plot_bgcolor="#22252b")
@@ -561,8 +553,11 @@ def panel_container(panel: Panel, title: str | None = None) -> html.Div:
     )
 
 
-# Renderers of REST rows live beside these; imported last because they reuse this module's helpers.
-from .textalt import with_text_alternative  # noqa: E402
-from .timeline import render_gantt, render_rows  # noqa: E402
+def _renderer(path: str) -> Callable[[PanelData, str], list]:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
-RENDERERS.update(gantt=render_gantt, rows=render_rows)
+
+# The dispatch the kinds registry declares; built last, once every renderer above is defined.
+RENDERERS: dict[str, Callable[[PanelData, str], list]] = {
+    name: _renderer(kind.renderer) for name, kind in PANEL_KINDS.items()}

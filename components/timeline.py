@@ -52,10 +52,10 @@ def _cell(column: str, value) -> str:
 
 
 def render_rows(data, query_string: str) -> list:
-    """A table of REST rows as one sortable, filterable DataTable; the panel's label_columns pick and
+    """A table of REST rows as one sortable, filterable DataTable; the panel's `fields` pick and
     order the columns when given. Unit columns sort by their numbers, State/Status by their words."""
     rows = list(data.rows)[:data.panel.limit]
-    names = list(data.panel.label_columns) or [c for c in rows[0] if not c.startswith("_") and c not in
+    names = list(data.panel.fields) or [c for c in rows[0] if not c.startswith("_") and c not in
                                                 ("row", "start", "end", "group", "hover")]
     link = data.panel.link
     columns = [Column(f"c{i}", name, "value" if name in COLUMN_UNITS else
