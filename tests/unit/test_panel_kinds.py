@@ -35,3 +35,14 @@ def test_an_option_of_another_kind_is_a_catalog_error(kind, option, value):
 def test_an_unknown_kind_is_a_catalog_error():
     with pytest.raises(ValueError, match="unknown kind"):
         Panel("p", "P", "sparkline", (Query("up"),))
+
+
+def test_renderer_modules_share_figures_not_each_other():
+    import ast
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parents[2] / "components"
+    for name, other in (("panels", "timeline"), ("timeline", "panels")):
+        tree = ast.parse((root / f"{name}.py").read_text())
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert other not in imported and f"components.{other}" not in imported, name
+        assert "figures" in imported, name
