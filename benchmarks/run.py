@@ -9,6 +9,8 @@ traced allocation of a page run divided by that of the baseline run.
 
 The portal part (`benchmarks/load.py`) runs `dataops-monitor serve` behind a recording proxy: load
 with N users, isolation of a slow query, bytes of a first and a repeat visit, with their floors.
+The browser part (`benchmarks/browser.py`) drives headless Chromium through `/gitops` and
+`/pipeline`: time to first panel, above the fold and whole page, where the time goes, bytes moved.
 """
 from __future__ import annotations
 
@@ -94,6 +96,8 @@ def main() -> None:
     parser.add_argument("--page", default="/gitops", help="the page whose callbacks the users replay")
     parser.add_argument("--quick", action="store_true", help="a short run: 10 users, one repeat")
     parser.add_argument("--no-portal", action="store_true", help="only the in-process page timings")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium part (benchmarks/browser.py)")
+    parser.add_argument("--browser-pages", default="/gitops,/pipeline", help="pages Chromium visits (comma-separated)")
     args = parser.parse_args()
     platform = None
     url = args.url
@@ -110,6 +114,10 @@ def main() -> None:
             from .load import measure_portal, report_portal
             users = [int(n) for n in args.users.split(",") if n.strip()]
             text += "\n" + report_portal(measure_portal(url, args.page, users)) + "\n"
+        if not args.no_browser:
+            from .browser import measure_browser, report_browser
+            pages = [p for p in args.browser_pages.split(",") if p.strip()]
+            text += "\n" + report_browser(measure_browser(url, pages)) + "\n"
     finally:
         if platform is not None:
             platform.stop()

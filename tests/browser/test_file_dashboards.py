@@ -4,6 +4,7 @@ import pathlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from webapp.app import create_app
@@ -27,13 +28,20 @@ def app_url(dash_duo, settings, tmp_path):
     return dash_duo.server_url
 
 
-def _choose(dash_duo, selector: str, value: str) -> None:
-    """Pick one option of a dropdown whose list may reach below the window."""
-    dash_duo.find_element(selector).click()
-    option = wait_until(dash_duo, lambda d: [o for o in d.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")
-                                             if o.text == value])[0]
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", option)
-    option.click()
+def _choose(dash_duo, selector: str, value: str, attempts: int = 3) -> None:
+    """Pick one option of a dropdown whose list may reach below the window. A URL change redraws the
+    filter bar, which can replace the dropdown between finding it and clicking it: then find it again."""
+    for attempt in range(attempts):
+        try:
+            dash_duo.find_element(selector).click()
+            option = wait_until(dash_duo, lambda d: [o for o in d.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")
+                                                     if o.text == value])[0]
+            dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", option)
+            option.click()
+            return
+        except StaleElementReferenceException:
+            if attempt == attempts - 1:
+                raise
 
 
 def _query(driver) -> dict:
@@ -61,7 +69,8 @@ def test_imported_dashboard_from_the_navigation_with_filters_time_and_links(dash
     assert "5m" in driver.find_element(By.ID, "var-resolution").text
     _choose(dash_duo, "#var-namespace", "ml-serving")
     wait_until(dash_duo, lambda d: _query(d).get("var-namespace") == ["ml-serving"])
-    dash_duo.select_dcc_dropdown("#time-quick", "Last 24 hours")
+    wait_until(dash_duo, panels_settled, timeout=60)
+    _choose(dash_duo, "#time-quick", "Last 24 hours")
     wait_until(dash_duo, lambda d: _query(d).get("from") == ["now-24h"])
     assert _query(driver).get("var-namespace") == ["ml-serving"]
     wait_until(dash_duo, panels_settled, timeout=60)

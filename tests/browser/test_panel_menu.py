@@ -150,3 +150,24 @@ def test_menu_on_spark_history_panels(dash_duo, settings, demo_platform):
         _close_dialog(dash_duo)
     assert driver.execute_script(PICTURE, "l2-spark-stages").startswith("data:image/png;base64,")
     assert dash_duo.get_logs() == []
+
+
+@pytest.mark.parametrize("path, pid", [("/capacity", "minio-capacity"), ("/workloads", "airflow-task-heatmap"),
+                                       ("/e2e", "e2e-pipeline-map")])
+def test_menu_on_gauge_heatmap_and_flow_in_full_view(dash_duo, app_url, path, pid):
+    """The kinds /gitops lacks, each opened in full view: its menu from the keyboard, a picture, its CSV."""
+    driver = dash_duo.driver
+    driver.get(f"{app_url}{path}?from=now-6h&to=now&viewPanel={pid}")
+    wait_until(dash_duo, panels_settled, timeout=60)
+    assert [p.get_attribute("data-panel") for p in driver.find_elements(By.CSS_SELECTOR, "[data-panel]")] == [pid]
+    _open_menu(dash_duo, pid)
+    items = {i.get_attribute("data-action"): i
+             for i in _panel(driver, pid).find_elements(By.CSS_SELECTOR, ".panel-menu [data-action]")}
+    assert list(items) == ACTIONS and not items["png"].get_attribute("disabled")
+    assert driver.execute_script(PICTURE, pid).startswith("data:image/png;base64,")
+    answer = requests.get(items["csv"].get_attribute("href"), timeout=30)
+    assert answer.status_code == 200 and answer.text.strip()
+    driver.switch_to.active_element.send_keys(Keys.ENTER)           # PromQL
+    assert "$" not in _dialog_text(dash_duo, "(")
+    _close_dialog(dash_duo)
+    assert dash_duo.get_logs() == []
