@@ -17,7 +17,7 @@ from webapp.viewstate import parse_view_state
 
 from .layout import query_string_for, render_tile
 from .format import display_zone
-from .pages import pinned_now
+from .page_builders import pinned_now
 from .panel_menu import enlarge, full_view_class
 from .panel_service import panel_cache, serve_panel
 from .panels import render_error

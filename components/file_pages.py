@@ -16,7 +16,7 @@ from webapp.runtime import current_runtime
 from webapp.viewstate import ViewState, parse_view_state
 
 from .layout import dashboard_body, page_frame
-from .pages import not_found_page, safe_layout
+from .page_builders import not_found_page, safe_layout
 
 MAX_OPTIONS = 500
 

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from webapp.catalog.kinds import PANEL_KINDS
 from webapp.engine import QueryPlan
 from webapp.timerange import format_duration
 from webapp.viewstate import ViewState
@@ -115,7 +116,7 @@ def panel_csv(data, tz: tzinfo = timezone.utc) -> str:
     panel = data.panel
     if panel.source != "prometheus":
         return rows_csv(panel, getattr(data, "rows", ()))
-    if panel.kind == "table":
+    if PANEL_KINDS[panel.kind].csv == "table":
         return table_csv(panel, data.results)
     return timeseries_csv(panel, data.results, tz)
 

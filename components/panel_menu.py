@@ -19,6 +19,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
 from flask import Flask, Response, redirect, request
 
+from webapp.catalog.kinds import PANEL_KINDS
 from webapp.catalog.model import Panel
 from webapp.engine import plan_query
 from webapp.promql import TemplateError
@@ -27,7 +28,8 @@ from webapp.viewstate import ViewState, parse_view_state
 
 log = logging.getLogger(__name__)
 ACTIONS = ("promql", "explore", "csv", "png", "view", "incident-link")
-PICTURE_KINDS = ("timeseries", "stat", "gauge", "bar", "pie", "heatmap", "timeofday", "flow", "gantt")
+# Kinds drawn as a picture: their menu offers a PNG (a table has none; its CSV is the export).
+PICTURE_KINDS = sorted(k.name for k in PANEL_KINDS.values() if k.chart)
 FULL_HEIGHT = 560  # px: a chart in full view
 PATH_PREFIX = "path-"  # Level 2 path values in the export endpoints' query strings
 
@@ -205,13 +207,13 @@ def _register() -> None:
                                                      target: "_blank", rel: "noopener noreferrer"})
                        : off("explore", "Explore", "This panel does not read PromQL"),
                 item("csv", "CSV", {href: "/panels/" + board + "/" + pid + ".csv" + q, download: id.panel + ".csv"}),
-                ["table", "rows"].indexOf(kind) < 0 ? item("png", "PNG", {type: "button"})
+                __CHARTS__.indexOf(kind) >= 0 ? item("png", "PNG", {type: "button"})
                        : off("png", "PNG", "A table has no picture; use CSV"),
                 item("view", full ? "Back to the dashboard" : "View", {href: full ? view.replace(/[?&]$/, "") || "?" : view}),
                 item("incident-link", "Copy incident link", {type: "button"}, true)
             ];
         }
-        """,
+        """.replace("__CHARTS__", json.dumps(PICTURE_KINDS)),
         Output({"type": "panel-menu", "panel": MATCH}, "children"),
         Input({"type": "panel-menu-toggle", "panel": MATCH}, "n_clicks"),
         State("view-params", "data"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import importlib
 import math
 from collections.abc import Callable
 
@@ -9,21 +10,22 @@ import numpy as np
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from webapp.catalog.kinds import PANEL_KINDS
 from webapp.catalog.model import Link, Panel, Threshold
 from webapp.prometheus import QueryResult, Series
 from webapp.runner import PanelData
 from webapp.viewstate import entity_path
 
 from .annotations import ANNOTATION_AXIS, annotation_traces, legend_values
+from .figures import DARK_LAYOUT, GRAPH_CONFIG, LIGHT_TEMPLATE, base_layout, scrollable_table
 from .format import current_zone, format_value, legend, safe, time_axis_title, wall_epoch_ms, wall_times
 from .palette import SERIES, STATUS, state_colour
 from .tables import Column, link_cell, panel_table, sort_key
+from .textalt import with_text_alternative
 
 SEVERITY_COLOURS = {k: STATUS[k] for k in ("ok", "warning", "critical", "unknown")}
 PALETTE = SERIES
 MAX_SERIES = 20
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
-                "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 
 
 def value_status(value: float, thresholds: tuple[Threshold, ...], unit: str) -> str:
@@ -96,25 +98,6 @@ def _placeholders(path: str) -> list[str]:
         out.append(path[start:end + 1])
         i = end + 1
     return out
-
-
-def _template(font: str, grid: str, line: str, background: str) -> dict:
-    """The few settings of plotly's white/dark templates the panels use, as a plain template: the
-    named templates resolve to about 7 KB per figure, sent with every panel."""
-    axis = dict(gridcolor=grid, linecolor=line, zerolinecolor=grid, zerolinewidth=2, ticks="", automargin=True,
-                title=dict(standoff=15))
-    return {"layout": dict(font=dict(color=font), paper_bgcolor=background, plot_bgcolor=background,
-                           hovermode="closest", hoverlabel=dict(align="left"), xaxis=axis, yaxis=axis)}
-
-
-LIGHT_TEMPLATE = _template("#2a3f5f", "#EBF0F8", "#EBF0F8", "white")
-DARK_TEMPLATE = _template("#f2f5fa", "#283442", "#506784", "#22252b")
-
-
-def _base_layout(height: int = 240) -> dict:
-    return dict(height=height, margin=dict(l=48, r=12, t=8, b=32), template=LIGHT_TEMPLATE,
-                legend=dict(orientation="h", y=-0.2, font=dict(size=10)), uirevision="keep",
-                font=dict(size=11), hoverlabel=dict(namelength=-1))
 
 
 def typed_array(values: np.ndarray, dtype: str = "f8") -> dict:
@@ -204,7 +187,7 @@ def timeseries_figure(data: PanelData, query_string: str) -> dict:
         traces.append(trace)
     marks = annotation_traces(getattr(data, "annotations", ()))
     shapes, notes = threshold_marks(panel)
-    base = _base_layout()
+    base = base_layout()
     # The legend at the foot of the figure (not under the plot area): its values make entries long.
     base["legend"] = {**base["legend"], "yref": "container", "y": 0, "yanchor": "bottom"}
     layout = {**base, "showlegend": True,
@@ -281,7 +264,7 @@ def render_bar(data: PanelData, query_string: str) -> list:
         fig.add_trace(go.Bar(x=xs, y=ys, orientation="h", name=safe(group) or panel.title,
                              customdata=[hrefs.get(c) for c in categories if c in values] if panel.link else None,
                              marker_color=colours, hovertemplate="%{y}: %{x:.4g}<extra></extra>"))
-    fig.update_layout(**_base_layout(max(160, 24 * len(categories) + 60)), barmode="stack",
+    fig.update_layout(**base_layout(max(160, 24 * len(categories) + 60)), barmode="stack",
                       showlegend=bool(panel.x_label))
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(**_axis_format(panel.unit))
@@ -315,7 +298,7 @@ def render_pie(data: PanelData, query_string: str) -> list:
     fig = go.Figure(go.Pie(labels=[n for n, _ in named], values=[v for _, v in named], hole=0.5,
                            marker=dict(colors=[state_colour(n, i) for i, (n, _) in enumerate(named)]),
                            textinfo="label+value", hovertemplate="%{label}: %{value}<extra></extra>"))
-    fig.update_layout(**_base_layout(220), showlegend=False)
+    fig.update_layout(**base_layout(220), showlegend=False)
     return [_graph(panel, fig)]
 
 
@@ -336,7 +319,7 @@ def render_heatmap(data: PanelData, query_string: str) -> list:
         z[1:] = np.maximum(z[1:] - np.nan_to_num(z[:-1]), 0)
     fig = go.Figure(go.Heatmap(x=wall_times(times), y=[n for n, _ in named], z=z,
                                colorscale="YlOrRd", hovertemplate="%{y} %{x}: %{z:.4g}<extra></extra>"))
-    fig.update_layout(**_base_layout(max(200, 22 * len(named) + 60)))
+    fig.update_layout(**base_layout(max(200, 22 * len(named) + 60)))
     fig.update_xaxes(title_text=time_axis_title(), title_font_size=10)
     return [_graph(panel, fig)]
 
@@ -359,7 +342,7 @@ def render_timeofday(data: PanelData, query_string: str) -> list:
                                zmax=1 if panel.unit == "percentunit" else None,
                                hovertemplate="%{y} %{x} " + zone + ": %{z:.1%}<extra></extra>"
                                if panel.unit == "percentunit" else "%{y} %{x}: %{z:.4g}<extra></extra>"))
-    fig.update_layout(**_base_layout(max(180, 24 * len(days) + 60)))
+    fig.update_layout(**base_layout(max(180, 24 * len(days) + 60)))
     return [_graph(panel, fig)]
 
 
@@ -425,17 +408,12 @@ def render_table(data: PanelData, query_string: str) -> list:
     return [scrollable_table(panel_table({"type": "panel-table", "panel": panel.id}, columns, cells), panel.title)]
 
 
-def scrollable_table(table, title: str) -> html.Div:
-    """A table in a scrolling box the keyboard can reach and scroll (tabindex) and that says what it is."""
-    return html.Div(table, className="panel-table", tabIndex=0, role="region", **{"aria-label": title})
-
-
 def flow_rows(panel: Panel, results: list[QueryResult | None]) -> tuple[list[list[tuple[str, float]]], str]:
     """(rows of (segment, value), bottleneck segment) of a flow panel: one row per query, one
     segment per series named by the query's legend (e.g. "{stage}"), ordered as the panel's
-    `label_columns` lists the segment names (unlisted names follow, in result order). The
+    `stages` lists the segment names (unlisted names follow, in result order). The
     bottleneck is the segment with the largest value in the whole panel."""
-    order = {name: i for i, name in enumerate(panel.label_columns)}
+    order = {name: i for i, name in enumerate(panel.stages)}
     rows = []
     for query, result in zip(panel.queries, results):
         nodes = [(legend(query.legend, dict(s.labels)), s.last) for s in (result.series if result else [])]
@@ -464,7 +442,7 @@ def render_flow(data: PanelData, query_string: str) -> list:
                 fig.add_annotation(x=x - 0.32, y=y, ax=x - 0.68, ay=y, xref="x", yref="y", axref="x", ayref="y",
                                    text="", showarrow=True, arrowhead=2, arrowwidth=1.5, arrowcolor="#9e9e9e")
     width = max((len(row) for row in rows), default=1)
-    fig.update_layout(**_base_layout(90 + 80 * len(rows)), showlegend=False)
+    fig.update_layout(**base_layout(90 + 80 * len(rows)), showlegend=False)
     fig.update_xaxes(visible=False, range=[-0.6, width - 0.4])
     fig.update_yaxes(visible=False, range=[-len(rows) + 0.5, 0.5])
     children: list = [_graph(panel, fig)]
@@ -489,20 +467,6 @@ def render_error(message: str) -> list:
                      role="alert")]
 
 
-RENDERERS: dict[str, Callable[[PanelData, str], list]] = {
-    "timeseries": render_timeseries,
-    "stat": render_stat,
-    "gauge": render_stat,
-    "bar": render_bar,
-    "pie": render_pie,
-    "table": render_table,
-    "heatmap": render_heatmap,
-    "timeofday": render_timeofday,
-    "flow": render_flow,
-}
-
-
-DARK_LAYOUT = dict(template=DARK_TEMPLATE, paper_bgcolor="#22252b", plot_bgcolor="#22252b")
 
 
 def apply_theme(children: list, theme: str) -> list:
@@ -561,8 +525,11 @@ def panel_container(panel: Panel, title: str | None = None) -> html.Div:
     )
 
 
-# Renderers of REST rows live beside these; imported last because they reuse this module's helpers.
-from .textalt import with_text_alternative  # noqa: E402
-from .timeline import render_gantt, render_rows  # noqa: E402
+def _renderer(path: str) -> Callable[[PanelData, str], list]:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
-RENDERERS.update(gantt=render_gantt, rows=render_rows)
+
+# The dispatch the kinds registry declares; built last, once every renderer above is defined.
+RENDERERS: dict[str, Callable[[PanelData, str], list]] = {
+    name: _renderer(kind.renderer) for name, kind in PANEL_KINDS.items()}

@@ -10,11 +10,11 @@ from datetime import datetime, timezone
 import numpy as np
 from dash import html
 
+from webapp.catalog.kinds import PANEL_KINDS
 from webapp.catalog.model import Panel, Threshold
 
 from .format import format_value, legend
 
-CHART_KINDS = ("timeseries", "stat", "gauge", "bar", "pie", "heatmap", "timeofday", "flow", "gantt")
 MAX_ROWS = 30          # time rows in a "view as table" (evenly spaced, always ending at the latest)
 MAX_SERIES = 12        # series columns in it
 MAX_NAMED = 5          # series named in a summary
@@ -175,7 +175,7 @@ def with_text_alternative(data, children: list) -> list:
     The table itself is filled only when the reader opens it (the `fill_chart_table` callback):
     one table per chart, each cell a Dash component, made a page of 60 panels take minutes to draw
     in Chromium, and a closed <details> is not in the accessibility tree anyway."""
-    if data.panel.kind not in CHART_KINDS:
+    if not PANEL_KINDS[data.panel.kind].chart:
         return children
     summary = html.P(summarize(data), className="chart-summary visually-hidden",
                      **{"data-chart-summary": data.panel.id})

@@ -9,9 +9,9 @@ from dash import dcc
 
 from webapp.viewstate import entity_path
 
+from .figures import GRAPH_CONFIG, base_layout, scrollable_table
 from .format import format_moment, format_value, safe, time_axis_title
 from .palette import NAMED_STATES, state_colour
-from .panels import GRAPH_CONFIG, _base_layout, scrollable_table
 from .tables import Column, link_cell, panel_table, sort_key
 # Column units for the row tables (everything else is text).
 COLUMN_UNITS = {"Duration": "s", "Input": "bytes", "Output": "bytes", "Shuffle read": "bytes",
@@ -34,7 +34,7 @@ def render_gantt(data, query_string: str) -> list:
             marker_color=state_colour(group, i),
             hovertext=[safe(r["hover"]) for r in items], hoverinfo="text"))
     lanes = len(dict.fromkeys(r["row"] for r in rows))
-    fig.update_layout(**_base_layout(max(220, 22 * lanes + 80)), barmode="overlay",
+    fig.update_layout(**base_layout(max(220, 22 * lanes + 80)), barmode="overlay",
                       showlegend=len(groups) <= 12)
     fig.update_xaxes(type="date", title_text=time_axis_title(), title_font_size=10)
     fig.update_yaxes(autorange="reversed", automargin=True)
@@ -52,10 +52,10 @@ def _cell(column: str, value) -> str:
 
 
 def render_rows(data, query_string: str) -> list:
-    """A table of REST rows as one sortable, filterable DataTable; the panel's label_columns pick and
+    """A table of REST rows as one sortable, filterable DataTable; the panel's `fields` pick and
     order the columns when given. Unit columns sort by their numbers, State/Status by their words."""
     rows = list(data.rows)[:data.panel.limit]
-    names = list(data.panel.label_columns) or [c for c in rows[0] if not c.startswith("_") and c not in
+    names = list(data.panel.fields) or [c for c in rows[0] if not c.startswith("_") and c not in
                                                 ("row", "start", "end", "group", "hover")]
     link = data.panel.link
     columns = [Column(f"c{i}", name, "value" if name in COLUMN_UNITS else

@@ -3,10 +3,10 @@ import time
 
 import dash
 
-from components.alerts import alerts_body
+from components.alert_tables import alerts_body
 from components.layout import page_frame
-from components.pages import safe_layout
-from webapp.alerting import parse_filters
+from components.page_builders import safe_layout
+from webapp.alert_views import parse_filters
 from webapp.viewstate import parse_view_state
 
 

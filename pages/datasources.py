@@ -4,7 +4,7 @@ from dash import html
 
 from components.datasources import datasources_body
 from components.layout import page_frame
-from components.pages import safe_layout
+from components.page_builders import safe_layout
 from webapp.datasources import report
 from webapp.runtime import current_runtime
 from webapp.viewstate import parse_view_state

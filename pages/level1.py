@@ -3,7 +3,7 @@ import functools
 
 import dash
 
-from components.pages import dashboard_page
+from components.page_builders import dashboard_page
 from webapp.catalog import level1
 
 for _dashboard in level1():

@@ -3,7 +3,7 @@ import functools
 
 import dash
 
-from components.pages import entity_page
+from components.page_builders import entity_page
 from webapp.catalog import level2
 
 # Dash routes to the first template that matches and its `<x>` also matches "/": most specific first.

@@ -3,9 +3,9 @@ import time
 
 import dash
 
-from components.alerts import slo_body
+from components.alert_tables import slo_body
 from components.layout import page_frame
-from components.pages import safe_layout
+from components.page_builders import safe_layout
 from webapp.viewstate import parse_view_state
 
 

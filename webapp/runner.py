@@ -253,7 +253,7 @@ def outcome_of(plans, outcomes, key) -> QueryResult | None:
 
 def _firing_by_domain(engine: QueryEngine) -> dict[str, int] | None:
     """Firing alerts per domain from the alert list /alerts shows (None when it is unavailable)."""
-    from .alerting import firing_by_domain
+    from .alert_views import firing_by_domain
     try:
         return firing_by_domain(engine)
     except SourceError:

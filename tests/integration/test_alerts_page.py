@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from webapp.app import create_app
-from webapp.alerting import evaluate_slos
+from webapp.alert_views import evaluate_slos
 from webapp.catalog import TILES
 from webapp.runner import evaluate_tiles
 from webapp.runtime import EXTENSION
@@ -55,7 +55,7 @@ def test_p1_and_p2_alerts_fire_from_the_stories(app):
 
 
 def test_alerts_page_shows_them_with_filters(app):
-    from components.alerts import fill_alert_pages
+    from components.alert_tables import fill_alert_pages
 
     _firing(app.server.extensions[EXTENSION].client)
     with app.server.app_context():
@@ -95,7 +95,7 @@ def test_tiles_count_their_domains_firing_alerts(app):
 
 
 def test_slo_page_shows_the_six_slos_with_numbers(app):
-    from components.alerts import render_slos
+    from components.alert_tables import render_slos
 
     engine = app.server.extensions[EXTENSION].engine
     statuses = evaluate_slos(engine, parse_view_state({"from": "now-6h"}))

@@ -36,7 +36,7 @@ def test_hostile_namespace_is_an_escaped_literal(proxy):
     app = create_app(Settings(prometheus_url=proxy.url))
     client = app.server.test_client()
     # The page layout renders (it asks Prometheus for picker values with the hostile value escaped).
-    from components.pages import dashboard_page
+    from components.page_builders import dashboard_page
     with app.server.test_request_context():
         layout = dashboard_page("gitops", **{"var-namespace": EVIL, "var-cluster": ["prod-east", "x|y"]})
     assert "Something went wrong" not in str(layout)

@@ -21,7 +21,7 @@ def app(settings):
 
 def _alerts_page_firing(app, domain: str) -> int:
     """The firing count /alerts shows with its domain filter set to `domain`."""
-    from components.alerts import fill_alert_pages
+    from components.alert_tables import fill_alert_pages
     with app.server.app_context():
         body = fill_alert_pages({"dashboard": "alerts", "params": {}, "filters": {"domain": [domain]}}, None)
     summary = [n for node in body for n in _walk(node) if getattr(n, "className", "") == "alerts-summary mb-2"][0]
@@ -51,7 +51,7 @@ def test_tiles_count_the_firing_alerts_alerts_page_lists_from_the_first_page(app
     """The demo's history carries alert state: the stories' alerts fire as soon as the demo is up, and
     each tile's count is the count /alerts shows for its domain."""
     from components.layout import render_tile
-    from webapp.alerting import active_alerts
+    from webapp.alert_views import active_alerts
 
     engine = app.server.extensions[EXTENSION].engine
     alerts, _, _ = active_alerts(engine)
@@ -72,7 +72,7 @@ def test_tiles_count_the_firing_alerts_alerts_page_lists_from_the_first_page(app
 
 
 def test_hive_metastore_slowness_is_one_alert_not_one_per_api(app):
-    from webapp.alerting import active_alerts
+    from webapp.alert_views import active_alerts
 
     alerts, _, _ = active_alerts(app.server.extensions[EXTENSION].engine)
     hms = [a for a in alerts if a.name == "HmsResponse"]

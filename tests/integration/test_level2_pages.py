@@ -1,7 +1,7 @@
 """Level 2 pages against the real Prometheus: data for real entities, 'not found' for others."""
 import pytest
 
-from components.pages import entity_page
+from components.page_builders import entity_page
 from webapp.app import create_app
 from webapp.catalog import DASHBOARDS
 from webapp.runner import run_panels

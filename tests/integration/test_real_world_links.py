@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from components.pages import dashboard_page, entity_page
+from components.page_builders import dashboard_page, entity_page
 from webapp.app import create_app
 from webapp.catalog import DASHBOARDS
 from webapp.runner import run_panels

@@ -13,8 +13,8 @@ import promql_parser
 import pytest
 import requests
 
-from components.alerts import fill_alert_pages
-from components.pages import dashboard_page, entity_page, overview_page
+from components.alert_tables import fill_alert_pages
+from components.page_builders import dashboard_page, entity_page, overview_page
 from webapp.app import create_app
 from webapp.catalog import DASHBOARDS, TILES, level1, level2
 from webapp.demo.restapis import DemoCredentials, RestApiServer

@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from webapp.alerting import AlertFilters, alert_page_path, parse_filters, sort_alerts
-from webapp.alertmanager import AlertmanagerClient, AlertmanagerError
+from webapp.alert_views import AlertFilters, alert_page_path, parse_filters, sort_alerts
+from webapp.alertmanager_client import AlertmanagerClient, AlertmanagerError
 from webapp.prometheus import PrometheusClient, PrometheusError, parse_alerts
 
 FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures"

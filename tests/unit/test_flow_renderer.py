@@ -11,7 +11,7 @@ from webapp.prometheus import QueryResult, Series
 from webapp.runner import PanelData
 
 PANEL = Panel("flow-test", "Pipeline map", "flow", (Query("a", "{stage}"), Query("b", "{stage}")), unit="s",
-              label_columns=("portal", "git", "jenkins", "application", "iceberg"))
+              stages=("portal", "git", "jenkins", "application", "iceberg"))
 
 
 def result(**values: float) -> QueryResult:

@@ -55,6 +55,7 @@ def test_export_then_import_gives_back_every_promql_panel(dashboard):
             (original.title, original.kind, original.width, original.unit, original.stacked), original.id
         assert (copy.min_step, copy.max_points) == (original.min_step, original.max_points), original.id
         assert copy.label_columns == original.label_columns, original.id
+        assert copy.stages == original.stages, original.id
         assert sorted(copy.value_map) == sorted(original.value_map), original.id
         assert (copy.join_on or copy.label_columns) == (original.join_on or original.label_columns), original.id
         assert (copy.link.path if copy.link else None) == (original.link.path if original.link else None)

@@ -1,7 +1,7 @@
 """A page's layout and its panel callbacks resolve one view (one "now"), unless refreshing."""
 import time
 
-from components.pages import PIN_SECONDS, pinned_now
+from components.page_builders import PIN_SECONDS, pinned_now
 
 
 def test_a_page_and_its_panels_resolve_one_view():

@@ -43,7 +43,7 @@ def test_new_options_belong_to_time_series_and_name_known_values():
             assert panel.legend_calcs is None and not panel.annotations, panel.id
         assert set(panel.legend_values) <= set(LEGEND_CALCS)
         assert set(panel.annotations or ()) <= set(SETS)
-    with pytest.raises(ValueError, match="time series options"):
+    with pytest.raises(ValueError, match="options of timeseries panels"):
         Panel("x", "X", "table", (Query("up"),), annotations=("alerts",))
     with pytest.raises(ValueError, match="unknown legend calcs"):
         Panel("x", "X", "timeseries", (Query("up"),), legend_calcs=("median",))
@@ -198,7 +198,7 @@ def test_rest_row_tables_sort_durations_by_seconds_and_colour_states():
     from webapp.restpanels import RestPanelData
 
     panel = Panel("runs", "Runs", "rows", (Query("dag_runs"),), source="airflow",
-                  label_columns=("Run", "State", "Duration", "Started"),
+                  fields=("Run", "State", "Duration", "Started"),
                   link=Link("/workloads/airflow/{dag_id}/runs/{run_id}", "Run"))
     started = dt.datetime(2026, 11, 29, 8, 0, tzinfo=dt.timezone.utc)
     rows = ({"Run": "manual__1", "State": "failed", "Duration": 95.0, "Started": started,

@@ -9,7 +9,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly as to_json
 
-from components.panels import (DARK_TEMPLATE, LIGHT_TEMPLATE, apply_theme, render_stat, render_timeseries,
+from components.figures import DARK_TEMPLATE, LIGHT_TEMPLATE
+from components.panels import (apply_theme, render_stat, render_timeseries,
                                threshold_marks, typed_array)
 from webapp.catalog import DASHBOARDS
 from webapp.catalog.model import Panel, Query

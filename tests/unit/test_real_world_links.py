@@ -10,7 +10,7 @@ from dash._pages import _parse_query_string
 
 from components.format import display_zone, format_value, time_axis_title, wall_times
 from components.layout import navbar
-from components.pages import _path_value
+from components.page_builders import _path_value
 from webapp.settings import SettingsError, load_settings
 from webapp.shortlinks import ShortLinkError, checked_path, short_id
 from webapp.timerange import TimeParseError, read_time, resolve_range

@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.test_prometheus_client import FakeBackend
 from webapp import telemetry
-from webapp.alertmanager import AlertmanagerClient, AlertmanagerError
+from webapp.alertmanager_client import AlertmanagerClient, AlertmanagerError
 from webapp.metrics import AppMetrics
 from webapp.prometheus import PrometheusClient, PrometheusError
 

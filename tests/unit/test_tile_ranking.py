@@ -70,7 +70,7 @@ def test_every_tile_signal_names_its_entities_and_links_to_a_page_it_can_fill(do
 
 
 def test_tiles_and_alerts_page_count_firing_alerts_the_same_way():
-    from webapp.alerting import count_firing, is_firing
+    from webapp.alert_views import count_firing, is_firing
     alerts = [ActiveAlert({"alertname": "A", "domain": "gitops"}, {}, "firing", 0.0, 1.0),
               ActiveAlert({"alertname": "B", "domain": "gitops"}, {}, "pending", 0.0, 1.0),
               ActiveAlert({"alertname": "C", "domain": "pipeline"}, {}, "firing", 0.0, 1.0),

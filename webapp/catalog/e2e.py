@@ -37,7 +37,7 @@ OVERVIEW = Section("Pipeline overview", (
     Panel("e2e-pipeline-map", "Pipeline map: average time per segment", "flow", (
         Q(_stage_avg(_DEPLOY_RE, "$__range"), "{stage}"),
         Q(_stage_avg(_DATA_RE, "$__range"), "{stage}")),
-        unit="s", label_columns=DEPLOY + DATA, width=12,
+        unit="s", stages=DEPLOY + DATA, width=12,
         description="Deploy journey (Portal → Git → Jenkins → Argo CD → Kubernetes) and data journey "
                     "(Application → Iceberg → Storage): mean time per run in each segment over the selected "
                     "range. The slowest segment is the bottleneck (red)."),
@@ -110,7 +110,7 @@ DELIVERY = Section("Delivery journey: commit → running pods", (
           "flow", (
         Q(f'max by (stage) ({_LAST} and on (pipeline) {_NEWEST})', "{stage}"),
         Q(f'max by (stage) ({_LAST_DATA} and on (pipeline) {_NEWEST_DATA})', "{stage}")),
-        unit="s", label_columns=JOURNEY_STAGES + DATA_JOURNEY_STAGES, width=12,
+        unit="s", stages=JOURNEY_STAGES + DATA_JOURNEY_STAGES, width=12,
         description="First row: the newest deployment the journey exporter followed by its commit: Bitbucket "
                     "commit to the Jenkins build start (git), the build (jenkins), build end to Argo CD's "
                     "deployedAt (argocd), deployedAt to the last pod Ready (kubernetes). Second row: the newest "

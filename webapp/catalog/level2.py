@@ -271,8 +271,8 @@ SPARK_APP = _l2(
         Panel("l2-spark-stages", "Stages breakdown", "gantt", (Q("stages"),), source="spark_history", width=12,
               description="Each stage from submission to completion, coloured by status."),
         Panel("l2-spark-stage-table", "Stages: I/O and shuffle", "rows", (Q("stages"),), source="spark_history",
-              width=12, label_columns=("Stage", "Name", "Status", "Duration", "Tasks", "Failed tasks", "Input",
-                                       "Output", "Shuffle read", "Shuffle write", "GC time", "Failure")),
+              width=12, fields=("Stage", "Name", "Status", "Duration", "Tasks", "Failed tasks", "Input",
+                              "Output", "Shuffle read", "Shuffle write", "GC time", "Failure")),
         Panel("l2-spark-tasks", "Task timeline (Gantt) by executor", "gantt", (Q("tasks"),), source="spark_history",
               width=12, description="Every task of the application (up to 2000), one lane per executor."),
         Panel("l2-spark-executor-table", "Executors (History Server, including removed ones)", "rows",
@@ -323,7 +323,7 @@ AIRFLOW_DAG = _l2(
     "last_over_time(airflow_dagrun_failed_count{$dag_id}[$__range]))",
     [Section("Runs (Airflow REST API)", (
         Panel("l2-dag-run-list", "Recent runs", "rows", (Q("runs"),), source="airflow", width=6,
-              label_columns=("Run", "State", "Type", "Started", "Duration"),
+              fields=("Run", "State", "Type", "Started", "Duration"),
               link=Link("/workloads/airflow/{dag_id}/runs/{run_id}", "Run")),
         Panel("l2-dag-run-gantt", "Latest run: task Gantt", "gantt", (Q("run_tasks"),), source="airflow", width=6),
     )), Section("Runs (PromQL)", (

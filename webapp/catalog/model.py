@@ -11,7 +11,9 @@ UNITS = frozenset({
     "short", "percentunit", "percent", "s", "ms", "bytes", "Bps", "ops", "cores", "dollars",
     "dateTime", "none",
 })
-KINDS = frozenset({"gantt", "rows", "stat", "timeseries", "bar", "pie", "table", "heatmap", "timeofday", "gauge", "flow"})
+from .kinds import KIND_OPTIONS, PANEL_KINDS
+
+KINDS = frozenset(PANEL_KINDS)
 # A status colour per design priority: only the design's Critical (P1, respond at once) turns a tile,
 # panel or line red; High (P2, within 30 min), Medium and Low are warnings, ranked by priority.
 PRIORITY_SEVERITY = {"P1": "critical", "P2": "warning", "P3": "warning", "P4": "warning"}
@@ -90,6 +92,8 @@ class Panel:
     value_map: tuple[tuple[float, str], ...] = ()  # e.g. ((0, "SUCCESS"), (2, "FAILURE"))
     label_columns: tuple[str, ...] = ()  # table: label columns, in order
     join_on: tuple[str, ...] = ()        # table: labels that identify a row (default: label_columns)
+    stages: tuple[str, ...] = ()         # flow: segment names in the order drawn (unlisted ones follow)
+    fields: tuple[str, ...] = ()         # rows: the REST row fields shown, in order (default: all)
     x_label: str = ""        # bar: label on the category axis (default: the legend)
     empty_text: str = "No data"
     sort_desc: bool = True
@@ -102,8 +106,14 @@ class Panel:
 
     def __post_init__(self):
         # Checked at import: an option another kind would silently ignore is a catalog error.
-        if (self.legend_calcs is not None or self.annotations) and self.kind != "timeseries":
-            raise ValueError(f"panel {self.id}: legend_calcs and annotations are time series options")
+        kind = PANEL_KINDS.get(self.kind)
+        if kind is None:
+            raise ValueError(f"panel {self.id}: unknown kind {self.kind!r}")
+        foreign = sorted(o for o in KIND_OPTIONS - kind.options if getattr(self, o) != _DEFAULTS[o])
+        if foreign:
+            owners = sorted({k.name for k in PANEL_KINDS.values() if set(foreign) & k.options})
+            raise ValueError(f"panel {self.id}: {', '.join(foreign)} are options of {', '.join(owners)} panels,"
+                             f" not {self.kind}")
         unknown = set(self.legend_calcs or ()) - set(LEGEND_CALCS)
         if unknown:
             raise ValueError(f"panel {self.id}: unknown legend calcs {sorted(unknown)}")
@@ -120,7 +130,10 @@ class Panel:
     @property
     def instant(self) -> bool:
         """Stat-like kinds ask for one instant; the others for a range."""
-        return self.kind in ("bar", "pie", "table", "gauge", "flow")
+        return PANEL_KINDS[self.kind].instant
+
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Panel)}
 
 
 @dataclasses.dataclass(frozen=True)

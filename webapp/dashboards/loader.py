@@ -87,7 +87,17 @@ def _panel(spec: PanelSpec, uid: str) -> Panel:
     return Panel(spec.id, spec.title or spec.id, spec.kind, queries, unit=unit, description=spec.description,
                  thresholds=thresholds, link=Link(spec.link.path, spec.link.label) if spec.link else None,
                  width=spec.width, min_step=spec.min_step, max_points=spec.max_points, stacked=spec.stacked,
-                 value_map=spec.value_map, label_columns=spec.label_columns, join_on=spec.join_on)
+                 value_map=spec.value_map, **_kind_options(spec))
+
+
+def _kind_options(spec: PanelSpec) -> dict:
+    """The file's table options as the kind's own: a flow's `label_columns` order its segments (as
+    Grafana's organize step orders a table's columns); kinds that have no such option ignore them."""
+    if spec.kind == "table":
+        return {"label_columns": spec.label_columns, "join_on": spec.join_on}
+    if spec.kind == "flow":
+        return {"stages": spec.label_columns}
+    return {}
 
 
 def _check_variables(spec: DashboardSpec) -> None:

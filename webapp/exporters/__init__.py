@@ -6,7 +6,6 @@ chosen exporter until SIGINT/SIGTERM.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 
 from webapp.catalog import level1
+from webapp.catalog.kinds import PANEL_KINDS
 from webapp.catalog.model import Dashboard, Panel
 from webapp.catalog.variables import VARIABLES
 from webapp.promql import _TOKEN
 
 SCHEMA_VERSION = 39
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
-KIND = {"timeseries": "timeseries", "stat": "stat", "gauge": "gauge", "bar": "bargauge", "pie": "piechart",
-        "table": "table", "heatmap": "heatmap", "timeofday": "heatmap", "flow": "table"}
 GRAFANA_CALCS = {"last": "lastNotNull", "max": "max", "mean": "mean", "min": "min"}
 UNIT = {"cores": "suffix: cores", "dollars": "currencyUSD", "dateTime": "dateTimeAsIso"}
 PANEL_HEIGHT = 8
@@ -67,7 +66,9 @@ def _link_url(path: str) -> str:
 
 def export_panel(panel: Panel, panel_id: int, x: int, y: int, variables: tuple[str, ...]) -> dict:
     """One catalog panel as a Grafana panel at grid position (x, y)."""
-    kind = KIND[panel.kind]
+    kind = PANEL_KINDS[panel.kind].grafana
+    if not kind:
+        raise KeyError(panel.kind)
     instant = panel.instant
     targets = []
     for i, query in enumerate(panel.queries):
@@ -102,7 +103,8 @@ def export_panel(panel: Panel, panel_id: int, x: int, y: int, variables: tuple[s
         # Grafana's legend calcs: a table legend shows each series' values, as ours does.
         out["options"]["legend"].update(displayMode="table", calcs=[GRAFANA_CALCS[c] for c in panel.legend_values])
     if panel.kind in ("table", "flow"):
-        columns = list(panel.label_columns)
+        # A flow's stages become label columns too: Grafana draws it as a table of its segments.
+        columns = list(panel.label_columns if panel.kind == "table" else panel.stages)
         index = {c: i for i, c in enumerate(columns)}
         renames, excluded = {}, {"Time": True}
         for i, query in enumerate(panel.queries):

@@ -19,20 +19,18 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
+from webapp.catalog.kinds import FROM_GRAFANA, OWN_GRAFANA_KINDS
 from webapp.dashboards.loader import DashboardFileError, parse_document
 from webapp.dashboards.schema import NAME, VariableSpec
 from webapp.dashboards.templating import FILE_TOKEN, check_template, string_spans
 from webapp.promql import TemplateError
 
-KIND = {"timeseries": "timeseries", "graph": "timeseries", "stat": "stat", "singlestat": "stat",
-        "gauge": "gauge", "bargauge": "bar", "piechart": "pie", "table": "table", "heatmap": "heatmap",
-        "table-old": "table"}
 UNIT = {"short": "short", "none": "none", "percentunit": "percentunit", "percent": "percent", "s": "s",
         "ms": "ms", "bytes": "bytes", "decbytes": "bytes", "Bps": "Bps", "binBps": "Bps", "ops": "ops",
         "reqps": "ops", "rps": "ops", "opm": "short", "dtdurations": "s", "dtdurationms": "ms",
         "dateTimeAsIso": "dateTime", "dateTimeFromNow": "dateTime", "currencyUSD": "dollars", "": "short",
         "suffix: cores": "cores"}
-OWN_KINDS = {"timeofday", "flow"}  # kinds of this app kept in `options.dataopsKind` by the exporter
+OWN_KINDS = OWN_GRAFANA_KINDS  # kinds of this app kept in `options.dataopsKind` by the exporter
 MACROS = {"__rate_interval", "__interval", "__range", "__range_s"}
 UNSUPPORTED_MACROS = {"__interval_ms", "__range_ms", "__from", "__to", "__timeFilter", "__name", "__org",
                       "__user", "__dashboard", "__timezone"}
@@ -280,7 +278,7 @@ class Importer:
         return {**base, **spec}
 
     def _panel_body(self, raw: dict, ctx: dict, report: ImportReport) -> dict:
-        kind = KIND.get(raw.get("type"))
+        kind = FROM_GRAFANA.get(raw.get("type"))
         own = (raw.get("options") or {}).get("dataopsKind")
         if kind is not None and own in OWN_KINDS:
             kind = own

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..alertmanager import AlertmanagerClient, AlertmanagerError
+from ..alertmanager_client import AlertmanagerClient, AlertmanagerError
 from . import transport
 from .base import SourceError, SourceHealth, forbidden, probe_health
 from .registry import register

@@ -15,8 +15,8 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html, no_update
 
-from webapp.alertmanager import Silence
-from webapp.alerting import (DOMAINS, FILTERS, AlertFilters, SLOStatus, active_alerts, alert_page_path,
+from webapp.alertmanager_client import Silence
+from webapp.alert_views import (DOMAINS, FILTERS, AlertFilters, SLOStatus, active_alerts, alert_page_path,
                              count_firing, evaluate_slos, parse_filters, sort_alerts)
 from webapp.catalog.overview import TILES
 from webapp.prometheus import ActiveAlert
@@ -28,7 +28,7 @@ from webapp.viewstate import ViewState, parse_view_state
 from .callbacks import callback
 from .format import display_zone, format_moment, format_value, wall_times
 from .palette import STATUS
-from .pages import pinned_now
+from .page_builders import pinned_now
 
 log = logging.getLogger(__name__)
 PAGES = ("alerts", "slo")

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from .catalog.alerts import SLO, SLOS
 from .catalog.overview import TILES
 from .engine import QueryEngine, QueryPlan
-from .alertmanager import AlertmanagerError, Silence, parse_silences, select_silences
+from .alertmanager_client import AlertmanagerError, Silence, parse_silences, select_silences
 from .prometheus import ActiveAlert, PrometheusError, QueryResult, parse_alerts
 from .rules import PAGE_WINDOWS, SEVERITIES, parse_slo_window
 from .sources.alertmanager import Silences
