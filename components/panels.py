@@ -343,6 +343,8 @@ def render_timeofday(data: PanelData, query_string: str) -> list:
                                hovertemplate="%{y} %{x} " + zone + ": %{z:.1%}<extra></extra>"
                                if panel.unit == "percentunit" else "%{y} %{x}: %{z:.4g}<extra></extra>"))
     fig.update_layout(**base_layout(max(180, 24 * len(days) + 60)))
+    # Day labels are ISO dates: as a date axis, one day reads as milliseconds around its midnight.
+    fig.update_yaxes(type="category")
     return [_graph(panel, fig)]
 
 
@@ -513,7 +515,9 @@ def panel_container(panel: Panel, title: str | None = None) -> html.Div:
     shown = panel.title if title is None else title
     header = html.Div([
         html.Span(shown, className="panel-title"),
-        html.Span(" ⓘ", title=panel.description, className="panel-info text-muted") if panel.description else None,
+        # A letter in a CSS circle, not U+24D8: common fonts (Debian's Chromium) lack that glyph.
+        html.Span("i", title=panel.description, className="panel-info", tabIndex=0, role="note",
+                  **{"aria-label": f"About this panel: {panel.description}"}) if panel.description else None,
         *menu_button(panel, shown),
     ], className="panel-header")
     return html.Div(

@@ -40,10 +40,18 @@ class AnnotationOutcome:
 
 def plan_annotations(panel: Panel, view: ViewState, extra: Extra | None = None) -> list[AnnotationOutcome]:
     """The panel's annotation queries for this view: as many points as the panel's, but at most one
-    scrape interval apart whatever its minimum step. Path variables the page does not have match everything."""
+    scrape interval apart whatever its minimum step. Path variables the page does not have match everything.
+    On a Level 2 page (`extra` gives path values) only annotations about that kind of entity are planned;
+    `entity_only` ones (Jenkins builds) appear only there."""
     out = []
+    entity = {name for name, (_label, values) in (extra or {}).items() if values}
     for name in panel.annotations or ():
         for annotation in SETS.get(name, ()):
+            own = {v for v in template_variables(annotation.expr) if v not in VARIABLES}
+            # On an entity's page, events about other kinds of entity (every Argo CD sync on a Jenkins
+            # job's page) are noise; an annotation about no entity kind this page has is left out.
+            if (entity and own and not own & entity) or (annotation.entity_only and not own & entity):
+                continue
             given = dict(extra or {})
             for variable in template_variables(annotation.expr):
                 if variable not in given and variable not in VARIABLES:

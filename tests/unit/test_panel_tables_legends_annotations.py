@@ -83,9 +83,14 @@ def test_annotations_narrow_to_the_entity_of_a_level2_page():
     view = parse_view_state({"from": "now-6h"})
     plans = {a.annotation.id: a.plan.promql for a in plan_annotations(panel, view, {"job": ("jenkins_job", ('x"}',))})}
     assert 'jenkins_job="x\\"}"' in plans["jenkins-builds"] and 'jenkins_job="x\\"}"' in plans["alert-state"]
-    assert "jenkins_job" not in plans["argocd-syncs"].split("{", 1)[1]
+    assert "argocd-syncs" not in plans      # every Argo CD sync on a Jenkins job's page is noise
     level1 = {a.annotation.id: a.plan.promql for a in plan_annotations(panel, view, {})}
     assert "$" not in "".join(level1.values()) and "(ALERTS{})" in level1["alert-state"]
+    assert "jenkins-builds" not in level1   # every build of every job: a wall of markers, not a signal
+    argocd = next(p for p in DASHBOARDS["argocd-app"].panels if p.annotations)
+    on_app = {a.annotation.id for a in plan_annotations(argocd, view, {"app_ns": ("namespace", ("argocd",)),
+                                                                        "app": ("name", ("ingest",))})}
+    assert on_app == {"argocd-syncs", "alert-state"}
 
 
 # ---------------------------------------------------------------- events

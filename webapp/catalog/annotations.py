@@ -33,6 +33,9 @@ class Annotation:
     expr: str
     text: str                # legend template over the series labels, e.g. "{namespace}/{name}: {phase}"
     mode: Mode = "increase"
+    # Shown only on a Level 2 page that gives one of its entity variables (a Jenkins job's builds):
+    # platform-wide, such events are a wall of markers, not a signal.
+    entity_only: bool = False
 
 
 ARGOCD_SYNCS = Annotation(
@@ -42,7 +45,7 @@ ARGOCD_SYNCS = Annotation(
 JENKINS_BUILDS = Annotation(
     "jenkins-builds", "Jenkins build",
     'sum by (jenkins_job) (round(increase(default_jenkins_builds_total_build_count_total{$cluster, $job}[$__interval]))) > 0',
-    "{jenkins_job}")
+    "{jenkins_job}", entity_only=True)
 # The generated alert rules label every alert with its entity (jenkins_job, namespace, name, ...); every
 # Level 2 path variable narrows them, so an entity's page shows the alerts about that entity.
 ALERT_STATE = Annotation(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from . import thresholds as th
 from .forms import CONTAINERS, hms_api, hms_pool, minio, trino
+from .gitops import ARGOCD_APP_LINK
 from .model import Link, Query, Signal, Tile
 
 S = Signal
 # Level 2 pages a tile links each breaching entity to ({label} parts come from the signal's series).
 JENKINS_JOB = Link("/gitops/jenkins/{jenkins_job}", "jenkins_job")
-ARGOCD_APP = Link("/gitops/argocd/{name}", "name")
 NAMESPACE = Link("/capacity/namespace/{namespace}", "namespace")
 PVC = Link("/capacity/pvc/{persistentvolumeclaim}", "persistentvolumeclaim")
 DAG = Link("/workloads/airflow/{dag_id}", "dag_id")
@@ -28,9 +28,9 @@ GITOPS_SIGNALS = (
     S(th.JENKINS_QUEUE, 'sum by (cluster) (jenkins_queue_size_value{$cluster})', "cluster", "Jenkins queues"),
     # A healthy entity reads 0 (not nothing), so the tile knows the signal was read.
     S(th.ARGOCD_UNHEALTHY,
-      'count by (name) (argocd_app_info{health_status!="Healthy", $cluster, $namespace:dest_namespace} == 1) '
-      'or count by (name) (argocd_app_info{$cluster, $namespace:dest_namespace}) * 0', "name",
-      "Argo CD apps", ARGOCD_APP),
+      'count by (namespace, name) (argocd_app_info{health_status!="Healthy", $cluster, $namespace:dest_namespace} == 1) '
+      'or count by (namespace, name) (argocd_app_info{$cluster, $namespace:dest_namespace}) * 0', "name",
+      "Argo CD apps", ARGOCD_APP_LINK),
     S(th.POD_NOT_RUNNING,
       'count by (namespace) (kube_pod_status_phase{phase=~"Pending|Failed|Unknown", $cluster, $namespace} == 1) '
       'or count by (namespace) (kube_pod_status_phase{$cluster, $namespace}) * 0',
