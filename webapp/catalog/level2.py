@@ -77,9 +77,12 @@ ARGOCD_APP = _l2(
             label_columns=("namespace", "name", "project", "dest_namespace", "sync_status", "health_status", "repo"),
             join_on=("namespace", "name"), width=12),
         Panel("l2-argocd-health-timeline", "Health over time", "timeseries", (
-            Q('max by (health_status) (argocd_app_info{$cluster, $app_ns, $app})', "{health_status}"),), width=6),
+            # by cluster too: one application name deployed to two clusters has a health in each
+            Q('max by (cluster, health_status) (argocd_app_info{$cluster, $app_ns, $app})', "{cluster}: {health_status}"),),
+            width=6),
         Panel("l2-argocd-sync-timeline", "Sync status over time", "timeseries", (
-            Q('max by (sync_status) (argocd_app_info{$cluster, $app_ns, $app})', "{sync_status}"),), width=6),
+            Q('max by (cluster, sync_status) (argocd_app_info{$cluster, $app_ns, $app})', "{cluster}: {sync_status}"),),
+            width=6),
         Panel("l2-argocd-syncs", "Syncs per $__interval by phase", "timeseries", (
             Q('sum by (phase) (round(increase(argocd_app_sync_total{$cluster, $app_ns, $app}[$__interval])))', "{phase}"),),
             min_step=3600, stacked=True),
