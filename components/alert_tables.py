@@ -1,6 +1,6 @@
 """/alerts and /slo: layouts (tables) and the one callback that fills them.
 
-The pages' layouts never query: they render the chrome and an `alerts-body` placeholder; the
+The pages' layouts never query: they render the chrome and an empty `alerts-body`; the
 callback reads the validated store (`view-params`) and fills it, re-validating everything the
 browser sends (page kind, filters allow-listed, view parameters through the view-state parser).
 """
