@@ -6,6 +6,7 @@ Signal objects, so a tile turns red exactly where its alert fires.
 """
 from __future__ import annotations
 
+from ..labelnames import CRITICAL_SERVICES
 from . import thresholds as th
 from .forms import CONTAINERS, hms_api, hms_pool, minio, trino
 from .gitops import ARGOCD_APP_LINK
@@ -135,9 +136,9 @@ OPTIMIZE_SIGNALS = (
 )
 
 E2E_SIGNALS = (
-    S(th.TARGET_DOWN, 'min by (instance) (up{job="platform-critical", $cluster})', "instance",
+    S(th.TARGET_DOWN, 'min by (instance) (up{' + CRITICAL_SERVICES + ', $cluster})', "instance",
       "critical services"),
-    S(th.PLATFORM_AVAILABILITY, 'min by (instance) (avg_over_time(up{job="platform-critical", $cluster}[1h]))',
+    S(th.PLATFORM_AVAILABILITY, 'min by (instance) (avg_over_time(up{' + CRITICAL_SERVICES + ', $cluster}[1h]))',
       "instance", "critical services"),
     S(th.DATA_QUALITY, 'sum by (dataset) (dq_check_success) / count by (dataset) (dq_check_success)', "dataset",
       "datasets"),
