@@ -31,9 +31,15 @@ def navbar(view: ViewState, active: str) -> dbc.Navbar | None:
     links = [dbc.NavItem(dcc.Link(title, href=view.url(path),
                                   className="nav-link" + (" active" if path == active else "")))
              for path, title in NAV_ITEMS]
+    other = "light" if view.theme == "dark" else "dark"
+    # assets/theme_toggle.js keeps the whole current URL (a Level 2 path too) and flips only `theme`;
+    # the href is the fallback without script.
+    toggle = html.A(f"{other.capitalize()} theme", href=view.url(active, theme=None if other == "light" else other),
+                    id="theme-toggle", className="nav-link theme-toggle", **{"data-theme": other})
     return dbc.Navbar(dbc.Container([
         dcc.Link("DataOps Monitor", href=view.url("/"), className="navbar-brand"),
         dbc.Nav(links + _file_dashboard_menu(view, active), navbar=True, className="me-auto"),
+        dbc.Nav([dbc.NavItem(toggle)], navbar=True),
     ], fluid=True), color="dark", dark=True, className="mb-2 app-nav", id="app-nav")
 
 
