@@ -8,7 +8,6 @@ Link a table row, a tile or a timeline carries) and once as a person types it. T
 unreachable here, so each page shows its entity's name in its title (the integration tests show the
 same pages with data).
 """
-import json
 import re
 from urllib.parse import quote
 
@@ -19,6 +18,8 @@ from webapp.app import create_app
 from webapp.catalog import DASHBOARDS, TILES, level2
 from webapp.settings import Settings
 
+from tests.page_router import components, route, router_client
+
 NAMES = ["team-a/build-service", "team-a/sub/PR-12", "ip-10-0-1-2.ec2.internal", "spark:app", "c++ build",
          "데이터 적재", "scheduled__2024-03-10T08:00:00+00:00", "a+b", "100%", "v1.2 (hotfix)"]
 CLICK_ONLY = ["c# tools", "what?", "50% off"]   # a typed `#` or `?` ends the path; `%4` is not an escape
@@ -26,34 +27,13 @@ CLICK_ONLY = ["c# tools", "what?", "50% off"]   # a typed `#` or `?` ends the pa
 
 @pytest.fixture(scope="module")
 def client():
-    app = create_app(Settings(prometheus_url="http://127.0.0.1:9", query_timeout_seconds=2))
-    test_client = app.server.test_client()
-    test_client.get("/")  # Dash registers its page router on the first request
-    return test_client
+    return router_client(create_app(Settings(prometheus_url="http://127.0.0.1:9", query_timeout_seconds=2)))
 
 
-def route(client, pathname: str, search: str = "?from=now-6h") -> str:
+def title(client, pathname: str, search: str = "?from=now-6h") -> str:
     """The page title the router renders for `pathname` (as `window.location.pathname` gives it)."""
-    body = {"output": ".._pages_content.children..._pages_store.data..",
-            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
-                       {"id": "_pages_location", "property": "search", "value": search}],
-            "changedPropIds": ["_pages_location.pathname"], "state": []}
-    answer = client.post("/_dash-update-component", json=body)
-    assert answer.status_code == 200, answer.text[:300]
-    titles = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            props = node.get("props", {})
-            if node.get("type") == "H1" and "page-title" in str(props.get("className", "")):
-                titles.append(props.get("children"))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-    walk(answer.get_json()["response"]["_pages_content"]["children"])
+    titles = [c["props"].get("children") for c in components(route(client, pathname, search))
+              if c["type"] == "H1" and "page-title" in str(c["props"].get("className", ""))]
     assert len(titles) == 1, titles
     return titles[0]
 
@@ -92,15 +72,15 @@ def test_every_entity_page_takes_platform_names(client, dashboard, values, can_t
         labels = {dict(dashboard.path_variables)[v]: value for v, value in values.items()}
         href = link_href(link, labels, "from=now-6h")
         path, _, search = href.partition("?")
-        assert route(client, path, "?" + search) == expected, href  # from a click
+        assert title(client, path, "?" + search) == expected, href  # from a click
     if can_type:
         path = dashboard.path_template
         for var, value in values.items():
             path = path.replace(f"<{var}>", value)
-        assert route(client, typed(path)) == expected, typed(path)  # typed into the address bar
+        assert title(client, typed(path)) == expected, typed(path)  # typed into the address bar
 
 
 @pytest.mark.parametrize("pathname", ["/gitops/jenkins/a//b", "/gitops/jenkins/%2Fteam-a", "/capacity/node/%00x",
                                       "/workloads/airflow/etl/runs/" + "x" * 300])
 def test_names_that_cannot_be_are_refused(client, pathname):
-    assert route(client, pathname) == "Not found"
+    assert title(client, pathname) == "Not found"

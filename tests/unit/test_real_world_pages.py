@@ -21,37 +21,18 @@ from webapp.runner import PanelData
 from webapp.settings import Settings
 from webapp.timezones import BROWSER_COOKIE, DisplayZone
 
+from tests.page_router import components, route, router_client
+
 UNREACHABLE = "http://127.0.0.1:9"
 
 
 def page(settings: Settings, pathname: str, search: str, cookie: str | None = None) -> dict:
     """The page's components by id (props), as the router renders `pathname` + `search`."""
-    app = create_app(settings)
-    client = app.server.test_client()
-    client.get("/")  # Dash registers its page router on the first request
+    client = router_client(create_app(settings))
     if cookie:
         client.set_cookie(BROWSER_COOKIE, cookie)
-    body = {"output": ".._pages_content.children..._pages_store.data..",
-            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
-                       {"id": "_pages_location", "property": "search", "value": search}],
-            "changedPropIds": ["_pages_location.pathname"], "state": []}
-    answer = client.post("/_dash-update-component", json=body)
-    assert answer.status_code == 200, answer.text[:300]
-    found: dict = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            props = node.get("props")
-            if isinstance(props, dict) and isinstance(props.get("id"), str):
-                found[props["id"]] = props
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-    walk(answer.get_json()["response"]["_pages_content"]["children"])
-    return found
+    return {c["props"]["id"]: c["props"] for c in components(route(client, pathname, search))
+            if isinstance(c["props"].get("id"), str)}
 
 
 def notes(components: dict) -> str:
