@@ -4,6 +4,8 @@ A range panel evaluates its query once per step; a fixed window shorter than the
 (`increase(x[1h])` at a 3-hour step) silently skips the time between windows. So range panels
 take their windows from the step (`$__interval`, or `$__rate_interval` for rates), and a panel
 whose values are per window says so in its title (`Builds per $__interval`, shown as `per 3h`).
+The same holds for every query evaluated per step (stat and tile sparklines); a panel read at one
+instant that counts over a fixed window of an hour or more names that window.
 """
 import re
 
@@ -96,6 +98,7 @@ def _named(window: float, text: str) -> bool:
     days, hours = window / 86400, window / 3600
     words = [f"{int(days)}-day", f"{int(days)} day", f"{int(days)}d"] if days == int(days) else []
     words += [f"{int(hours)} h", f"{int(hours)}-hour", f"{int(hours)}h"] if hours == int(hours) else []
+    words += ["last hour"] if hours == 1 else ["last day", "today"] if days == 1 else []
     return any(w in text for w in words)
 
 
@@ -124,3 +127,37 @@ def test_the_check_finds_a_fixed_window_in_a_stat_or_a_sparkline():
     assert list(_windows(promql_parser.parse("deriv(sum(rate(x[5m]))[24h:10m])"), 3600)) == \
         [("deriv", 86400, 3600, "trend"), ("rate", 300, 600, "fit")]
     assert _named(86400, "divided by the 24 h usage trend") and not _named(21600, "CPU used")
+    assert _named(3600, "Container restarts in the last hour") and not _named(3600, "Container restarts (top 10)")
+
+
+# ---------------------------------------------------------------- panels read at one instant
+# A table or bar is read once, at the end of the range: a count over a fixed window of an hour or
+# more is not "in the selected range", so the panel says which window it counts (title, column or text).
+ACCUMULATING = {"increase", "changes", "resets", "count_over_time", "sum_over_time", "max_over_time",
+                "min_over_time", "avg_over_time", "quantile_over_time"}
+
+
+def instant_queries():
+    from webapp.catalog.kinds import PANEL_KINDS
+    seen = set()
+    for dashboard in DASHBOARDS.values():
+        for panel in dashboard.panels:
+            if panel.source != "prometheus" or not PANEL_KINDS[panel.kind].instant or panel.id in seen:
+                continue
+            seen.add(panel.id)
+            for i, query in enumerate(panel.queries):
+                yield (f"{panel.id}#{i}", query.expr, panel.max_points, panel.min_step,
+                       " ".join((panel.title, query.column, panel.description, panel.empty_text)))
+
+
+@pytest.mark.parametrize("name,template,max_points,min_step,text", list(instant_queries()), ids=lambda v: str(v)[:40])
+def test_an_instant_panel_names_the_window_it_counts(name, template, max_points, min_step, text):
+    import promql_parser
+    from webapp.engine import plan_query
+    from webapp.promql import template_variables
+    extra = {v: (v, ()) for v in template_variables(template)}
+    view = parse_view_state({"from": "now-30d", "to": "now"}, defaults=("utc", 5, None))
+    plan = plan_query(template, view, True, max_points, min_step, extra)
+    for function, window, _, role in _windows(promql_parser.parse(plan.promql), 0):
+        if function in ACCUMULATING and role == "" and window >= 3600 and abs(window - view.time_range.seconds) > 60:
+            assert _named(window, text), f"{name}: {function}[{window:g}s] is not named in {text!r}"
