@@ -13,7 +13,7 @@ from webapp.prometheus import PrometheusError
 from webapp.promql import TemplateError, matcher
 from webapp.runner import Problem, TileHealth, Verdict
 from webapp.runtime import current_runtime
-from webapp.timerange import QUICK_RANGES, REFRESH_CHOICES, format_duration
+from webapp.timerange import QUICK_RANGES, REFRESH_CHOICES, format_duration, parse_duration
 from webapp.viewstate import ViewState
 
 from .format import format_value, safe
@@ -124,7 +124,11 @@ def filter_bar(view: ViewState, variables: tuple[str, ...], time_picker: bool = 
         ], className="time-row"),
     ], className="filter-item filter-time", style=None if time_picker else {"display": "none"})
     refresh_value = format_duration(view.refresh_seconds) if view.refresh_seconds else "off"
-    refresh_choices = list(dict.fromkeys(REFRESH_CHOICES + (refresh_value,)))
+    runtime = current_runtime()
+    floor = runtime.settings.min_refresh_seconds if runtime else 0
+    # As Grafana's picker: no choice faster than the floor (DATAOPS_MIN_REFRESH) is offered.
+    offered = tuple(c for c in REFRESH_CHOICES if c == "off" or parse_duration(c) >= floor)
+    refresh_choices = list(dict.fromkeys(offered + (refresh_value,)))
     refresh = html.Div([
         html.Label("Refresh", htmlFor="refresh-picker", className="filter-label"),
         dcc.Dropdown(id="refresh-picker", options=[{"label": c, "value": c} for c in refresh_choices],
