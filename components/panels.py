@@ -395,7 +395,7 @@ def render_table(data: PanelData, query_string: str) -> list:
         for i, column in enumerate(panel.label_columns):
             text = labels.get(column, "")
             href = entity_href(panel, labels, query_string) if column == link_column else None
-            item[f"l{i}"] = link_cell(text, href) if href else text
+            item[f"l{i}"] = link_cell(text, href) if column == link_column else text
             item[f"l{i}_sort"] = sort_key(text)
         for i, column in enumerate(value_columns):
             value = row["values"].get(column, math.nan)

@@ -82,7 +82,7 @@ def render_rows(data, query_string: str) -> list:
             if link is not None and column == link.label and isinstance(row.get("_href"), dict):
                 href = entity_path(link.path, row["_href"])
                 href = f"{href}?{query_string}" if query_string else href
-            item[f"c{i}"] = link_cell(text, href) if href else text
+            item[f"c{i}"] = link_cell(text, href) if columns[i].kind == "link" else text
             item[f"c{i}_sort"] = (sort_key(raw.timestamp()) if isinstance(raw, dt.datetime)
                                   else sort_key(raw) if isinstance(raw, (int, float)) else sort_key(text))
             status = NAMED_STATES.get(str(raw)) if column in ("State", "Status") else None
