@@ -11,16 +11,17 @@ from ..labelnames import CRITICAL_SERVICES
 from . import thresholds as th
 from .forms import CONTAINERS, hms_api, hms_pool, minio, trino
 from .gitops import ARGOCD_APP_LINK
+from .level2 import NAMESPACE_LINK as NAMESPACE
 from .model import Link, Query, Signal, Tile
+from .pipeline import ICEBERG_LINK as ICEBERG_TABLE
+from .pipeline import ORACLE_LINK as TABLESPACE
+from .workloads import AIRFLOW_DAG as DAG
 
 S = Signal
-# Level 2 pages a tile links each breaching entity to ({label} parts come from the signal's series).
+# Level 2 pages a tile links each breaching entity to ({label} parts come from the signal's series);
+# the pages' own modules define the others.
 JENKINS_JOB = Link("/gitops/jenkins/{jenkins_job}", "jenkins_job")
-NAMESPACE = Link("/capacity/namespace/{namespace}", "namespace")
 PVC = Link("/capacity/pvc/{persistentvolumeclaim}", "persistentvolumeclaim")
-DAG = Link("/workloads/airflow/{dag_id}", "dag_id")
-ICEBERG_TABLE = Link("/pipeline/iceberg/{table}", "table")
-TABLESPACE = Link("/pipeline/oracle/{tablespace}", "tablespace")
 
 GITOPS_SIGNALS = (
     S(th.JENKINS_SUCCESS_RATE,
