@@ -23,6 +23,7 @@ GRAFANA_CALCS = {"last": "lastNotNull", "max": "max", "mean": "mean", "min": "mi
 UNIT = {"cores": "suffix: cores", "dollars": "currencyUSD", "dateTime": "dateTimeAsIso"}
 PANEL_HEIGHT = 8
 COLOUR = {"critical": "red", "warning": "orange"}
+RANK = {"warning": 1, "critical": 2}  # how bad a threshold's colour is (0: fine)
 TAG = "dataops-monitor"
 
 
@@ -53,9 +54,22 @@ def _variable(name: str) -> dict:
 
 
 def _thresholds(panel: Panel) -> dict:
-    steps = [{"color": "green", "value": None}]
-    for t in sorted(panel.thresholds, key=lambda t: t.value):
-        steps.append({"color": COLOUR[t.severity], "value": t.value})
+    """Grafana's threshold steps: each colours the values from its own up to the next step's (the
+    first, `value: null`, from minus infinity). An `above` threshold colours from its value up, a
+    `below` one everything under its value (e.g. a success rate: red base, green from 0.95)."""
+    bounds = sorted({float(t.value) for t in panel.thresholds})
+
+    def colour(low: float | None, high: float | None) -> str:  # of the values in [low, high)
+        rank = max((RANK[t.severity] for t in panel.thresholds
+                    if (t.direction == "above" and low is not None and low >= t.value)
+                    or (t.direction == "below" and high is not None and high <= t.value)), default=0)
+        return ("green", COLOUR["warning"], COLOUR["critical"])[rank]
+
+    steps: list[dict] = []
+    edges = [None, *bounds, None]
+    for low, high in zip(edges, edges[1:]):
+        if not steps or steps[-1]["color"] != colour(low, high):
+            steps.append({"color": colour(low, high), "value": low})
     return {"mode": "absolute", "steps": steps}
 
 

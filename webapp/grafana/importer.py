@@ -560,10 +560,33 @@ def _thresholds(raw: dict, field: dict, kind: str) -> list[dict]:
     style = ((field.get("custom") or {}).get("thresholdsStyle") or {}).get("mode", "off")
     if kind == "timeseries" and style == "off":
         return []
+    # Each step colours the values from its own up to the next step's, the first (the base) from minus
+    # infinity. Where the colour gets worse going up, values above the step are in breach; where it
+    # gets better (red base, green from 0.95: a success rate), the values below it are.
+    rank = {None: 0, "warning": 1, "critical": 2}
     out = []
-    for step in steps:
-        value, colour = step.get("value"), str(step.get("color") or "").lower()
-        severity = _SEVERITY.get(colour)
-        if isinstance(value, (int, float)) and severity:
-            out.append({"value": float(value), "severity": severity})
-    return out[:4]
+    below = None
+    for i, step in enumerate(s for s in steps if isinstance(s, dict)):
+        value, severity = step.get("value"), _SEVERITY.get(str(step.get("color") or "").lower())
+        if i == 0:
+            below = severity
+            continue
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        if rank[severity] > rank[below]:
+            out.append({"value": float(value), "severity": severity, "direction": "above"})
+        elif rank[severity] < rank[below]:
+            out.append({"value": float(value), "severity": below, "direction": "below"})
+        below = severity
+    # A bad band with fine values on both sides (green, red from 0, green from 1: "0 is bad") is
+    # not a pair of thresholds here (the two together would colour everything): keep its upper edge
+    # when its lower edge is 0 or less (a count or a ratio has no values under it), else its lower edge.
+    kept: list[dict] = []
+    for t in out:
+        last = kept[-1] if kept else None
+        if last and (last["direction"], t["direction"]) == ("above", "below") and last["severity"] == t["severity"]:
+            if last["value"] <= 0:
+                kept[-1] = t
+            continue
+        kept.append(t)
+    return kept[:4]
