@@ -66,6 +66,8 @@ def test_export_then_import_gives_back_every_promql_panel(dashboard):
         assert (copy.title, copy.kind, copy.width, copy.unit, copy.stacked) == \
             (original.title, original.kind, original.width, original.unit, original.stacked), original.id
         assert (copy.min_step, copy.max_points) == (original.min_step, original.max_points), original.id
+        assert (copy.sort_desc, copy.limit, copy.empty_text) == \
+            (original.sort_desc, original.limit, original.empty_text), original.id
         assert copy.label_columns == original.label_columns, original.id
         assert copy.stages == original.stages, original.id
         assert sorted(copy.value_map) == sorted(original.value_map), original.id
@@ -100,3 +102,23 @@ def test_grafana_threshold_steps_become_thresholds_with_their_direction(steps, e
     thresholds = document["sections"][0]["panels"][0]["thresholds"]
     assert [(t["value"], t["severity"], t["direction"]) for t in thresholds] == expected
     parse_document(document)
+
+
+def _table(transformations: list[dict], **defaults) -> dict:
+    return {"type": "table", "id": 1, "title": "T", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+            "targets": [{"refId": "A", "expr": "sum by (pod) (up)", "format": "table", "instant": True}],
+            "fieldConfig": {"defaults": defaults}, "transformations": transformations}
+
+
+def test_grafana_table_order_limit_and_no_value_text_import():
+    organize = {"id": "organize", "options": {"renameByName": {"Value #A": "Up"}}}
+    panel = _table([organize, {"id": "sortBy", "options": {"sort": [{"field": "Up", "desc": False}]}},
+                    {"id": "limit", "options": {"limitField": 7}}], noValue="All pods up")
+    document, report = Importer([]).convert({"uid": "u", "title": "T", "panels": [panel]})
+    imported = parse_document(document).dashboard.panels[0]
+    assert (imported.sort_desc, imported.limit, imported.empty_text) == (False, 7, "All pods up")
+    assert report.supported == 1
+    by_label = _table([{"id": "sortBy", "options": {"sort": [{"field": "pod"}]}}])
+    document, report = Importer([]).convert({"uid": "u", "title": "T", "panels": [by_label]})
+    assert document["sections"][0]["panels"][0]["reason"] == "sortBy on the label column pod"
+    assert report.supported == 0

@@ -9,6 +9,7 @@ dropping the matcher does here). Importing an export gives back the same panels
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from webapp.catalog import level1
@@ -25,6 +26,7 @@ PANEL_HEIGHT = 8
 COLOUR = {"critical": "red", "warning": "orange"}
 RANK = {"warning": 1, "critical": 2}  # how bad a threshold's colour is (0: fine)
 TAG = "dataops-monitor"
+_PANEL_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Panel)}
 
 
 def uid_for(dashboard: Dashboard) -> str:
@@ -136,8 +138,17 @@ def export_panel(panel: Panel, panel_id: int, x: int, y: int, variables: tuple[s
                 if len(panel.join_on) == 1 else {"id": "merge", "options": {}})
         if len(panel.join_on) > 1:  # Grafana joins on one field; merge joins on all common ones
             out["options"]["dataopsJoinOn"] = list(panel.join_on)
+        # Rows by the first value column, then at most `limit` of them: what the table shows here.
+        first = next((q.column for q in panel.queries if q.column), "Value #A")
         out["transformations"] = [join, {"id": "organize", "options": {
-            "excludeByName": excluded, "indexByName": index, "renameByName": renames}}]
+            "excludeByName": excluded, "indexByName": index, "renameByName": renames}},
+            {"id": "sortBy", "options": {"fields": {}, "sort": [{"field": first, "desc": panel.sort_desc}]}},
+            {"id": "limit", "options": {"limitField": panel.limit}}]
+    elif (panel.sort_desc, panel.limit) != (_PANEL_DEFAULTS["sort_desc"], _PANEL_DEFAULTS["limit"]):
+        # Bars and lists are ordered and cut by value here; Grafana has no such option outside tables.
+        out["options"]["dataopsSort"] = {"desc": panel.sort_desc, "limit": panel.limit}
+    if panel.empty_text != _PANEL_DEFAULTS["empty_text"]:
+        out["fieldConfig"]["defaults"]["noValue"] = panel.empty_text
     if panel.link is not None:
         out["fieldConfig"]["overrides"].append({
             "matcher": {"id": "byName", "options": panel.link.label},

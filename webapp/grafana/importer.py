@@ -302,7 +302,8 @@ class Importer:
             report.units_as_short[unit] = report.units_as_short.get(unit, 0) + 1
             our_unit = "short"
         transformations = [t.get("id") for t in raw.get("transformations") or [] if isinstance(t, dict)]
-        unknown = [t for t in transformations if t not in ("organize", "joinByField", "merge", "seriesToColumns")]
+        unknown = [t for t in transformations
+                   if t not in ("organize", "joinByField", "merge", "seriesToColumns", "sortBy", "limit")]
         if unknown:
             raise Unsupported(f"transformation {unknown[0]}")
         organize = next((t.get("options") or {} for t in raw.get("transformations") or []
@@ -358,6 +359,9 @@ class Importer:
         value_map = _value_map(field.get("mappings") or [])
         if value_map:
             spec["value_map"] = value_map
+        spec.update(_order(raw, queries))
+        if isinstance(field.get("noValue"), str) and field["noValue"].strip():
+            spec["empty_text"] = field["noValue"].strip()[:200]
         link = self._link(raw, renames, report)
         if link:
             spec["link"] = link
@@ -535,6 +539,34 @@ def _js_regex_search(pattern: str, text: str) -> bool:
         return re.search(_strip_regex(pattern), text) is not None
     except re.error:
         return False
+
+
+def _order(raw: dict, queries: list[dict]) -> dict:
+    """`sort_desc` and `limit` from the `sortBy` and `limit` transformations (or the exporter's
+    `options.dataopsSort`). Rows are ordered by value here: sorting by a label column is unsupported."""
+    out: dict = {}
+    own = (raw.get("options") or {}).get("dataopsSort")
+    if isinstance(own, dict):
+        if isinstance(own.get("desc"), bool):
+            out["sort_desc"] = own["desc"]
+        if isinstance(own.get("limit"), int) and not isinstance(own.get("limit"), bool):
+            out["limit"] = max(1, min(1000, own["limit"]))
+    values = {q.get("column") for q in queries} | {f"Value #{chr(ord('A') + i)}" for i in range(len(queries))} | {"Value"}
+    for step in raw.get("transformations") or []:
+        if not isinstance(step, dict):
+            continue
+        options = step.get("options") if isinstance(step.get("options"), dict) else {}
+        if step.get("id") == "sortBy":
+            sort = [s for s in options.get("sort") or [] if isinstance(s, dict)]
+            if sort:
+                if sort[0].get("field") not in values:
+                    raise Unsupported(f"sortBy on the label column {str(sort[0].get('field'))[:60]}")
+                out["sort_desc"] = bool(sort[0].get("desc"))
+        elif step.get("id") == "limit":
+            limit = options.get("limitField")
+            if isinstance(limit, int) and not isinstance(limit, bool):
+                out["limit"] = max(1, min(1000, limit))
+    return out
 
 
 def _table_labels(queries: list[dict], organize: dict, renames: dict) -> list[str]:
