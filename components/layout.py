@@ -21,7 +21,7 @@ from .panels import SEVERITY_COLOURS, link_href, panel_container
 
 NAV_ITEMS = (("/", "Overview"), ("/gitops", "GitOps"), ("/capacity", "Capacity"), ("/workloads", "Workloads"),
              ("/pipeline", "Pipeline"), ("/optimize", "Optimize"), ("/e2e", "E2E"), ("/alerts", "Alerts"),
-             ("/slo", "SLOs"))
+             ("/slo", "SLOs"), ("/datasources", "Data sources"))
 MAX_OPTIONS = 500
 
 

@@ -27,6 +27,7 @@ from .catalog.model import PRIORITY_NAME, Signal, Threshold
 from .catalog.overview import TILES
 from .catalog.forms import CONTAINERS
 from .catalog.variables import VARIABLES
+from .labelnames import CRITICAL_SERVICES
 from .promql import render, validate
 from .timerange import format_duration, parse_duration
 
@@ -281,7 +282,7 @@ PANEL_RECORDS = (
     ("pipeline_le:pipeline_duration_seconds_bucket:increase1h",
      'sum by (pipeline, le) (increase(pipeline_duration_seconds_bucket[1h]))'),
     ("instance:platform_critical_up:avg_over_time1h",
-     'avg_over_time(up{job="platform-critical"}[1h])'),
+     'avg_over_time(up{' + CRITICAL_SERVICES + '}[1h])'),
 )
 
 

@@ -2,10 +2,12 @@
 
 A signal's expression gives one value per entity; the tile is the worst verdict of its
 signals under the thresholds of thresholds.py. The alert rules are generated from the same
-Signal objects, so a tile turns red exactly where its alert fires.
+Signal objects, so a tile turns red exactly where its alert fires. Signals that count events round
+their `increase()`: it extrapolates to the window's edges, and "2.03 OOM kills" reads as a bug.
 """
 from __future__ import annotations
 
+from ..labelnames import CRITICAL_SERVICES
 from . import thresholds as th
 from .forms import CONTAINERS, hms_api, hms_pool, minio, trino
 from .gitops import ARGOCD_APP_LINK
@@ -36,7 +38,7 @@ GITOPS_SIGNALS = (
       'or count by (namespace) (kube_pod_status_phase{$cluster, $namespace}) * 0',
       "namespace", "namespaces", NAMESPACE),
     S(th.CONTAINER_RESTARTS,
-      'sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h]))',
+      'round(sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h])))',
       "pod", "containers", NAMESPACE),
 )
 
@@ -71,13 +73,13 @@ def _rate5(selector: str) -> str:
 
 WORKLOAD_SIGNALS = (
     S(th.SPARK_FAILURES,
-      'sum by (namespace) (increase(spark_application_failure_count{$cluster, $namespace}[1h]))', "namespace",
+      'round(sum by (namespace) (increase(spark_application_failure_count{$cluster, $namespace}[1h])))', "namespace",
       "Spark namespaces", NAMESPACE),
     S(th.SPARK_GC,
       'sum by (application_name) (rate(metrics_executor_totalGCTime_seconds_total{$cluster}[5m])) '
       '/ (sum by (application_name) (rate(metrics_executor_totalDuration_seconds_total{$cluster}[5m])) > 0)',
       "application_name", "Spark applications"),
-    S(th.AIRFLOW_DAG_FAILED, 'sum by (dag_id) (increase(airflow_dagrun_failed_count{$cluster}[1h]))', "dag_id",
+    S(th.AIRFLOW_DAG_FAILED, 'round(sum by (dag_id) (increase(airflow_dagrun_failed_count{$cluster}[1h])))', "dag_id",
       "Airflow DAGs", DAG),
     S(th.TRINO_WALL_TIME,
       f'max by (cluster) ({trino("QueryManager", "ExecutionTime_FiveMinutes_P95", "$cluster")}) / 1000', "cluster",
@@ -117,7 +119,7 @@ PIPELINE_SIGNALS = (
 
 OPTIMIZE_SIGNALS = (
     S(th.OOM_KILLED,
-      'sum by (cluster, namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h])) '
+      'round(sum by (cluster, namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h]))) '
       '* on (cluster, namespace, pod, container) group_left () '
       'max by (cluster, namespace, pod, container) '
       '(kube_pod_container_status_last_terminated_reason{reason="OOMKilled", $cluster, $namespace})', "pod",
@@ -135,9 +137,9 @@ OPTIMIZE_SIGNALS = (
 )
 
 E2E_SIGNALS = (
-    S(th.TARGET_DOWN, 'min by (instance) (up{job="platform-critical", $cluster})', "instance",
+    S(th.TARGET_DOWN, 'min by (instance) (up{' + CRITICAL_SERVICES + ', $cluster})', "instance",
       "critical services"),
-    S(th.PLATFORM_AVAILABILITY, 'min by (instance) (avg_over_time(up{job="platform-critical", $cluster}[1h]))',
+    S(th.PLATFORM_AVAILABILITY, 'min by (instance) (avg_over_time(up{' + CRITICAL_SERVICES + ', $cluster}[1h]))',
       "instance", "critical services"),
     S(th.DATA_QUALITY, 'sum by (dataset) (dq_check_success) / count by (dataset) (dq_check_success)', "dataset",
       "datasets"),
