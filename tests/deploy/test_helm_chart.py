@@ -1,8 +1,9 @@
 """The Helm chart: lint, render (default and full values), validate against Kubernetes' schemas.
 
 Helm itself comes from `helm-python-sdk` (Helm's Go SDK in a PyPI wheel), the schemas from
-`kubernetes-validate` (bundled, offline). The Prometheus operator's CRDs are not available offline:
-ServiceMonitor and PrometheusRule are checked structurally, and the rules they carry with promtool.
+`kubernetes-validate` (bundled, offline). ServiceMonitor and PrometheusRule are validated against the
+Prometheus operator's CRD schemas as `cloudcoil-models-prometheus-operator` generates them (pydantic
+models), and the rules they carry with promtool.
 """
 from __future__ import annotations
 
@@ -80,6 +81,43 @@ def test_full_values_render_every_kind():
     kinds = {d["kind"] for d in _render(FULL)}
     assert kinds == {"ConfigMap", "Deployment", "Service", "ServiceAccount", "Ingress", "HorizontalPodAutoscaler",
                      "PodDisruptionBudget", "NetworkPolicy", "ServiceMonitor", "PrometheusRule"}
+
+
+def _operator_problems(doc: dict) -> str:
+    """'' when `doc` (a monitoring.coreos.com/v1 object) is valid under the operator's CRD schema;
+    else what is wrong. The models ignore unknown fields: a field dropped on the way through is one."""
+    import pydantic
+    from cloudcoil.models.prometheus_operator import v1
+
+    try:
+        model = getattr(v1, doc["kind"]).model_validate(doc)
+    except pydantic.ValidationError as exc:
+        return str(exc)
+    back = model.model_dump(by_alias=True, exclude_unset=True, mode="json")
+    return "" if back == doc else f"fields unknown to the CRD: {yaml.safe_dump(doc)} became {yaml.safe_dump(back)}"
+
+
+def test_operator_objects_validate_against_the_operators_schemas(manifests):
+    operator = [d for d in manifests if d["apiVersion"].startswith("monitoring.coreos.com/")]
+    assert {d["kind"] for d in operator} == {"ServiceMonitor", "PrometheusRule"}
+    for doc in operator:
+        assert doc["apiVersion"] == "monitoring.coreos.com/v1"
+        assert _operator_problems(doc) == "", doc["metadata"]["name"]
+
+
+@pytest.mark.parametrize("path, value, expected", [
+    (("spec", "endpoints", 0, "interval"), "30 seconds", "String should match pattern"),
+    (("spec", "endpoints", 0, "scrapeIntervall"), "30s", "fields unknown to the CRD"),
+    (("spec", "groups", 0, "rules", 0, "for"), 5, "valid string"),
+])
+def test_an_operator_schema_violation_is_caught(path, value, expected):
+    docs = _render({})
+    doc = next(d for d in docs if d["kind"] == ("ServiceMonitor" if "endpoints" in path else "PrometheusRule"))
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    assert expected in _operator_problems(doc)
 
 
 def test_a_schema_violation_is_caught():
