@@ -139,6 +139,7 @@ def test_callback_latency_cache_and_query_metrics_add_up_over_the_workers(proxy,
         assert _sample(after, "dataops_callback_duration_seconds_count", callback="tiles.children") == 5
         assert _sample(after, "dataops_callback_duration_seconds_sum", callback="tiles.children") > 0
         assert _sample(after, "dataops_query_duration_seconds_count", source="prometheus") >= misses
+        assert _sample(after, "dataops_http_request_duration_seconds_count", endpoint="dash-update") == 5
         crafted = dict(body, output="x<script>.children", outputs={"id": "x<script>", "property": "children"})
         session.post(server.url + "/_dash-update-component", json=crafted, timeout=60)
         text = requests.get(server.url + "/metrics", timeout=10).text
