@@ -186,7 +186,8 @@ BUSINESS = Section("Business metrics", (
           '/ (sum(rate(http_request_duration_seconds_count{job="portal"}[$__range])) > 0)', "mean"),),
         unit="s", width=3, description="Portal API requests; the pipeline's own time is in the overview."),
     Panel("e2e-utilisation", "Platform utilisation (CPU used / allocatable)", "stat", (
-        Q(f'{_CPU_USED} / sum(kube_node_status_allocatable{{resource="cpu", $cluster}})', "CPU"),),
+        Q(f'{_CPU_USED.replace("[5m]", "[$__rate_interval]")} / sum(kube_node_status_allocatable{{resource="cpu", $cluster}})',
+          "CPU"),),
         unit="percentunit", thresholds=(th.CPU_USAGE,), width=3),
     Panel("e2e-volume-trend", "Data processed per $__interval by pipeline", "timeseries", (
         Q('sum by (pipeline) (increase(pipeline_data_processed_bytes_total[$__interval]))', "{pipeline}"),),

@@ -71,6 +71,10 @@ def _rate5(selector: str) -> str:
     return f"rate({selector}[5m])"
 
 
+def _rate_step(selector: str) -> str:
+    return f"rate({selector}[$__rate_interval])"
+
+
 WORKLOAD_SIGNALS = (
     S(th.SPARK_FAILURES,
       'round(sum by (namespace) (increase(spark_application_failure_count{$cluster, $namespace}[1h])))', "namespace",
@@ -153,12 +157,14 @@ TILES: tuple[Tile, ...] = (
          Query('sum(increase(default_jenkins_builds_success_build_count_total{$cluster}[$__range])) '
                '/ (sum(increase(default_jenkins_builds_total_build_count_total{$cluster}[$__range])) > 0)',
                "build success"), "percentunit",
-         Query('sum(increase(default_jenkins_builds_total_build_count_total{$cluster}[1h]))', "builds/h"),
+         # Sparklines are evaluated per step: windows follow it, so nothing between two points is skipped.
+         Query('sum(rate(default_jenkins_builds_total_build_count_total{$cluster}[$__rate_interval])) * 3600',
+               "builds/h"),
          GITOPS_SIGNALS, "Bitbucket, Jenkins, Argo CD and rollouts"),
     Tile("capacity", "Resource Capacity", "/capacity",
          Query('sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_node_status_allocatable{resource="cpu", $cluster})', "CPU used"), "percentunit",
-         Query('sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
+         Query('sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[$__rate_interval])) '
                '/ sum(kube_node_status_allocatable{resource="cpu", $cluster})', "CPU used"),
          CAPACITY_SIGNALS, "Compute, storage, network and forecasts"),
     Tile("workloads", "Workload Execution", "/workloads",
@@ -167,18 +173,18 @@ TILES: tuple[Tile, ...] = (
          WORKLOAD_SIGNALS, "Spark, Airflow and Trino"),
     Tile("pipeline", "Data Pipeline", "/pipeline",
          Query('max(max by (table) (iceberg_table_data_files{$cluster}))', "largest table (files)"), "short",
-         Query(f'sum({minio("minio_s3_requests_total", "$cluster", _rate5)})', "S3 requests/s"),
+         Query(f'sum({minio("minio_s3_requests_total", "$cluster", _rate_step)})', "S3 requests/s"),
          PIPELINE_SIGNALS, "Iceberg, Hive Metastore, S3, Oracle, Ceph and Isilon"),
     Tile("optimize", "Optimize & Troubleshoot", "/optimize",
          Query('1 - sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
                '/ sum(kube_pod_container_resource_requests{resource="cpu", $cluster})', "CPU idle"), "percentunit",
-         Query('1 - sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
+         Query('1 - sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[$__rate_interval])) '
                '/ sum(kube_pod_container_resource_requests{resource="cpu", $cluster})', "CPU idle"),
          OPTIMIZE_SIGNALS, "Errors, OOM kills, idle and over-provisioned resources"),
     Tile("e2e", "E2E Analytics", "/e2e",
          Query('sum(increase(pipeline_duration_seconds_bucket{le="3600"}[$__range])) '
                '/ (sum(increase(pipeline_duration_seconds_count[$__range])) > 0)', "runs within 1 h"), "percentunit",
-         Query('sum(increase(pipeline_duration_seconds_bucket{le="3600"}[1h])) '
-               '/ (sum(increase(pipeline_duration_seconds_count[1h])) > 0)', "runs within 1 h"),
+         Query('sum(increase(pipeline_duration_seconds_bucket{le="3600"}[$__rate_interval])) '
+               '/ (sum(increase(pipeline_duration_seconds_count[$__rate_interval])) > 0)', "runs within 1 h"),
          E2E_SIGNALS, "Pipeline map, SLIs and business metrics"),
 )

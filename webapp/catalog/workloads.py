@@ -152,7 +152,7 @@ AIRFLOW = Section("Airflow", (
         Q(f'sum(round(increase(airflow_ti_failures{{{_SEL}}}[$__range]))) or vector(0)', "failed"),),
         width=3),
     Panel("airflow-heartbeat", "Scheduler heartbeat interval", "stat", (
-        Q(f'max(1 / sum by (cluster) (rate(airflow_scheduler_heartbeat{{{_SEL}}}[2m])))', "interval"),),
+        Q(f'max(1 / sum by (cluster) (rate(airflow_scheduler_heartbeat{{{_SEL}}}[$__rate_interval])))', "interval"),),
         unit="s", thresholds=(th.AIRFLOW_HEARTBEAT,), width=3,
         description="Mean seconds between scheduler heartbeats (~5 s when healthy; infinite when none)."),
     Panel("airflow-dags", "DAGs: success rate, failed runs, average duration", "table", (
