@@ -60,3 +60,35 @@ def test_engine_sends_the_platform_selector_with_the_cluster_label():
     assert sent == 'min by (instance) (up{job=~"hive-metastore|trino", k8s_cluster="prod-east"})'
     default = QueryEngine(PrometheusClient("http://127.0.0.1:9", 1.0, {}))
     assert default.as_sent(plan).promql == plan.promql
+
+
+def test_rules_written_for_a_platform_use_its_names(tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+
+    import promql_parser
+    import yaml
+
+    from webapp.cli import main
+    from webapp.labelnames import label_usages
+
+    monkeypatch.setenv("DATAOPS_CLUSTER_LABEL", "k8s_cluster")
+    monkeypatch.setenv("DATAOPS_CRITICAL_SERVICES", OURS)
+    assert main(["rules", "--platform", "--out", str(tmp_path)]) == 0
+    files = sorted(tmp_path.glob("*.rules.yml"))
+    assert len(files) == 4 and not (tmp_path / "tests").exists()
+    rules = [r for f in files for g in yaml.safe_load(f.read_text())["groups"] for r in g["rules"]]
+    for rule in rules:
+        names = {name for _, name in label_usages(rule["expr"])}
+        assert "cluster" not in names, rule["expr"]
+        assert "platform-critical" not in rule["expr"]
+        promql_parser.parse(rule["expr"])
+        assert "$labels.cluster " not in str(rule.get("annotations", "")) + " "
+    down = next(r for r in rules if r.get("alert") == "PlatformDown")
+    assert OURS in down["expr"] and "$labels.k8s_cluster" in down["annotations"]["description"]
+    promtool = shutil.which("promtool") or "promtool"
+    subprocess.run([promtool, "check", "rules", *map(str, files)], check=True, capture_output=True)
+    # the committed files stay the design's (their drift check) and are never overwritten this way
+    assert main(["rules", "--platform"]) == 2
+    monkeypatch.setenv("DATAOPS_CRITICAL_SERVICES", 'job="a"} or vector(1')
+    assert main(["rules", "--platform", "--out", str(tmp_path)]) == 2
