@@ -14,10 +14,11 @@ from webapp.catalog.kinds import PANEL_KINDS
 from webapp.catalog.model import Panel, Threshold
 from webapp.prometheus import QueryResult, Series
 from webapp.runner import PanelData
+from webapp.legends import legend
 
 from .annotations import ANNOTATION_AXIS, annotation_traces, legend_values
 from .figures import DARK_LAYOUT, GRAPH_CONFIG, LIGHT_TEMPLATE, base_layout, scrollable_table
-from .format import current_zone, format_value, legend, safe, time_axis_title, wall_epoch_ms, wall_times
+from .format import current_zone, format_value, safe, time_axis_title, wall_epoch_ms, wall_times
 from .links import link_href
 from .palette import SERIES, STATUS, state_colour
 from .tables import Column, link_cell, panel_table, sort_key
