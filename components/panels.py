@@ -123,6 +123,11 @@ def _graph(panel: Panel, fig: go.Figure | dict) -> dcc.Graph:
                      id={"type": "panel-graph", "panel": panel.id})
 
 
+TIMESERIES_PLOT_PX = 220   # a time series figure's height without its legend: plot, ticks and axis title
+LEGEND_ROW_PX = 19         # one legend row at the figures' 10 px legend font
+LEGEND_MAX_ROWS = 4
+
+
 def timeseries_figure(data: PanelData, query_string: str) -> dict:
     """The time series figure as plain plotly data (no validated figure objects: this is the hot
     path of every page): epoch-ms x and float y as typed arrays, threshold lines as shapes."""
@@ -143,9 +148,13 @@ def timeseries_figure(data: PanelData, query_string: str) -> dict:
         traces.append(trace)
     marks = annotation_traces(getattr(data, "annotations", ()))
     shapes, notes = threshold_marks(panel)
-    base = base_layout()
+    # The figure grows by its legend's rows (entries with values rarely share a row), up to
+    # LEGEND_MAX_ROWS; past them the legend scrolls. A fixed height left a 4-entry legend and two
+    # lines of date ticks a plot of about 90 px.
+    legend_px = LEGEND_ROW_PX * min(len(traces) + len(marks), LEGEND_MAX_ROWS) + 14
+    base = base_layout(TIMESERIES_PLOT_PX + legend_px)
     # The legend at the foot of the figure (not under the plot area): its values make entries long.
-    base["legend"] = {**base["legend"], "yref": "container", "y": 0, "yanchor": "bottom"}
+    base["legend"] = {**base["legend"], "yref": "container", "y": 0, "yanchor": "bottom", "maxheight": legend_px}
     layout = {**base, "showlegend": True,
               "xaxis": {"type": "date", "title": {"text": time_axis_title(), "font": {"size": 10}}},
               "yaxis": {**_axis_format(panel.unit), "rangemode": "tozero"}}

@@ -10,7 +10,7 @@ import pytest
 from dash import dash_table
 
 from components.annotations import annotation_traces, legend_values
-from components.panels import render_table, timeseries_figure
+from components.panels import LEGEND_MAX_ROWS, LEGEND_ROW_PX, TIMESERIES_PLOT_PX, render_table, timeseries_figure
 from components.tables import link_cell, sort_key
 from webapp.annotations import AnnotationOutcome, events, plan_annotations
 from webapp.catalog import DASHBOARDS
@@ -154,6 +154,19 @@ def test_annotations_are_vertical_markers_with_escaped_hover_text():
     assert "&lt;script&gt;" in marks["hovertext"][0] and "<script>" not in str(marks)
     plain = timeseries_figure(_timeseries(panel), "")
     assert len(plain["data"]) == 1 and "yaxis2" not in plain["layout"]
+
+
+def test_the_legend_adds_its_rows_to_the_figure_instead_of_taking_them_from_the_plot():
+    panel = Panel("ts", "TS", "timeseries", (Query("up", "{job}"),))
+    def figure(n):
+        series = [_series({"job": f"j{i}"}, [1.0, 2.0]) for i in range(n)]
+        return timeseries_figure(PanelData(panel, (_result(*series),)), "")["layout"]
+    one, four, many = figure(1), figure(4), figure(30)
+    for layout in (one, four, many):
+        # what is left of the figure once the legend has its share is the same for every legend
+        assert layout["height"] - layout["legend"]["maxheight"] == TIMESERIES_PLOT_PX
+    assert four["legend"]["maxheight"] - one["legend"]["maxheight"] == 3 * LEGEND_ROW_PX
+    assert many["height"] == four["height"] and LEGEND_MAX_ROWS == 4   # past 4 rows the legend scrolls
 
 
 # ---------------------------------------------------------------- table renderer
