@@ -203,6 +203,20 @@ def test_a_table_is_one_datatable_with_formats_status_words_and_sort_keys(monkey
     assert any(s["if"].get("filter_query") == '{v0_status} = "warning"' for s in table.style_data_conditional)
 
 
+@pytest.mark.parametrize("panel_id, judged", [("spark-failures-by-namespace", {"Failed", "Submission failed"}),
+                                               ("iceberg-tables", {"Data files"})])
+def test_a_tables_threshold_judges_only_the_columns_it_is_about(monkeypatch, panel_id, judged):
+    """Succeeded applications are not judged by the failure threshold, nor records by the data-file one."""
+    monkeypatch.setattr("components.links.link_target_registered", lambda path: True)
+    panel = next(p for _, p in PANELS if p.id == panel_id)
+    row = {label: "x" for label in panel.label_columns}
+    answer = _result(Series(row, np.array([T0]), np.array([1e9])), kind="vector")
+    table = render_table(PanelData(panel, tuple(answer for _ in panel.queries)), "")[0].children
+    names = {c["id"]: c["name"] for c in table.columns}
+    (cells,) = table.data
+    assert {names[k.removesuffix("_status")] for k, v in cells.items() if k.endswith("_status") and v != "ok"} == judged
+
+
 def test_link_cells_escape_markup_and_sort_keys_order_blanks_last():
     cell = link_cell('<img src=x onerror="a">*b*', '/x?a="1"&b=2')
     assert "<img" not in cell and "&lt;img" in cell and "\\*b\\*" in cell and 'href="/x?a=&quot;1&quot;&amp;b=2"' in cell

@@ -68,14 +68,14 @@ ICEBERG = Section("Iceberg", (
         Q(f'topk(10, {_SMALL_RATIO})', "{database}.{table}"),),
         unit="percentunit", width=6, link=links.ICEBERG_TABLE),
     Panel("iceberg-tables", "Iceberg tables", "table", (
-        Q(_FILES, column="Data files", unit="short"),
+        Q(_FILES, column="Data files", unit="short", thresholds=(th.ICEBERG_FILES,)),
         Q(_SNAPS, column="Snapshots", unit="none"),
         Q(f'max by ({ICEBERG_KEY}) (iceberg_table_total_bytes{{$cluster}})', column="Size", unit="bytes"),
         Q(f'max by ({ICEBERG_KEY}) (iceberg_table_records{{$cluster}})', column="Records", unit="short"),
         Q(f'max by ({ICEBERG_KEY}) (iceberg_table_metadata_files_bytes{{$cluster}})', column="Metadata", unit="bytes"),
         Q(f'max by ({ICEBERG_KEY}) (iceberg_table_last_commit_timestamp_seconds{{$cluster}})',
           column="Last commit", unit="dateTime")),
-        label_columns=("catalog", "database", "table"), thresholds=(th.ICEBERG_FILES,), link=links.ICEBERG_TABLE, width=12),
+        label_columns=("catalog", "database", "table"), link=links.ICEBERG_TABLE, width=12),
     Panel("iceberg-commits", "Commits per $__interval (top 10 tables)", "timeseries", (
         Q(f'topk(10, sum by ({ICEBERG_KEY}) (changes(iceberg_table_last_commit_timestamp_seconds{{$cluster}}[$__interval])))',
           "{database}.{table}"),),

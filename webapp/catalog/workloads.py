@@ -131,12 +131,12 @@ SPARK = Section("Spark", (
         description="Sorted by failed tasks. Runs whose tasks keep failing are the failed applications."),
     Panel("spark-failures-by-namespace", "Failures by namespace and application type", "table", (
         Q(f'sum by (cluster, namespace, app_type) (round(increase({_S_FAIL}[$__range])))',
-          column="Failed", unit="short"),
+          column="Failed", unit="short", thresholds=(th.SPARK_FAILURES,)),
         Q(f'sum by (cluster, namespace, app_type) (round(increase({_S_OK}[$__range])))',
           column="Succeeded", unit="short"),
         Q(f'sum by (cluster, namespace, app_type) (round(increase(spark_application_failed_submission_count{{{_SEL}}}[$__range])))',
-          column="Submission failed", unit="short")),
-        label_columns=("cluster", "namespace", "app_type"), thresholds=(th.SPARK_FAILURES,), width=12),
+          column="Submission failed", unit="short", thresholds=(th.SPARK_FAILURES,))),
+        label_columns=("cluster", "namespace", "app_type"), width=12),
 ))
 
 AIRFLOW = Section("Airflow", (
