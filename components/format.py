@@ -114,6 +114,11 @@ def format_value(value: float | None, unit: str, value_map: tuple[tuple[float, s
         return f"{value:.2f} cores"
     if unit == "ops":
         return f"{value:.1f} ops/s"
+    # SI prefixes, as the alert texts' humanize writes them: 94.5G, not 94509.1M
+    if abs(value) >= 1e12:
+        return f"{value / 1e12:.1f}T"
+    if abs(value) >= 1e9:
+        return f"{value / 1e9:.1f}G"
     if abs(value) >= 1e6:
         return f"{value / 1e6:.1f}M"
     if abs(value) >= 1e4:
