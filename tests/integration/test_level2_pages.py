@@ -40,6 +40,21 @@ def test_entity_pages_have_data(settings, dashboard_id, value):
             assert d.state == "empty" and "not configured" in d.notice
 
 
+def test_a_nodes_shares_are_fractions(settings):
+    """CPU busy and memory used of one node stay within 0-1, however many `cpu` series node-exporter reports."""
+    import numpy as np
+    app = create_app(settings)
+    dashboard = DASHBOARDS["node"]
+    shares = [p for p in dashboard.panels if p.kind == "timeseries" and p.unit == "percentunit"]
+    extra = {name: (label, (ENTITIES["node"],)) for name, label in dashboard.path_variables}
+    data = run_panels(app.server.extensions[EXTENSION].engine, shares, parse_view_state({"from": "now-6h"}), extra)
+    assert {p.id for p in shares} >= {"l2-node-cpu", "l2-node-memory"}
+    for d in data.values():
+        values = np.concatenate([s.values for r in d.results if r for s in r.series])
+        values = values[np.isfinite(values)]
+        assert values.size and ((values >= 0) & (values <= 1)).all(), (d.panel.id, values.min(), values.max())
+
+
 def test_rest_panels_with_the_demo_sources(settings, demo_platform):
     import dataclasses
     app = create_app(dataclasses.replace(settings, spark_history_url=demo_platform.spark_history_url,

@@ -11,7 +11,7 @@ from . import links
 from . import thresholds as th
 from .annotations import DEPLOYMENTS_AND_ALERTS as MARKS
 from .model import Dashboard, Panel, Query, Section
-from .forms import CONTAINERS, container_cpu, dcgm, node_memory_available
+from .forms import CONTAINERS, container_cpu, dcgm, node_cpu_busy, node_memory_available
 
 Q = Query
 
@@ -172,8 +172,7 @@ COMPUTE = Section("Compute", (
           "{cluster} requested")),
         unit="percentunit", thresholds=(th.MEMORY_USAGE,), width=6, annotations=MARKS),
     Panel("node-resources", "Resources per node", "table", (
-        Q(as_node('sum by (cluster, instance) (rate(node_cpu_seconds_total{mode!~"idle|iowait|steal", $cluster}[5m])) '
-                  '/ (sum by (cluster, instance) (rate(node_cpu_seconds_total{$cluster}[5m])) > 0)'),
+        Q(as_node(node_cpu_busy()),
           column="CPU used", unit="percentunit"),
         Q(f'{NODE_REQ_CPU} / ({NODE_ALLOC_CPU} > 0)', column="CPU requested", unit="percentunit"),
         Q(f'{NODE_ALLOC_CPU} - ({NODE_REQ_CPU} or {NODE_ALLOC_CPU} * 0)', column="Free CPU (unrequested)", unit="cores"),

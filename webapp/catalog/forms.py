@@ -192,6 +192,16 @@ def container_cpu(window: str = "5m", matchers: str = "$cluster, $namespace") ->
     return f"rate(container_cpu_usage_seconds_total{{{CONTAINERS}, {matchers}}}[{window}])"
 
 
+def node_cpu_busy(window: str = "5m", matchers: str = "$cluster") -> str:
+    """Busy share of a node's CPUs (0-1) per (cluster, instance), from node-exporter's per-CPU,
+    per-mode counter: all modes but idle, iowait and steal over all modes. A ratio of sums, so it
+    holds whatever number of `cpu` series a node reports (`1 - avg(idle rate)` assumes exactly one
+    series per core, each counting at most one second a second)."""
+    cpu = "node_cpu_seconds_total"
+    return (f'sum by (cluster, instance) (rate({cpu}{{mode!~"idle|iowait|steal", {matchers}}}[{window}])) '
+            f'/ (sum by (cluster, instance) (rate({cpu}{{{matchers}}}[{window}])) > 0)')
+
+
 def dcgm(metric: str, matchers: str = "$cluster") -> str:
     """A dcgm-exporter gauge with the GPU's host in `hostname`, whatever the release calls it.
 

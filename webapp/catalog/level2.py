@@ -12,7 +12,7 @@ from . import thresholds as th
 from .annotations import DEPLOYMENTS_AND_ALERTS
 from .gitops import LAST_RESULT
 from .model import Dashboard, Panel, Query, Section
-from .forms import CONTAINERS, node_memory_available
+from .forms import CONTAINERS, node_cpu_busy, node_memory_available
 
 Q = Query
 
@@ -158,7 +158,7 @@ NODE = _l2(
             Q('max by (condition, status) (kube_node_status_condition{$cluster, $node}) == 1', column="", unit="none"),),
             label_columns=("condition", "status")),
         Panel("l2-node-cpu", "CPU busy", "timeseries", (
-            Q('1 - avg(rate(node_cpu_seconds_total{mode="idle", $cluster, $node:instance}[$__rate_interval]))', "busy"),),
+            Q(node_cpu_busy("$__rate_interval", "$cluster, $node:instance"), "busy"),),
             unit="percentunit", thresholds=(th.CPU_USAGE,)),
         Panel("l2-node-memory", "Memory used", "timeseries", (
             Q(f'1 - sum({node_memory_available("$cluster, $node:instance")}) '

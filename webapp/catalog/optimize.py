@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import links
 from . import thresholds as th
-from .forms import CONTAINERS, container_cpu, dcgm, trino, trino_names
+from .forms import CONTAINERS, container_cpu, dcgm, node_cpu_busy, trino, trino_names
 from .model import Dashboard, Panel, Query, Section
 
 Q = Query
@@ -219,8 +219,7 @@ PERFORMANCE = Section("Performance analysis", (
             'label_replace(label_join(topk(5, sum by (cluster, namespace, pod) (' + MEM_WS + ') '
             '/ (sum by (cluster, namespace, pod) (kube_pod_container_resource_limits{resource="memory", $cluster, $namespace}) > 0)), '
             '"entity", "/", "namespace", "pod"), "resource", "Memory vs limit", "", "")',
-            'label_replace(label_replace(topk(3, sum by (cluster, instance) (rate(node_cpu_seconds_total{mode!~"idle|iowait|steal", $cluster}[5m])) '
-            '/ (sum by (cluster, instance) (rate(node_cpu_seconds_total{$cluster}[5m])) > 0)), '
+            'label_replace(label_replace(topk(3, ' + node_cpu_busy() + '), '
             '"entity", "$1", "instance", "(.*)"), "resource", "Node CPU busy", "", "")',
             'label_replace(label_join(topk(3, max by (cluster, namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $namespace}) '
             '/ (max by (cluster, namespace, persistentvolumeclaim) (kubelet_volume_stats_capacity_bytes{$cluster, $namespace}) > 0)), '
