@@ -210,3 +210,22 @@ def test_repeated_group_headers_are_read_as_one_list(tmp_path):
     with flask_app.test_request_context(headers=[("X-Portal-Groups", "strangers")]):
         assert scope() is None
     assert scope() is None  # outside a request: nothing
+
+
+def test_repeated_json_group_headers_keep_the_commas_of_ldap_names(tmp_path):
+    from flask import Flask
+
+    from webapp.app import _scope_provider
+
+    (tmp_path / "tenancy.yml").write_text(
+        'header: X-Portal-Groups\nheader_format: json\ngroups:\n'
+        '  "cn=a,ou=groups,dc=corp": [\'namespace="a"\']\n  "cn=b,ou=groups,dc=corp": [\'namespace="b"\']\n')
+    scope = _scope_provider(Settings(prometheus_url="http://127.0.0.1:9", tenancy_file=str(tmp_path / "tenancy.yml")))
+    flask_app = Flask(__name__)
+    for headers in ([("X-Portal-Groups", '["cn=x,dc=corp"]'), ("X-Portal-Groups", '["cn=b,ou=groups,dc=corp"]')],
+                    [("X-Portal-Groups", '"cn=x,dc=corp"'), ("X-Portal-Groups", '"cn=b,ou=groups,dc=corp"')]):
+        with flask_app.test_request_context(headers=headers):
+            assert scope() == (parse_matcher('namespace="b"'),)
+    with flask_app.test_request_context(headers=[("X-Portal-Groups", '["cn=b,ou=groups,dc=corp"]'),
+                                                 ("X-Portal-Groups", "not json")]):
+        assert scope() is None  # one unreadable header: nothing, not a guess
