@@ -229,3 +229,29 @@ def test_repeated_json_group_headers_keep_the_commas_of_ldap_names(tmp_path):
     with flask_app.test_request_context(headers=[("X-Portal-Groups", '["cn=b,ou=groups,dc=corp"]'),
                                                  ("X-Portal-Groups", "not json")]):
         assert scope() is None  # one unreadable header: nothing, not a guess
+
+
+def test_the_metric_inventory_goes_through_the_engine_unscoped():
+    from webapp.datasources import metric_inventory
+    from webapp.metrics import AppMetrics
+    from webapp.sources.prometheus import LabelValues, PrometheusSource
+
+    class Inventory(PrometheusSource):
+        def __init__(self):
+            super().__init__(PrometheusClient("http://127.0.0.1:9"))
+            self.fetched = []
+
+        def fetch(self, request):
+            self.fetched.append(request)
+            return ["kube_pod_info", "up"]
+
+    source, metrics, scope = Inventory(), AppMetrics(), {"now": Scope((parse_matcher('namespace="a"'),))}
+    engine = QueryEngine(source.client, JsonCache(), metrics=metrics, sources={"prometheus": source},
+                         scope=lambda: scope["now"])
+    assert metric_inventory(engine) == {"kube_pod_info", "up"}
+    assert metric_inventory(engine) == {"kube_pod_info", "up"}
+    (request,) = source.fetched  # once: the second came from the cache
+    assert isinstance(request, LabelValues) and request.label == "__name__" and request.match == ()  # names only
+    assert metrics.registry.get_sample_value("dataops_cache_misses_total", {"source": "prometheus"}) == 1
+    scope["now"] = None
+    assert metric_inventory(engine) is None and len(source.fetched) == 1  # a stranger: nothing is asked
