@@ -16,18 +16,17 @@ import subprocess
 import time
 from urllib.parse import quote
 
+import dash
 import promql_parser
 import pytest
 import requests
 
 from components.alert_tables import fill_alert_pages
-from components.datasources import datasources_body
 from components.page_builders import dashboard_page, entity_page, overview_page
 from tests.conftest import free_port
 from tests.servers import panel_request
 from webapp.app import create_app
 from webapp.catalog import DASHBOARDS, TILES, level1, level2
-from webapp.datasources import report
 from webapp.demo.restapis import DemoCredentials, RestApiServer
 from webapp.engine import plan_query
 from webapp.runner import evaluate_tiles, run_panels
@@ -210,7 +209,9 @@ def _pages(walk: Walk, groups, entities) -> dict:
                 shown[f"panels:{kind}:{role}"] = run_panels(engine, list(dashboard.panels), view, extra)
         shown["alerts"] = str(fill_alert_pages({"dashboard": "alerts", "params": {}}, 0))
         shown["slo"] = str(fill_alert_pages({"dashboard": "slo", "params": VIEW}, 0))
-        shown["datasources"] = str(datasources_body(report(engine)))
+        # The page as the app registered it (importing pages.datasources would register it again).
+        shown["datasources"] = str(next(p["layout"] for p in dash.page_registry.values()
+                                        if p["path"] == "/datasources")())
     return shown
 
 
@@ -244,6 +245,7 @@ def test_a_stranger_gets_nothing_from_any_source(walk):
     assert "data-silence" not in shown["alerts"] and "silences" not in shown["alerts"].lower()
     assert "data-budget-left=''" in shown["slo"] and not re.search(r"data-budget-left='[-0-9]", shown["slo"])
     assert "data-exporter" not in shown["datasources"] and "data-coverage" not in shown["datasources"]
+    assert "data-source" not in shown["datasources"] and "do not grant access" in shown["datasources"]
     # The same with a header that names no known group, and with an unreadable one.
     for header in ({"X-Portal-Groups": '["strangers"]'}, {"X-Portal-Groups": "not json ["}):
         with walk.app.server.test_request_context(headers=header):
@@ -322,8 +324,10 @@ def test_a_scoped_team_sees_its_own_and_nothing_of_other_teams(walk):
     assert rest_calls and all(scheme == "Bearer" for path, scheme in rest_calls if not path.endswith("/auth/token"))
     assert not [p for p, _ in rest_calls if "orders_daily_load/" in p]
     assert [p for p, _ in rest_calls if "/spark-history/api/v1/applications/" in p]
-    # Alertmanager's silences name other teams' label values: a scoped team gets none, and none are asked for.
-    assert walk.received()[2] == am_before and "data-silence" not in shown["alerts"]
+    # Alertmanager's silences name other teams' label values: a scoped team gets none, and none are asked
+    # for (its health probe, for the data sources page, reads the status only).
+    asked = {path for path, _ in walk.alertmanager.auth_schemes[am_before:]}
+    assert asked <= {"/api/v2/status"} and "data-silence" not in shown["alerts"]
 
 
 def test_another_team_sees_none_of_the_spark_team(walk):
@@ -354,13 +358,21 @@ def test_silences_reach_only_unscoped_groups_with_their_own_credentials(walk):
         alerts = str(fill_alert_pages({"dashboard": "alerts", "params": {}}, 0))
     assert "data-silence" in alerts and SILENCED in alerts
     asked = walk.alertmanager.auth_schemes[before[2]:]
-    assert asked and all(path == "/api/v2/silences" and scheme == "Bearer" for path, scheme in asked)
+    assert ("/api/v2/silences", "Bearer") in asked and {scheme for _, scheme in asked} == {"Bearer"}
     # Each source's credentials stay with it: Prometheus (given none) never received any.
     assert {scheme for _, scheme in walk.prom.auth_schemes} == {""}
     # The demo's REST APIs refuse a caller without the credentials.
     assert requests.get(f"{walk.rest_url}/spark-history/api/v1/applications", timeout=10).status_code == 401
     cluster = walk.platform.world.clusters[0]
     assert requests.get(f"{walk.rest_url}/airflow/{cluster}/api/v2/dags", timeout=10).status_code == 401
+
+
+def test_the_data_sources_page_shows_each_sources_health(walk):
+    with walk.app.server.test_request_context("/datasources", headers=_headers(SPARK_TEAM)):
+        page = str(next(p["layout"] for p in dash.page_registry.values() if p["path"] == "/datasources")())
+    health = dict(re.findall(r"data-source='([a-z_]+)', data-up='([a-z]+)'", page))
+    assert health == {s: "true" for s in ("prometheus", "alerts", "spark_history", "airflow", "alertmanager")}
+    assert "data-exporter" in page  # the exporter table follows, for a team too (metric names only)
 
 
 def _route(client, headers, pathname: str, search: str) -> str:
