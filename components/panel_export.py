@@ -18,7 +18,7 @@ from webapp.engine import QueryPlan
 from webapp.timerange import format_duration
 from webapp.viewstate import ViewState
 
-from .format import legend
+from .textalt import named_series
 
 # OWASP's list: a cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -53,11 +53,7 @@ def _unique(names: Iterable[str]) -> list[str]:
 def series_columns(panel, results) -> list[tuple[str, object]]:
     """(column name, Series) of every series of the panel, named by its query's legend (as the
     chart's legend names it; the panel's title when the legend is empty)."""
-    named = []
-    for query, result in zip(panel.queries, results):
-        for s in (result.series if result else ()):
-            named.append((legend(query.legend, dict(s.labels)) or panel.title, s))
-    named = named[:MAX_COLUMNS]
+    named = named_series(panel, results)[:MAX_COLUMNS]
     return list(zip(_unique(n for n, _ in named), (s for _, s in named)))
 
 

@@ -196,6 +196,19 @@ def test_link_cells_escape_markup_and_sort_keys_order_blanks_last():
     assert sort_key(float("nan")) is None and sort_key(3) == 3.0 and sort_key("Abc") == "abc" and sort_key(None) is None
 
 
+def test_link_column_cells_without_a_link_are_escaped_too(monkeypatch):
+    """A link column is markdown with HTML on: a row that gets no link (its page is not served, a
+    label is missing) must still show its text as text, never as markup."""
+    monkeypatch.setattr("components.panels.link_target_registered", lambda path: False)
+    hostile = '<img src=x onerror="alert(1)">'
+    data = PanelData(TABLE, (_result(Series({"jenkins_job": hostile}, np.array([T0]), np.array([0.5])),
+                                     kind="vector"), None, None))
+    table = render_table(data, "")[0].children
+    cell = table.data[0]["l0"]
+    assert "<img" not in cell and "&lt;img" in cell and "entity-link" not in cell
+    assert link_cell("a*b", None) == "a\\*b"
+
+
 def test_rest_row_tables_sort_durations_by_seconds_and_colour_states():
     import datetime as dt
 

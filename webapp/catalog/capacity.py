@@ -10,7 +10,7 @@ from __future__ import annotations
 from . import thresholds as th
 from .annotations import DEPLOYMENTS_AND_ALERTS as MARKS
 from .model import Dashboard, Link, Panel, Query, Section
-from .forms import CONTAINERS, dcgm, node_memory_available
+from .forms import CONTAINERS, container_cpu, dcgm, node_memory_available
 
 Q = Query
 
@@ -22,7 +22,7 @@ CEPH_HEALTH = ((0, "HEALTH_OK"), (1, "HEALTH_WARN"), (2, "HEALTH_ERR"))
 GPU_UTIL = dcgm("DCGM_FI_DEV_GPU_UTIL")
 GPU_FB_USED = dcgm("DCGM_FI_DEV_FB_USED")
 GPU_FB_FREE = dcgm("DCGM_FI_DEV_FB_FREE")
-CPU_USED = 'rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $namespace}[5m])'
+CPU_USED = container_cpu()
 MEM_USED = 'container_memory_working_set_bytes{' + CONTAINERS + ', $cluster, $namespace}'
 LIVE_PODS = ('max by (cluster, namespace, pod) (kube_pod_status_phase{phase=~"Pending|Running", $cluster, $namespace} == 1)')
 
@@ -75,11 +75,19 @@ def days_left(headroom: str, growth: str, keep: str) -> str:
 
 # per system: (days-left expression, used-ratio expression), both labelled system/cluster/resource
 _K = "cluster"
-CPU_DAYS = days_left(
-    f'sum by (cluster) ({alloc("cpu")}) - sum by (cluster) ({CPU_USED.replace(", $namespace", "")})',
-    'deriv(sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m]))[24h:10m])',
-    _K)
-CPU_RATIO = (f'sum by (cluster) ({CPU_USED.replace(", $namespace", "")}) / (sum by (cluster) ({alloc("cpu")}) > 0)')
+
+
+def cpu_days(window: str = "5m") -> str:
+    """Days until allocatable CPU is used up: headroom (usage rated over `window`) over the 24 h trend."""
+    used = container_cpu(window, "$cluster")
+    return days_left(
+        f'sum by (cluster) ({alloc("cpu")}) - sum by (cluster) ({used})',
+        f'deriv(sum by (cluster) ({container_cpu(matchers="$cluster")})[24h:10m])',
+        _K)
+
+
+CPU_DAYS = cpu_days()
+CPU_RATIO = (f'sum by (cluster) ({container_cpu(matchers="$cluster")}) / (sum by (cluster) ({alloc("cpu")}) > 0)')
 MEM_DAYS = days_left(
     f'sum by (cluster) ({alloc("memory")}) - sum by (cluster) ({MEM_USED.replace(", $namespace", "")})',
     'deriv(sum by (cluster) (container_memory_working_set_bytes{' + CONTAINERS + ', $cluster})[24h:10m])',
@@ -134,7 +142,8 @@ STORAGE_DAYS = _union([tag(d, s, r) for s, r, d, _ in FORECASTS[2:]])
 # sections ---------------------------------------------------------------------------------------
 COMPUTE = Section("Compute", (
     Panel("cpu-used", "CPU used (of allocatable)", "stat", (
-        Q(f'sum({CPU_USED.replace(", $namespace", "")}) / (sum({alloc("cpu")}) > 0)', "CPU used"),),
+        Q(f'sum({container_cpu("$__rate_interval", "$cluster")}) / (sum({alloc("cpu")}) > 0)',
+          "CPU used"),),
         unit="percentunit", thresholds=(th.CPU_USAGE,), width=3,
         description="Container CPU usage over node allocatable CPU, all selected clusters."),
     Panel("cpu-requested", "CPU requested (of allocatable)", "stat", (
@@ -150,7 +159,7 @@ COMPUTE = Section("Compute", (
         width=3, empty_text="No GPU nodes in this cluster",
         description="GPUs under half busy, from dcgm-exporter; the table below lists every GPU."),
     Panel("cpu-usage-per-cluster", "CPU usage per cluster", "timeseries", (
-        Q(f'sum by (cluster) ({CPU_USED.replace(", $namespace", "").replace("[5m]", "[$__rate_interval]")}) / (sum by (cluster) ({alloc("cpu")}) > 0)',
+        Q(f'sum by (cluster) ({container_cpu("$__rate_interval", "$cluster")}) / (sum by (cluster) ({alloc("cpu")}) > 0)',
           "{cluster} used"),
         Q(f'sum by (cluster) ({requests("cpu").replace(", $namespace", "")}) / (sum by (cluster) ({alloc("cpu")}) > 0)',
           "{cluster} requested")),
@@ -340,7 +349,7 @@ NETWORK = Section("Network", (
 
 FORECAST = Section("Capacity forecast", (
     Panel("cpu-exhaustion", "CPU: days until exhausted (soonest cluster)", "stat", (
-        Q(f'min({CPU_DAYS})', "days"),),
+        Q(f'min({cpu_days("$__rate_interval")})', "days"),),  # per step: that step's usage
         unit="none", value_map=NOT_SOON, width=4,
         description="Allocatable minus used CPU, divided by the 24 h usage trend (deriv)."),
     Panel("memory-exhaustion", "Memory: days until exhausted (soonest cluster)", "stat", (

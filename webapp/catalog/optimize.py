@@ -8,7 +8,7 @@ headroom; the HPA formula (target 70% of the request) gives the replica recommen
 from __future__ import annotations
 
 from . import thresholds as th
-from .forms import CONTAINERS, dcgm, trino, trino_names
+from .forms import CONTAINERS, container_cpu, dcgm, trino, trino_names
 from .model import Dashboard, Link, Panel, Query, Section
 
 Q = Query
@@ -26,7 +26,7 @@ def live_requests(resource: str) -> str:
             f'* on (cluster, namespace, pod) group_left () {LIVE_RUNNING}')
 
 
-CPU_RATE = 'rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $namespace}[5m])'
+CPU_RATE = container_cpu()
 MEM_WS = 'container_memory_working_set_bytes{' + CONTAINERS + ', $cluster, $namespace}'
 REQ_CPU = f'sum by ({BY_C}) ({live_requests("cpu")})'
 REQ_MEM = f'sum by ({BY_C}) ({live_requests("memory")})'
@@ -281,7 +281,7 @@ ERRORS = Section("Error analysis", (
 
 COST = Section("Cost optimization", (
     Panel("cpu-idle-ratio", "CPU idle ratio (requested but unused)", "stat", (
-        Q(f'1 - sum({CPU_RATE}) / (sum({live_requests("cpu")}) > 0)', "CPU idle"),),
+        Q(f'1 - sum({container_cpu("$__rate_interval")}) / (sum({live_requests("cpu")}) > 0)', "CPU idle"),),
         unit="percentunit", thresholds=(th.IDLE_RATIO,), width=3),
     Panel("memory-idle-ratio", "Memory idle ratio", "stat", (
         Q(f'1 - sum({MEM_WS}) / (sum({live_requests("memory")}) > 0)', "memory idle"),),
@@ -295,7 +295,7 @@ COST = Section("Cost optimization", (
         Q(f'sum({SAVE_USD})', "$/month"),),
         unit="dollars", width=3, description="Requests above p95 usage x 1.2, priced at the cluster's OpenCost rates."),
     Panel("idle-ratio-trend", "Idle ratio per cluster", "timeseries", (
-        Q(f'1 - sum by (cluster) ({CPU_RATE.replace("[5m]", "[$__rate_interval]")}) '
+        Q(f'1 - sum by (cluster) ({container_cpu("$__rate_interval")}) '
           f'/ (sum by (cluster) ({live_requests("cpu")}) > 0)', "{cluster} CPU"),
         Q(f'1 - sum by (cluster) ({MEM_WS}) / (sum by (cluster) ({live_requests("memory")}) > 0)', "{cluster} memory")),
         unit="percentunit", thresholds=(th.IDLE_RATIO,), width=6),
