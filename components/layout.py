@@ -17,7 +17,8 @@ from webapp.timerange import QUICK_RANGES, REFRESH_CHOICES, format_duration, par
 from webapp.viewstate import ViewState
 
 from .format import format_value, safe
-from .panels import SEVERITY_COLOURS, link_href, panel_container
+from .links import link_href, with_query
+from .panels import SEVERITY_COLOURS, panel_container
 
 NAV_ITEMS = (("/", "Overview"), ("/gitops", "GitOps"), ("/capacity", "Capacity"), ("/workloads", "Workloads"),
              ("/pipeline", "Pipeline"), ("/optimize", "Optimize"), ("/e2e", "E2E"), ("/alerts", "Alerts"),
@@ -268,7 +269,7 @@ def render_tile(health: TileHealth, query_string: str) -> html.Div:
     problems = len(health.problems)
     problem_text = ("no data" if health.status == "unknown" else
                     f"{problems} problem{'s' if problems != 1 else ''}")
-    href = f"{tile.path}?{query_string}" if query_string else tile.path
+    href = with_query(tile.path, query_string)
     breaches = [_breach_item(v, href, query_string) for v in health.verdicts[:TILE_BREACHES]]
     hidden = len(health.verdicts) - len(breaches)
     figure = format_value(health.figure, tile.figure_unit) if not math.isnan(health.figure) else "–"

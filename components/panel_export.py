@@ -100,8 +100,8 @@ def rows_csv(panel, rows: Iterable[Mapping]) -> str:
     def text(value) -> str:
         if isinstance(value, datetime):
             return value.isoformat(timespec="seconds")
-        if isinstance(value, float):
-            return _number(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value) if isinstance(value, int) else _number(value)  # -5 is a number, not a formula
         return cell("" if value is None else value)
     return _write([[cell(f) for f in fields]] + [[text(r.get(f)) for f in fields] for r in rows])
 

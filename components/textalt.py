@@ -12,8 +12,9 @@ from dash import html
 
 from webapp.catalog.kinds import PANEL_KINDS
 from webapp.catalog.model import Panel, Threshold
+from webapp.legends import legend
 
-from .format import format_value, legend
+from .format import format_value
 
 MAX_ROWS = 30          # time rows in a "view as table" (evenly spaced, always ending at the latest)
 MAX_SERIES = 12        # series columns in it

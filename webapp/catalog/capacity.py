@@ -7,9 +7,10 @@ trend (`deriv`) and are clamped to 30 days ("not within 30 days" when flat or sh
 """
 from __future__ import annotations
 
+from . import links
 from . import thresholds as th
 from .annotations import DEPLOYMENTS_AND_ALERTS as MARKS
-from .model import Dashboard, Link, Panel, Query, Section
+from .model import Dashboard, Panel, Query, Section
 from .forms import CONTAINERS, container_cpu, dcgm, node_memory_available
 
 Q = Query
@@ -186,7 +187,7 @@ COMPUTE = Section("Compute", (
         Q(f'label_replace(count by (cluster, hostname) ({GPU_UTIL}), "node", "$1", "hostname", "(.*)")',
           column="GPUs", unit="short")),
         label_columns=("cluster", "node"), thresholds=(th.CPU_USAGE, th.MEMORY_USAGE), width=12,
-        link=Link("/capacity/node/{node}", "node"),
+        link=links.NODE,
         description="Used = node-exporter; requested/free = kube-state-metrics requests of live pods against "
                     "allocatable (the mixin's free-capacity form)."),
     Panel("gpu-availability", "GPU availability", "table", (
@@ -208,7 +209,7 @@ COMPUTE = Section("Compute", (
           column="Allocatable"),
         Q('sum by (cluster, node) (kube_pod_container_resource_requests{resource="nvidia_com_gpu", $cluster})',
           column="Requested")),
-        label_columns=("cluster", "node"), link=Link("/capacity/node/{node}", "node"), width=6,
+        label_columns=("cluster", "node"), link=links.NODE, width=6,
         empty_text="No GPU nodes in this cluster"),
     Panel("cpu-vs-limit", "Containers closest to their CPU limit", "table", (
         Q(f'topk(15, sum by (cluster, namespace, pod, container) ({CPU_USED}) '
@@ -219,7 +220,7 @@ COMPUTE = Section("Compute", (
           '(kube_pod_container_resource_limits{resource="cpu", $cluster, $namespace})',
           column="CPU limit", unit="cores")),
         label_columns=("cluster", "namespace", "pod", "container"), width=6,
-        link=Link("/capacity/namespace/{namespace}", "namespace"),
+        link=links.NAMESPACE,
         description="Usage against limits: above 80% the container is close to being throttled."),
     Panel("namespace-resources", "Usage and requests by namespace", "table", (
         Q(f'sum by (cluster, namespace) ({CPU_USED})', column="CPU used", unit="cores"),
@@ -228,7 +229,7 @@ COMPUTE = Section("Compute", (
           column="CPU used / requested", unit="percentunit"),
         Q(f'sum by (cluster, namespace) ({MEM_USED})', column="Memory used", unit="bytes"),
         Q(f'sum by (cluster, namespace) ({requests("memory")})', column="Memory requested", unit="bytes")),
-        label_columns=("cluster", "namespace"), width=12, link=Link("/capacity/namespace/{namespace}", "namespace"),
+        label_columns=("cluster", "namespace"), width=12, link=links.NAMESPACE,
         description="Low used/requested = over-provisioned (see Optimization for right-sizing)."),
     Panel("cpu-throttling", "CPU throttling ratio (top 10 containers)", "bar", (
         Q('topk(10, sum by (cluster, namespace, pod, container) '
@@ -236,7 +237,7 @@ COMPUTE = Section("Compute", (
           '/ (sum by (cluster, namespace, pod, container) '
           '(increase(container_cpu_cfs_periods_total{container!="", $cluster, $namespace}[5m])) > 0))',
           "{namespace}/{pod}"),),
-        unit="percentunit", thresholds=(th.CPU_THROTTLING,), width=6, link=Link("/capacity/namespace/{namespace}", "namespace"),
+        unit="percentunit", thresholds=(th.CPU_THROTTLING,), width=6, link=links.NAMESPACE,
         description="Throttled CFS periods over all periods (not throttled seconds)."),
     Panel("memory-vs-limit", "Memory working set vs limit (top 10 containers)", "bar", (
         Q('topk(10, sum by (cluster, namespace, pod, container) '
@@ -244,7 +245,7 @@ COMPUTE = Section("Compute", (
           '/ (sum by (cluster, namespace, pod, container) '
           '(kube_pod_container_resource_limits{resource="memory", $cluster, $namespace}) > 0))',
           "{namespace}/{pod}"),),
-        unit="percentunit", thresholds=(th.MEMORY_USAGE,), width=6, link=Link("/capacity/namespace/{namespace}", "namespace")),
+        unit="percentunit", thresholds=(th.MEMORY_USAGE,), width=6, link=links.NAMESPACE),
     Panel("oom-kills", "OOM kills in the selected range", "bar", (
         Q('round(sum by (cluster, namespace, pod, container) '
           '(increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[$__range]))) > 0 '
@@ -252,7 +253,7 @@ COMPUTE = Section("Compute", (
           'kube_pod_container_status_last_terminated_reason{reason="OOMKilled", $cluster, $namespace} == 1',
           "{namespace}/{pod}/{container}"),),
         thresholds=(th.OOM_KILLED,), width=6, empty_text="No OOM kills in this range",
-        link=Link("/capacity/namespace/{namespace}", "namespace"),
+        link=links.NAMESPACE,
         description="Restarts of containers whose last termination was OOMKilled (metrics.md §15)."),
     Panel("free-node-capacity", "Unrequested CPU per cluster", "timeseries", (
         Q(f'sum by (cluster) ({alloc("cpu")}) - sum by (cluster) ({requests("cpu").replace(", $namespace", "")})',
@@ -264,7 +265,7 @@ STORAGE = Section("Storage", (
     Panel("pvc-usage-top10", "PVC usage (top 10)", "bar", (
         Q(f'topk(10, {PVC_RATIO})', "{namespace}/{persistentvolumeclaim}"),),
         unit="percentunit", thresholds=(th.STORAGE_USAGE,), width=6,
-        link=Link("/capacity/pvc/{persistentvolumeclaim}", "persistentvolumeclaim")),
+        link=links.PVC),
     Panel("pvc-usage-trend", "PVC usage trend (top 5)", "timeseries", (
         Q(f'topk(5, {PVC_RATIO})', "{namespace}/{persistentvolumeclaim}"),),
         unit="percentunit", thresholds=(th.STORAGE_USAGE,), width=6),
@@ -332,7 +333,7 @@ NETWORK = Section("Network", (
         Q('sum by (namespace, ingress, host) (rate(nginx_ingress_controller_response_size_sum{$cluster, $namespace}[5m]))',
           column="Bytes out/s", unit="Bps")),
         label_columns=("namespace", "ingress", "host"), thresholds=(th.S3_ERRORS,), width=6,
-        link=Link("/capacity/namespace/{namespace}", "namespace")),
+        link=links.NAMESPACE),
     Panel("mesh-traffic", "Service mesh: requests, errors and latency", "table", (
         Q('sum by (source_workload, destination_workload) (rate(istio_requests_total{reporter="destination", '
           '$cluster, $namespace:destination_workload_namespace}[5m]))', column="Requests/s", unit="ops"),
