@@ -44,6 +44,37 @@ def test_real_iceberg_exporter_is_scraped_and_data_loss_fires(demo_platform):
     assert {(a["metric"]["database"], a["metric"]["table"]) for a in alerts} == {("finance", "ledger_entries")}
 
 
+def test_lakehouse_history_is_the_exporters_own(demo_platform):
+    """Before the demo started, the lakehouse tables' series are what the real exporter reported after each
+    commit made at a past time: the lost file from the story's time on, the compaction before it, and live
+    scrapes continue the same values (last commit times in the past, not at the demo's start)."""
+    from webapp.demo.components.lakehouse import schedule, story_starts
+    from webapp.demo.lakehouse import operations
+
+    url, world = demo_platform.url, demo_platform.world
+    lost_at = story_starts(world)["iceberg-file-lost"]
+    q = 'iceberg_table_files_deleted_unexpectedly{job="iceberg-exporter", table="ledger_entries"}'
+    assert [r["value"][1] for r in _query_at(url, q, lost_at - 300)] == ["0"]
+    assert [r["value"][1] for r in _query_at(url, q, lost_at + 300)] == ["1"]
+    times = schedule(world)
+    ops = operations()
+    compacted = next(t for t, (table, kind) in zip(times, ops) if table == ("finance", "ledger_entries")
+                     and kind == "compact")
+    files = 'iceberg_table_data_files{job="iceberg-exporter", table="ledger_entries"}'
+    assert [r["value"][1] for r in _query_at(url, files, compacted - 60)] == ["6"]
+    assert [r["value"][1] for r in _query_at(url, files, compacted + 60)] == ["1"]
+    last = {r["metric"]["table"]: float(r["value"][1]) for r in _query(
+        url, 'iceberg_table_last_commit_timestamp_seconds{job="iceberg-exporter", catalog="lakehouse", '
+             'database=~"finance|audit"}')}
+    newest = {table[1]: max(t for t, (tb, kind) in zip(times, ops) if tb == table and kind in ("append", "compact"))
+              for table, _kind in ops}
+    assert last == pytest.approx(newest)
+
+
+def _query_at(url: str, q: str, at: float) -> list:
+    return requests.get(f"{url}/api/v1/query", params={"query": q, "time": at}, timeout=10).json()["data"]["result"]
+
+
 def r_cluster(result: list) -> str:
     return result[0]["metric"]["cluster"]
 

@@ -1,0 +1,149 @@
+"""History of the real Iceberg exporter in the demo: what ``dataops-monitor exporter iceberg`` reported about
+the demo's real lakehouse (``lakehouse.py``) before the demo started. Live, the real exporter is scraped
+instead (``realexporters.py``; this component serves no live target: ``live = False``).
+
+The lakehouse is built once per data folder with every operation committed at a past time (the clock
+frozen per operation), and the real exporter refreshes after each operation; what it exposes then is
+kept (``history.json`` beside the catalog) and backfilled as step functions of time. So the backfilled
+``iceberg_*`` series of the lakehouse's tables are the exporter's own figures, and live scrapes, which
+read the finished catalog, continue them.
+
+Story ``iceberg-file-lost`` (the design's DataLoss alert): a data file of ``finance.ledger_entries`` is
+deleted behind Iceberg's back ``LOSS_LEAD`` before the world's anchor.
+"""
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+import shutil
+
+import numpy as np
+
+from ...exporters.iceberg import IcebergExporter, IcebergSettings
+from ..core import HOUR, Families, Family, Target, target
+from ..lakehouse import CATALOG, INSTANCE, LOST_TABLE, build_lakehouse, catalog_properties, operations
+from ..world import World
+from . import Component
+
+LOSS_LEAD = 2 * HOUR
+#: (namespace, table) -> (first operation, last operation), hours before the anchor
+WINDOWS = {LOST_TABLE: (20.0, LOSS_LEAD / HOUR), ("finance", "fx_rates"): (18.0, 3.0),
+           ("audit", "access_log"): (16.0, 1.0)}
+
+
+def story_starts(world: World) -> dict[str, float]:
+    return {"iceberg-file-lost": world.anchor - LOSS_LEAD}
+
+
+def schedule(world: World) -> list[float]:
+    """Unix time of each operation of ``lakehouse.operations()``: each table's operations evenly spread
+    over its window (whole seconds, so that commit times survive the millisecond snapshot timestamps)."""
+    ops = operations()
+    per: dict = {}
+    for key, _kind in ops:
+        per[key] = per.get(key, 0) + 1
+    seen: dict = {}
+    out = []
+    for key, _kind in ops:
+        first, last = WINDOWS[key]
+        k = seen[key] = seen.get(key, -1) + 1
+        frac = k / max(1, per[key] - 1)
+        out.append(float(math.floor(world.anchor - (first - (first - last) * frac) * HOUR)))
+    return out
+
+
+def seed(exporter: IcebergExporter, observations: list[tuple[float, dict]]) -> None:
+    """Give a fresh exporter what it would remember had it been running through the history: the newest
+    compaction of each table, which a snapshot expiry removes from the metadata (a restarted exporter
+    cannot see it again)."""
+    from ...exporters.iceberg import TableState
+    if not observations:
+        return
+    for (name, labels), value in observations[-1][1].items():
+        if name == "iceberg_table_last_compaction_timestamp_seconds":
+            lab = dict(labels)
+            exporter.tables[(lab["database"], lab["table"])] = TableState(last_compaction=value)
+
+
+def _available() -> bool:
+    try:
+        import pyiceberg  # noqa: F401
+        import time_machine  # noqa: F401
+    except ImportError:      # installed without the `iceberg` extra: no lakehouse, no history
+        return False
+    return True
+
+
+class LakehouseHistory(Component):
+    name = "lakehouse"
+    jobs = ("iceberg-exporter",)
+    live = False       # the real exporter is scraped live
+
+    def __init__(self, folder: pathlib.Path):
+        self.folder = pathlib.Path(folder)
+        self._history: tuple[float, list] | None = None
+
+    def targets(self, world: World) -> list[Target]:
+        if not _available():
+            return []
+        # its own path: the simulated Iceberg exporter serves /metrics/<first cluster>/iceberg-exporter
+        return [target("iceberg-exporter", world.clusters[0], INSTANCE, per_instance=True, component=self.name)]
+
+    def observations(self, world: World) -> list[tuple[float, dict]]:
+        """[(time, {(metric, sorted label pairs): value})] after each lakehouse operation, in time order.
+        Builds the lakehouse (a few seconds) unless this folder already holds it for this anchor."""
+        if self._history is not None and self._history[0] == world.anchor:
+            return self._history[1]
+        path = self.folder / "history.json"
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            saved = None
+        if saved is None or saved.get("anchor") != world.anchor:
+            saved = {"anchor": world.anchor, "observations": self._build(world)}
+            path.write_text(json.dumps(saved))
+        obs = [(o["t"], {(name, tuple(tuple(x) for x in labels)): value for name, labels, value in o["samples"]})
+               for o in saved["observations"]]
+        self._history = (world.anchor, obs)
+        return obs
+
+    def _build(self, world: World) -> list[dict]:
+        from pyiceberg.catalog.sql import SqlCatalog
+
+        shutil.rmtree(self.folder, ignore_errors=True)     # a lakehouse of another anchor, or half built
+        (self.folder / "warehouse").mkdir(parents=True)
+        props = catalog_properties(self.folder)
+        # the exporter on its own connection to the catalog, as a separate process would be
+        exporter = IcebergExporter(SqlCatalog(CATALOG, **{k: v for k, v in props.items() if k != "type"}),
+                                   IcebergSettings(catalog=CATALOG))
+        out: list[dict] = []
+
+        def observe(_i: int, t: float) -> None:
+            exporter.refresh()
+            out.append({"t": t, "samples": [[s.name, sorted(s.labels.items()), s.value]
+                                             for fam in exporter.families() for s in fam.samples]})
+
+        build_lakehouse(self.folder, at=schedule(world).__getitem__, observe=observe)
+        return out
+
+    def families(self, world: World, tgt: Target, t0: float, t1: float) -> list[Family]:
+        F = Families()
+        obs = self.observations(world)
+        at = np.array([t for t, _ in obs])
+        keys: dict = {}
+        for _t, samples in obs:
+            for key in samples:
+                keys.setdefault(key, None)
+        for name, labels in keys:
+            values = np.array([samples.get((name, labels), np.nan) for _t, samples in obs])
+            F(name, "gauge").add(dict(labels), _step(at, values))
+        return F.list()
+
+
+def _step(at: np.ndarray, values: np.ndarray):
+    """The value of the last observation at or before each time; NaN before the first."""
+    def fn(ts):
+        i = np.searchsorted(at, ts, side="right") - 1
+        return np.where(i >= 0, values[np.maximum(i, 0)], np.nan)
+    return fn
