@@ -9,7 +9,7 @@ pytest.importorskip("pyiceberg")
 pytest.importorskip("time_machine")
 
 from webapp.demo.components.lakehouse import LakehouseHistory, schedule, seed, story_starts  # noqa: E402
-from webapp.demo.lakehouse import CATALOG, build_lakehouse, operations  # noqa: E402
+from webapp.demo.lakehouse import CATALOG, PILING, build_lakehouse, operations  # noqa: E402
 from webapp.demo.world import build_world  # noqa: E402
 from webapp.exporters.iceberg import IcebergExporter, IcebergSettings  # noqa: E402
 
@@ -30,7 +30,7 @@ def _values(families, ts) -> dict:
 def test_commits_carry_their_past_times(built):
     world, history, _obs = built
     catalog = build_lakehouse(history.folder)        # reuses the built catalog
-    times, ops = schedule(world), operations()
+    times, ops = schedule(world), operations(PILING)
     for ns, tbl in {t for t, _kind in ops}:
         table = catalog.load_table((ns, tbl))
         commits = [t for t, (key, kind) in zip(times, ops) if key == (ns, tbl) and kind in ("append", "compact")]
@@ -40,7 +40,7 @@ def test_commits_carry_their_past_times(built):
 
 def test_history_ends_with_what_the_exporter_reports_live(built):
     world, history, obs = built
-    assert len(obs) == len(operations()) and [t for t, _ in obs] == sorted(t for t, _ in obs)
+    assert len(obs) == len(operations(PILING)) and [t for t, _ in obs] == sorted(t for t, _ in obs)
     live = IcebergExporter(build_lakehouse(history.folder), IcebergSettings(catalog=CATALOG))
     seed(live, obs)         # as the demo starts it: remembering the compactions that expiry removed
     live.refresh()
@@ -60,3 +60,13 @@ def test_backfilled_series_follow_the_operations(built):
     assert list(v[("iceberg_table_files_deleted_unexpectedly", "fx_rates")][1:]) == [0, 0, 0]
     assert list(v[("iceberg_table_data_files", "ledger_entries")][1:]) == [4, 4, 4]
     assert v[("iceberg_table_snapshots", "access_log")][-1] == 8
+
+
+def test_snapshots_pile_up_after_the_last_expiry(built):
+    world, history, _obs = built
+    fams = history.families(world, history.targets(world)[0], ANCHOR - 86400, ANCHOR)
+    stopped = story_starts(world)["iceberg-snapshots-piling"]
+    ts = np.array([stopped - 60, stopped + 60, ANCHOR - 4 * 3600, ANCHOR - 2 * 3600, ANCHOR])
+    snaps = _values(fams, ts)[("iceberg_table_snapshots", "orders_cdc")]
+    assert snaps[0] == 3 and snaps[1] == 1                  # the last expiry kept only the current snapshot
+    assert snaps[2] < 100 < snaps[3] and snaps[4] == 121     # past the 100 threshold since ~2.5 h before

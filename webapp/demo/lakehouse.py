@@ -21,8 +21,8 @@ import datetime as dt
 import pathlib
 import urllib.parse
 
-__all__ = ["build_lakehouse", "catalog_properties", "operations", "CATALOG", "INSTANCE", "LOST_TABLE", "TABLES",
-           "append", "compact", "expire_all_but_current", "lose_one_data_file"]
+__all__ = ["build_lakehouse", "catalog_properties", "operations", "CATALOG", "INSTANCE", "LOST_TABLE", "PILING",
+           "PILING_TABLE", "TABLES", "append", "compact", "expire_all_but_current", "lose_one_data_file"]
 
 CATALOG = "lakehouse"
 #: the ``instance`` label of the real Iceberg exporter reading this catalog in the demo (live and backfilled)
@@ -34,6 +34,11 @@ TABLES = (
     ("audit", "access_log", 8, 0, False, False, False),
 )
 LOST_TABLE = ("finance", "ledger_entries")
+#: a table whose snapshot expiry stopped (story ``iceberg-snapshots-piling``): built only with the demo's
+#: history (``operations(PILING)``), as its 124 commits take several seconds (each pyiceberg commit rewrites
+#: metadata that grows with the snapshots kept)
+PILING_TABLE = ("raw", "orders_cdc")
+PILING = ((PILING_TABLE, ("create",) + ("append",) * 3 + ("expire",) + ("append",) * 120),)
 
 
 def catalog_properties(folder: pathlib.Path) -> dict[str, str]:
@@ -88,21 +93,24 @@ def lose_one_data_file(table) -> str:
     return path
 
 
-def operations() -> list[tuple[tuple[str, str], str]]:
+def operations(extra=()) -> list[tuple[tuple[str, str], str]]:
     """The build's operations in order: ((namespace, table), kind), kind one of ``create``, ``append``,
-    ``compact``, ``expire``, ``lose``. ``build_lakehouse`` runs exactly these."""
+    ``compact``, ``expire``, ``lose``: those of ``TABLES``, then of ``extra`` (((namespace, table), kinds)
+    pairs, e.g. ``PILING``). ``build_lakehouse(..., extra=extra)`` runs exactly these."""
     ops = []
     for ns, tbl, before, after, do_compact, do_expire, do_lose in TABLES:
         ops += [((ns, tbl), "create")] + [((ns, tbl), "append")] * before
         ops += [((ns, tbl), "compact")] * do_compact + [((ns, tbl), "append")] * after
         ops += [((ns, tbl), "expire")] * do_expire + [((ns, tbl), "lose")] * do_lose
+    for key, kinds in extra:
+        ops += [(tuple(key), kind) for kind in kinds]
     return ops
 
 
-def build_lakehouse(folder: pathlib.Path, name: str = CATALOG, at=None, observe=None):
+def build_lakehouse(folder: pathlib.Path, name: str = CATALOG, at=None, observe=None, extra=()):
     """Create (or reuse) the demo catalog under ``folder`` and return it (a pyiceberg SqlCatalog).
 
-    ``at(i)``: Unix time (s) of operation ``i`` of :func:`operations`, increasing within each table; the
+    ``at(i)``: Unix time (s) of operation ``i`` of ``operations(extra)``, increasing within each table; the
     operations run in time order. None: now, in the order of :func:`operations`.
     ``observe(i, t)``: called after operation ``i``, outside the frozen clock. Neither is called when the
     folder already holds a built catalog."""
@@ -120,7 +128,7 @@ def build_lakehouse(folder: pathlib.Path, name: str = CATALOG, at=None, observe=
         return catalog
     if at is not None:
         import time_machine
-    ops = operations()
+    ops = operations(extra)
     # in time order (each table's own operations keep theirs), so that what is observed after an operation
     # is the whole catalog as it stood at that time
     order = sorted(range(len(ops)), key=lambda i: (at(i), i)) if at is not None else range(len(ops))

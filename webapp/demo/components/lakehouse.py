@@ -8,8 +8,11 @@ kept (``history.json`` beside the catalog) and backfilled as step functions of t
 ``iceberg_*`` series of the lakehouse's tables are the exporter's own figures, and live scrapes, which
 read the finished catalog, continue them.
 
-Story ``iceberg-file-lost`` (the design's DataLoss alert): a data file of ``finance.ledger_entries`` is
-deleted behind Iceberg's back ``LOSS_LEAD`` before the world's anchor.
+Stories (relative to the world's anchor, first cluster):
+``iceberg-file-lost`` (the design's DataLoss alert): a data file of ``finance.ledger_entries`` is deleted
+behind Iceberg's back ``LOSS_LEAD`` before the anchor.
+``iceberg-snapshots-piling``: the last snapshot expiry of ``raw.orders_cdc`` ran ``PILING_LEAD`` before the
+anchor; its commits since push the snapshot count past 100 about 2.5 h before the anchor.
 """
 from __future__ import annotations
 
@@ -22,35 +25,40 @@ import numpy as np
 
 from ...exporters.iceberg import IcebergExporter, IcebergSettings
 from ..core import HOUR, Families, Family, Target, target
-from ..lakehouse import CATALOG, INSTANCE, LOST_TABLE, build_lakehouse, catalog_properties, operations
+from ..lakehouse import (CATALOG, INSTANCE, LOST_TABLE, PILING, PILING_TABLE, build_lakehouse, catalog_properties,
+                         operations)
 from ..world import World
 from . import Component
 
 LOSS_LEAD = 2 * HOUR
-#: (namespace, table) -> (first operation, last operation), hours before the anchor
-WINDOWS = {LOST_TABLE: (20.0, LOSS_LEAD / HOUR), ("finance", "fx_rates"): (18.0, 3.0),
-           ("audit", "access_log"): (16.0, 1.0)}
+PILING_LEAD = 14 * HOUR
+#: (namespace, table) -> segments (first operation, last operation, operations or None for the rest), in hours
+#: before the anchor; each segment's operations evenly spread
+WINDOWS = {LOST_TABLE: ((20.0, LOSS_LEAD / HOUR, None),), ("finance", "fx_rates"): ((18.0, 3.0, None),),
+           ("audit", "access_log"): ((16.0, 1.0, None),),
+           # created, 3 appends, the last expiry at PILING_LEAD; then about 8.6 commits an hour, none expired
+           PILING_TABLE: ((20.0, PILING_LEAD / HOUR, 5), (PILING_LEAD / HOUR - 0.1, 0.1, None))}
 
 
 def story_starts(world: World) -> dict[str, float]:
-    return {"iceberg-file-lost": world.anchor - LOSS_LEAD}
+    return {"iceberg-file-lost": world.anchor - LOSS_LEAD, "iceberg-snapshots-piling": world.anchor - PILING_LEAD}
 
 
 def schedule(world: World) -> list[float]:
-    """Unix time of each operation of ``lakehouse.operations()``: each table's operations evenly spread
-    over its window (whole seconds, so that commit times survive the millisecond snapshot timestamps)."""
-    ops = operations()
-    per: dict = {}
+    """Unix time of each operation of ``lakehouse.operations(PILING)`` (whole seconds, so that commit times
+    survive the millisecond snapshot timestamps)."""
+    ops = operations(PILING)
+    count: dict = {}
     for key, _kind in ops:
-        per[key] = per.get(key, 0) + 1
-    seen: dict = {}
-    out = []
-    for key, _kind in ops:
-        first, last = WINDOWS[key]
-        k = seen[key] = seen.get(key, -1) + 1
-        frac = k / max(1, per[key] - 1)
-        out.append(float(math.floor(world.anchor - (first - (first - last) * frac) * HOUR)))
-    return out
+        count[key] = count.get(key, 0) + 1
+    times: dict = {}
+    for key, n in count.items():
+        out: list[float] = []
+        for first, last, k in WINDOWS[key]:
+            k = n - len(out) if k is None else k
+            out += [first - (first - last) * j / max(1, k - 1) for j in range(k)]
+        times[key] = iter(out)
+    return [float(math.floor(world.anchor - next(times[key]) * HOUR)) for key, _kind in ops]
 
 
 def seed(exporter: IcebergExporter, observations: list[tuple[float, dict]]) -> None:
@@ -124,7 +132,7 @@ class LakehouseHistory(Component):
             out.append({"t": t, "samples": [[s.name, sorted(s.labels.items()), s.value]
                                              for fam in exporter.families() for s in fam.samples]})
 
-        build_lakehouse(self.folder, at=schedule(world).__getitem__, observe=observe)
+        build_lakehouse(self.folder, at=schedule(world).__getitem__, observe=observe, extra=PILING)
         return out
 
     def families(self, world: World, tgt: Target, t0: float, t1: float) -> list[Family]:
