@@ -22,9 +22,10 @@ DARK_TEMPLATE = _template("#f2f5fa", "#283442", "#506784", "#22252b")
 
 
 def base_layout(height: int = 240) -> dict:
-    """The layout every panel figure starts from: `height` in px, the light template, a legend below."""
+    """The layout every panel figure starts from: `height` in px, the light template, a legend below
+    that scrolls past 30% of the height (Plotly's default, 50%, left a many-series chart a sliver of plot)."""
     return dict(height=height, margin=dict(l=48, r=12, t=8, b=32), template=LIGHT_TEMPLATE,
-                legend=dict(orientation="h", y=-0.2, font=dict(size=10)), uirevision="keep",
+                legend=dict(orientation="h", y=-0.2, font=dict(size=10), maxheight=0.3), uirevision="keep",
                 font=dict(size=11), hoverlabel=dict(namelength=-1))
 
 

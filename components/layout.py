@@ -13,7 +13,7 @@ from webapp.prometheus import PrometheusError
 from webapp.promql import TemplateError, matcher
 from webapp.runner import Problem, TileHealth, Verdict
 from webapp.runtime import current_runtime
-from webapp.timerange import QUICK_RANGES, REFRESH_CHOICES, format_duration
+from webapp.timerange import QUICK_RANGES, REFRESH_CHOICES, format_duration, parse_duration
 from webapp.viewstate import ViewState
 
 from .format import format_value, safe
@@ -21,7 +21,7 @@ from .panels import SEVERITY_COLOURS, link_href, panel_container
 
 NAV_ITEMS = (("/", "Overview"), ("/gitops", "GitOps"), ("/capacity", "Capacity"), ("/workloads", "Workloads"),
              ("/pipeline", "Pipeline"), ("/optimize", "Optimize"), ("/e2e", "E2E"), ("/alerts", "Alerts"),
-             ("/slo", "SLOs"))
+             ("/slo", "SLOs"), ("/datasources", "Data sources"))
 MAX_OPTIONS = 500
 
 
@@ -31,9 +31,15 @@ def navbar(view: ViewState, active: str) -> dbc.Navbar | None:
     links = [dbc.NavItem(dcc.Link(title, href=view.url(path),
                                   className="nav-link" + (" active" if path == active else "")))
              for path, title in NAV_ITEMS]
+    other = "light" if view.theme == "dark" else "dark"
+    # assets/theme_toggle.js keeps the whole current URL (a Level 2 path too) and flips only `theme`;
+    # the href is the fallback without script.
+    toggle = html.A(f"{other.capitalize()} theme", href=view.url(active, theme=None if other == "light" else other),
+                    id="theme-toggle", className="nav-link theme-toggle", **{"data-theme": other})
     return dbc.Navbar(dbc.Container([
         dcc.Link("DataOps Monitor", href=view.url("/"), className="navbar-brand"),
         dbc.Nav(links + _file_dashboard_menu(view, active), navbar=True, className="me-auto"),
+        dbc.Nav([dbc.NavItem(toggle)], navbar=True),
     ], fluid=True), color="dark", dark=True, className="mb-2 app-nav", id="app-nav")
 
 
@@ -118,7 +124,11 @@ def filter_bar(view: ViewState, variables: tuple[str, ...], time_picker: bool = 
         ], className="time-row"),
     ], className="filter-item filter-time", style=None if time_picker else {"display": "none"})
     refresh_value = format_duration(view.refresh_seconds) if view.refresh_seconds else "off"
-    refresh_choices = list(dict.fromkeys(REFRESH_CHOICES + (refresh_value,)))
+    runtime = current_runtime()
+    floor = runtime.settings.min_refresh_seconds if runtime else 0
+    # As Grafana's picker: no choice faster than the floor (DATAOPS_MIN_REFRESH) is offered.
+    offered = tuple(c for c in REFRESH_CHOICES if c == "off" or parse_duration(c) >= floor)
+    refresh_choices = list(dict.fromkeys(offered + (refresh_value,)))
     refresh = html.Div([
         html.Label("Refresh", htmlFor="refresh-picker", className="filter-label"),
         dcc.Dropdown(id="refresh-picker", options=[{"label": c, "value": c} for c in refresh_choices],

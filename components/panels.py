@@ -340,9 +340,10 @@ def render_timeofday(data: PanelData, query_string: str) -> list:
                                colorscale="RdYlGn" if reverse else "YlOrRd",
                                zmin=0 if panel.unit == "percentunit" else None,
                                zmax=1 if panel.unit == "percentunit" else None,
-                               hovertemplate="%{y} %{x} " + zone + ": %{z:.1%}<extra></extra>"
-                               if panel.unit == "percentunit" else "%{y} %{x}: %{z:.4g}<extra></extra>"))
+                               hovertemplate="%{y} %{x} " + zone + (": %{z:.1%}" if panel.unit == "percentunit"
+                                                                     else ": %{z:.4g}") + "<extra></extra>"))
     fig.update_layout(**base_layout(max(180, 24 * len(days) + 60)))
+    fig.update_xaxes(title_text=f"Hour of day ({zone})", title_font_size=10)  # days and hours are the zone's
     # Day labels are ISO dates: as a date axis, one day reads as milliseconds around its midnight.
     fig.update_yaxes(type="category")
     return [_graph(panel, fig)]

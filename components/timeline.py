@@ -20,8 +20,17 @@ COLUMN_UNITS = {"Duration": "s", "Input": "bytes", "Output": "bytes", "Shuffle r
                 "Cores": "short"}
 
 
+GANTT_LABEL_CHARS = 26   # a lane's label on the axis; the whole name is in the hover
+GANTT_MAX_HEIGHT = 640   # px: past ~25 lanes they get thinner rather than the panel longer
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= GANTT_LABEL_CHARS else name[:GANTT_LABEL_CHARS - 1] + "…"
+
+
 def render_gantt(data, query_string: str) -> list:
-    """One bar per row item from start to end; colour by group (status or stage)."""
+    """One bar per row item from start to end; colour by group (status or stage). Lanes are labelled
+    by their names cut to `GANTT_LABEL_CHARS` (labels wider than that took half a panel, or were cut)."""
     rows = list(data.rows)
     groups = list(dict.fromkeys(r["group"] for r in rows))
     fig = go.Figure()
@@ -32,12 +41,15 @@ def render_gantt(data, query_string: str) -> list:
             x=[max(1.0, (r["end"] - r["start"]).total_seconds() * 1000) for r in items],
             y=[safe(r["row"]) for r in items], orientation="h", name=safe(group),
             marker_color=state_colour(group, i),
-            hovertext=[safe(r["hover"]) for r in items], hoverinfo="text"))
-    lanes = len(dict.fromkeys(r["row"] for r in rows))
-    fig.update_layout(**base_layout(max(220, 22 * lanes + 80)), barmode="overlay",
-                      showlegend=len(groups) <= 12)
+            hovertext=[safe(f'{r["row"]}: {r["hover"]}' if not str(r["hover"]).startswith(str(r["row"]))
+                            else r["hover"]) for r in items], hoverinfo="text"))
+    lanes = list(dict.fromkeys(safe(r["row"]) for r in rows))
+    height = min(GANTT_MAX_HEIGHT, max(220, 22 * len(lanes) + 80))
+    every = max(1, math.ceil(len(lanes) * 13 / (height - 80)))  # labels 13 px apart at least, never overlapping
+    fig.update_layout(**base_layout(height), barmode="overlay", showlegend=len(groups) <= 12)
     fig.update_xaxes(type="date", title_text=time_axis_title(), title_font_size=10)
-    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_yaxes(autorange="reversed", automargin=True, tickmode="array", tickvals=lanes[::every],
+                     ticktext=[_short(lane) for lane in lanes[::every]], tickfont_size=10)
     return [dcc.Graph(figure=fig, config=GRAPH_CONFIG, className="panel-graph")]
 
 

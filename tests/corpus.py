@@ -254,7 +254,11 @@ class CorpusPrometheus:
     """A real Prometheus scraping every corpus exporter, once per cluster of `CLUSTERS`.
 
     Targets carry `job=<exporter>`, `instance=<exporter>-<cluster>` and `<cluster_label>=<cluster>`.
-    `exporters` limits the replay to some corpus files (default: all)."""
+    `exporters` limits the replay to some corpus files (default: all). `critical_services` is what a
+    platform team would set as `DATAOPS_CRITICAL_SERVICES` for this corpus: its metastore, query engine,
+    object store and delivery targets (no scrape job is named the design's `platform-critical`)."""
+
+    critical_services = 'job=~"hive-metastore|trino|minio|argocd"'
 
     def __init__(self, data_root: pathlib.Path, cluster_label: str = "k8s_cluster",
                  exporters: tuple[str, ...] | None = None, directory: pathlib.Path | None = None,
@@ -378,15 +382,15 @@ class PanelOutcome:
     detail: str = ""   # the error, or the missing metrics
 
 
-def measure(url: str, cluster_label: str | None = None) -> list[PanelOutcome]:
+def measure(url: str, cluster_label: str | None = None, critical_services: str | None = None) -> list[PanelOutcome]:
     """Run every Level 1 PromQL panel and every tile signal against `url` (default view: last 6 hours,
     every variable All) and return one outcome each. `cluster_label` is passed as the app's cluster
-    label setting where the app has one."""
+    label setting where the app has one, `critical_services` as its critical-services setting."""
     from webapp.catalog import TILES, level1
     from webapp.runner import evaluate_tiles, run_panels
     from webapp.viewstate import parse_view_state
 
-    engine = engine_for(url, cluster_label)
+    engine = engine_for(url, cluster_label, critical_services)
     view = parse_view_state({})
     outcomes: list[PanelOutcome] = []
     for dashboard in level1():
@@ -400,12 +404,15 @@ def measure(url: str, cluster_label: str | None = None) -> list[PanelOutcome]:
     return outcomes
 
 
-def engine_for(url: str, cluster_label: str | None = None):
-    """A query engine on `url` (no cache) whose cluster label is `cluster_label` (default: the app's)."""
+def engine_for(url: str, cluster_label: str | None = None, critical_services: str | None = None):
+    """A query engine on `url` (no cache) with these cluster label and critical-services settings
+    (default: the app's)."""
     from webapp.engine import QueryEngine
     from webapp.prometheus import PrometheusClient
 
     kwargs = {"cluster_label": cluster_label} if cluster_label else {}
+    if critical_services:
+        kwargs["critical_services"] = critical_services
     return QueryEngine(PrometheusClient(url, 30, {}), None, max_workers=4, **kwargs)
 
 
@@ -442,7 +449,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--list-empty", action="store_true", help="also list the panels without data")
     args = parser.parse_args(argv)
     with CorpusPrometheus(REPO_ROOT / ".demo-data" / "corpus-measure", cluster_label=args.cluster_label) as corpus:
-        outcomes = measure(corpus.url, args.cluster_label)
+        outcomes = measure(corpus.url, args.cluster_label, corpus.critical_services)
     print(coverage_table(outcomes))
     if args.list_empty:
         print()

@@ -66,17 +66,19 @@ def serve_env(prometheus_url: str, port: int | None = None, **extra: str) -> dic
 
 
 class Redis:
-    """A real redis-server on a loopback port, no persistence, in `folder`."""
+    """A real redis-server on a loopback port, no persistence, in `folder`. `args` (a chart's or a compose
+    file's command line) override the persistence flags, not the address or folder; a bad one fails the start."""
 
-    def __init__(self, folder: pathlib.Path):
+    def __init__(self, folder: pathlib.Path, args: tuple[str, ...] = ()):
         binary = shutil.which("redis-server")
         if binary is None:
             raise AssertionError("redis-server is not installed: run scripts/install-system-deps.sh redis")
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", str(folder)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._log = open(folder / "redis.log", "wb")
+        self.proc = subprocess.Popen([binary, "--save", "", "--appendonly", "no", *args,
+                                      "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(folder)],
+                                     stdout=self._log, stderr=subprocess.STDOUT)
         import redis
         self.client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 20
@@ -85,13 +87,17 @@ class Redis:
                 self.client.ping()
                 return
             except redis.exceptions.ConnectionError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
+                if self.proc.poll() is not None:
+                    log = (folder / "redis.log").read_text(errors="replace")
+                    raise AssertionError(f"redis-server {' '.join(args)} exited: {log[-2000:]}") from None
+                if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
 
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
+        self._log.close()
 
 
 def tiles_request(params: dict[str, str]) -> dict:

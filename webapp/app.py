@@ -89,7 +89,8 @@ def create_app(settings: Settings) -> Dash:
     cache = _cache(settings)
     sources = build_sources(settings, cache, credentials, prometheus_client=client)
     engine = QueryEngine(client, cache, settings.max_concurrent_queries, metrics, scope=_scope_provider(settings),
-                         sources=sources, cluster_label=settings.cluster_label)
+                         sources=sources, cluster_label=settings.cluster_label,
+                         critical_services=settings.critical_services)
     server.extensions[EXTENSION] = Runtime(settings, client, engine, metrics)
 
     app = Dash(

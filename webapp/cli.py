@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
                            description="write deploy/prometheus/*.rules.yml and the promtool tests from the "
                                        "threshold, signal and SLO declarations of the catalog")
     rules.add_argument("--check", action="store_true", help="do not write; exit 1 if the files are out of date")
+    rules.add_argument("--out", help="folder to write (default deploy/prometheus)")
+    rules.add_argument("--platform", action="store_true",
+                       help="write only the rule files, in this platform's names (DATAOPS_CLUSTER_LABEL, "
+                            "DATAOPS_CRITICAL_SERVICES), to --out")
     from .exporters import add_parser as add_exporter_parser
     add_exporter_parser(sub)
     doctor = sub.add_parser("doctor", help="check the data source: exporters found and in which form, metrics "
@@ -118,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "rules":
         from .rules import main as rules_main
-        return rules_main(["--check"] if args.check else [])
+        return rules_main((["--check"] if args.check else []) + (["--platform"] if args.platform else [])
+                          + (["--out", args.out] if args.out else []))
     if args.command in ("import-grafana", "export-grafana"):
         from .grafana.commands import export_main, import_main
         return import_main(args) if args.command == "import-grafana" else export_main(args)

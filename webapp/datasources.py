@@ -271,7 +271,8 @@ def doctor(settings) -> int:
     if not settings.prometheus_url:
         raise SettingsError("DATAOPS_PROMETHEUS_URL is not set (or pass --url)")
     client = PrometheusClient(settings.prometheus_url, settings.query_timeout_seconds, settings.thanos_params)
-    engine = QueryEngine(client, None, cluster_label=settings.cluster_label)
+    engine = QueryEngine(client, None, cluster_label=settings.cluster_label,
+                         critical_services=settings.critical_services)
     rep = report(engine)
     print(f"Data source: {settings.prometheus_url} (cluster label: {settings.cluster_label})")
     print(report_text(rep))

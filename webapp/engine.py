@@ -12,7 +12,8 @@ import logging
 import time
 from collections.abc import Iterable
 
-from .labelnames import DEFAULT_CLUSTER_LABEL, rename_label, rename_result_labels
+from .labelnames import (CRITICAL_SERVICES, DEFAULT_CLUSTER_LABEL, rename_label, rename_result_labels,
+                         replace_critical_services)
 from .metrics import AppMetrics
 from .prometheus import PrometheusClient, PrometheusError, QueryResult, parse_response
 from .promql import TemplateError, render, template_variables
@@ -69,13 +70,15 @@ class QueryEngine:
 
     def __init__(self, client: PrometheusClient, cache=None, max_workers: int = 8,
                  metrics: AppMetrics | None = None, datasource_key: str = "", scope=None, sources=None,
-                 cluster_label: str = DEFAULT_CLUSTER_LABEL):
+                 cluster_label: str = DEFAULT_CLUSTER_LABEL, critical_services: str = CRITICAL_SERVICES):
         from .sources.cache import JsonCache, NullBackend
         from .sources.prometheus import PrometheusSource
 
         self.client = client
         # The data source's name for the catalog's `cluster` label (labelnames.py).
         self.cluster_label = cluster_label
+        # The platform's matchers for the design's critical services (labelnames.CRITICAL_SERVICES).
+        self.critical_services = critical_services
         # Tenant scope of the current request: () = everything, matchers = scoped, None = nothing.
         self.current_scope = scope or (lambda: ())
         # No cache given: nothing is kept, but concurrent identical requests still go out once.
@@ -157,12 +160,15 @@ class QueryEngine:
 
     # ---------------------------------------------------------------- PromQL
     def _renamed(self, plan: QueryPlan) -> QueryPlan | TemplateError:
-        """The plan in the data source's label names (the catalog writes `cluster`)."""
-        if self.cluster_label == DEFAULT_CLUSTER_LABEL:
+        """The plan in the data source's label names (the catalog writes `cluster`) and with the
+        platform's critical services (the catalog writes the design's `job="platform-critical"`)."""
+        if self.cluster_label == DEFAULT_CLUSTER_LABEL and self.critical_services == CRITICAL_SERVICES:
             return plan
         try:
-            return dataclasses.replace(plan, promql=rename_label(plan.promql, DEFAULT_CLUSTER_LABEL,
-                                                                 self.cluster_label))
+            promql = replace_critical_services(plan.promql, self.critical_services)
+            if self.cluster_label != DEFAULT_CLUSTER_LABEL:
+                promql = rename_label(promql, DEFAULT_CLUSTER_LABEL, self.cluster_label)
+            return dataclasses.replace(plan, promql=promql)
         except TemplateError as exc:
             log.error("query refused: %s: %s", exc, plan.promql[:200])
             return exc

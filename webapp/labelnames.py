@@ -31,6 +31,11 @@ from .prometheus import QueryResult, Series
 from .promql import TemplateError, string_literal
 
 DEFAULT_CLUSTER_LABEL = "cluster"
+# The design's selector of the platform's critical services (`PlatformDown`, the availability SLO, the
+# E2E availability panels). No platform has a scrape job of that name: it chooses its own targets
+# (`DATAOPS_CRITICAL_SERVICES`), and `replace_critical_services` puts them in, centrally, like the
+# cluster label's name.
+CRITICAL_SERVICES = 'job="platform-critical"'
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _IDENT = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _GROUPING = {"by", "without", "on", "ignoring", "group_left", "group_right"}
@@ -51,6 +56,36 @@ def validate_label_name(name: str) -> str:
     if name.startswith("__"):
         raise ValueError(f"{name!r} is reserved (names starting with __ are Prometheus' own)")
     return name
+
+
+def validate_critical_services(text: str) -> str:
+    """`text` if it is a list of label matchers of `up`, e.g. `job=~"hive-metastore|trino"`, else
+    ValueError with why. Checked by the PromQL parser, so a value can add matchers and nothing else."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("give at least one label matcher, e.g. job=~\"hive-metastore|trino\"")
+    try:
+        expr = promql_parser.parse("up{" + text + "}")
+    except Exception as exc:
+        raise ValueError(f"{text!r} is not a list of label matchers: {exc}") from None
+    if not isinstance(expr, promql_parser.VectorSelector) or expr.name != "up" or expr.matchers.or_matchers:
+        raise ValueError(f"{text!r} is not a list of label matchers")
+    if any(m.name == "__name__" for m in expr.matchers.matchers):
+        raise ValueError(f"{text!r} may not match __name__ (the series is always up)")
+    return text.strip()
+
+
+def replace_critical_services(promql: str, selector: str) -> str:
+    """`promql` with the design's critical-services matcher (`CRITICAL_SERVICES`) replaced by the
+    platform's `selector` (already validated by `validate_critical_services`). Raises TemplateError
+    when the result does not parse."""
+    if selector == CRITICAL_SERVICES or CRITICAL_SERVICES not in promql:
+        return promql
+    replaced = promql.replace(CRITICAL_SERVICES, selector)
+    try:
+        promql_parser.parse(replaced)
+    except Exception as exc:
+        raise TemplateError(f"critical services selector does not fit the query: {exc}") from None
+    return replaced
 
 
 def _is_label_arg(func: str, index: int) -> bool:

@@ -27,6 +27,7 @@ from .catalog.model import PRIORITY_NAME, Signal, Threshold
 from .catalog.overview import TILES
 from .catalog.forms import CONTAINERS
 from .catalog.variables import VARIABLES
+from .labelnames import CRITICAL_SERVICES
 from .promql import render, validate
 from .timerange import format_duration, parse_duration
 
@@ -281,7 +282,7 @@ PANEL_RECORDS = (
     ("pipeline_le:pipeline_duration_seconds_bucket:increase1h",
      'sum by (pipeline, le) (increase(pipeline_duration_seconds_bucket[1h]))'),
     ("instance:platform_critical_up:avg_over_time1h",
-     'avg_over_time(up{job="platform-critical"}[1h])'),
+     'avg_over_time(up{' + CRITICAL_SERVICES + '}[1h])'),
 )
 
 
@@ -483,14 +484,54 @@ def drift(folder: pathlib.Path = RULES_DIR) -> list[str]:
             if not (folder / rel).exists() or (folder / rel).read_text() != text]
 
 
+def for_platform(cluster_label: str, critical_services: str) -> dict[str, str]:
+    """The rule files (relative path -> text, promtool tests left out: they are written in the design's
+    names) in a platform's names: every `expr` with the cluster label renamed and the critical services
+    put in, as the app's engine sends its queries (labelnames.py), and `$labels.cluster` in the texts
+    renamed. Raises TemplateError when an expression cannot be rewritten."""
+    from .labelnames import DEFAULT_CLUSTER_LABEL, rename_label, replace_critical_services
+
+    def adapt(rule: dict) -> dict:
+        rule = dict(rule, expr=replace_critical_services(rule["expr"], critical_services))
+        if cluster_label == DEFAULT_CLUSTER_LABEL:
+            return rule
+        rule["expr"] = rename_label(rule["expr"], DEFAULT_CLUSTER_LABEL, cluster_label)
+        for key in ("labels", "annotations"):
+            if key in rule:
+                rule[key] = {k: v.replace("$labels.cluster", f"$labels.{cluster_label}") for k, v in rule[key].items()}
+        return rule
+
+    return {name: dump({"groups": [dict(g, rules=[adapt(r) for r in g["rules"]]) for g in build()]})
+            for name, build in RULE_FILES.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m webapp.rules",
                                      description="Generate the Prometheus rule files from the catalog.")
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the files are out of date")
     parser.add_argument("--out", default=str(RULES_DIR), help="folder to write (default deploy/prometheus)")
+    parser.add_argument("--platform", action="store_true",
+                        help="write only the rule files, in this platform's names (DATAOPS_CLUSTER_LABEL, "
+                             "DATAOPS_CRITICAL_SERVICES), to --out")
     args = parser.parse_args(argv)
     validate_rules()
     folder = pathlib.Path(args.out)
+    if args.platform:
+        from .settings import SettingsError, load_settings
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if folder.resolve() == RULES_DIR.resolve():
+            print("--platform writes elsewhere than deploy/prometheus (give --out DIR): the committed files "
+                  "are the design's names, checked for drift", file=sys.stderr)
+            return 2
+        folder.mkdir(parents=True, exist_ok=True)
+        for rel, text in for_platform(settings.cluster_label, settings.critical_services).items():
+            (folder / rel).write_text(text)
+            print(f"wrote {folder / rel}")
+        return 0
     if args.check:
         stale = drift(folder)
         for rel in stale:

@@ -44,6 +44,7 @@ class Settings:
     short_links_dir: str | None = None  # where short links live without Redis (default: in the worker tmp dir)
     dashboards_dir: str | None = None  # a folder of dashboard files (YAML/JSON), served at /d/<uid>
     cluster_label: str = "cluster"  # the data source's name for the cluster label (webapp/labelnames.py)
+    critical_services: str = 'job="platform-critical"'  # labelnames.CRITICAL_SERVICES; matchers of `up`
     worker_tmp_dir: str | None = None  # None: /dev/shm when writable, else the temporary directory
     log_format: str = "json"
     source_credentials: tuple = ()  # (source name, webapp.sources.transport.Credentials) pairs
@@ -155,6 +156,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             values["cluster_label"] = validate_label_name(v)
         except ValueError as exc:
             raise SettingsError(f"DATAOPS_CLUSTER_LABEL: {exc}") from None
+    if (v := get("DATAOPS_CRITICAL_SERVICES")) is not None:
+        from .labelnames import validate_critical_services
+        try:
+            values["critical_services"] = validate_critical_services(v)
+        except ValueError as exc:
+            raise SettingsError(f"DATAOPS_CRITICAL_SERVICES: {exc}") from None
     for name, field in (
         ("DATAOPS_SPARK_HISTORY_URL", "spark_history_url"),
         ("DATAOPS_AIRFLOW_API_URL", "airflow_api_url"),

@@ -88,6 +88,18 @@ def test_imported_dashboard_from_the_navigation_with_filters_time_and_links(dash
     assert states["p2-memory-mean-over-the-range"] == "state-ok"
     assert "Not supported: datasource loki" in driver.find_element(By.CSS_SELECTOR, '[data-panel="p3-logs"]').text
     assert pod in driver.find_element(By.ID, "var-pod").text
+    # Its share link: this view's URL, which opened afresh gives back the same filters and time range.
+    before = _query(driver)
+    wait_until(dash_duo, lambda d: d.find_elements(By.ID, "share-button"))[0].click()
+    shared = wait_until(dash_duo, lambda d: d.find_element(By.ID, "share-url").get_attribute("value"))
+    assert urlsplit(shared).path == "/d/fx-pod" and parse_qs(urlsplit(shared).query, keep_blank_values=True) == before
+    driver.get(app_url + "/")
+    wait_until(dash_duo, lambda d: urlsplit(d.current_url).path == "/")
+    driver.get(shared)
+    wait_until(dash_duo, panels_settled, timeout=60)
+    assert pod in driver.find_element(By.ID, "var-pod").text
+    assert driver.find_element(By.ID, "time-from").get_attribute("value") == "now-24h"
+    assert panel_states(driver)["p1-cpu-by-container"] == "state-ok"
     assert dash_duo.get_logs() == []
 
 

@@ -95,6 +95,22 @@ def test_quick_range_updates_the_url_and_kiosk_hides_navigation(dash_duo, app_ur
     assert dash_duo.get_logs() == []
 
 
+def test_theme_switch_keeps_the_page_and_the_view(dash_duo, app_url):
+    driver = dash_duo.driver
+    driver.get(app_url + "/workloads/airflow/sales_mart_refresh?from=now-2h&var-cluster=prod-east")
+    wait_until(dash_duo, panels_settled)
+    driver.find_element(By.ID, "theme-toggle").click()
+    wait_until(dash_duo, lambda d: "theme=dark" in d.current_url and d.find_elements(By.CSS_SELECTOR, ".page.theme-dark"))
+    url = urlsplit(driver.current_url)
+    assert url.path == "/workloads/airflow/sales_mart_refresh"
+    query = parse_qs(url.query)
+    assert (query["from"], query["var-cluster"], query["theme"]) == (["now-2h"], ["prod-east"], ["dark"]), query
+    wait_until(dash_duo, panels_settled)
+    driver.find_element(By.ID, "theme-toggle").click()
+    wait_until(dash_duo, lambda d: "theme=" not in d.current_url and d.find_elements(By.CSS_SELECTOR, ".page.theme-light"))
+    assert dash_duo.get_logs() == []
+
+
 def test_hostile_url_renders_a_normal_page_with_a_note(dash_duo, app_url):
     dash_duo.driver.get(app_url + '/gitops?var-namespace=a%22%7D%20or%20vector(1)%20%23&from=garbage&var-x=1')
     wait_until(dash_duo, panels_settled)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from tests.conftest import free_port
+from tests.servers import Redis
 from webapp.cli import _parser
 from webapp.settings import load_settings
 
@@ -122,23 +122,9 @@ def test_alertmanager_config_checks_with_amtool():
 def test_redis_accepts_the_command(tmp_path):
     command = SERVICES["redis"]["command"]
     assert command[0] == "redis-server"
-    port = free_port()
-    proc = subprocess.Popen([_tool("redis-server"), *command[1:], "--port", str(port), "--bind", "127.0.0.1",
-                             "--dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = Redis(tmp_path, tuple(command[1:]))  # after the helper's own flags: the file's win
     try:
-        import redis
-        client = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                if proc.poll() is not None:
-                    pytest.fail(proc.stdout.read())
-                import time
-                time.sleep(0.05)
-        assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "allkeys-lru"}
-        assert client.config_get("save") == {"save": ""}
+        assert server.client.config_get("maxmemory-policy") == {"maxmemory-policy": "allkeys-lru"}
+        assert server.client.config_get("save") == {"save": ""}
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        server.stop()

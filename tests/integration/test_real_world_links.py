@@ -109,6 +109,26 @@ def test_namespaced_and_old_application_urls(app):
     assert series.labels["namespace"] == "team-a" and series.labels["health_status"] == "Healthy"
 
 
+def test_same_name_in_two_namespaces_is_two_pages(app):
+    """Each row's own page: the title, and every panel's data, are that namespace's application."""
+    from components.panels import link_href, table_rows
+    data = run_panels(engine(app), [panel("gitops", "argocd-apps")], parse_view_state({"from": "now-6h"}))
+    table = data["argocd-apps"]
+    _, rows = table_rows(table.panel, list(table.results))
+    hrefs = sorted(link_href(table.panel.link, r["labels"], "from=now-6h") for r in rows
+                   if r["labels"]["name"] == "data-ingest")
+    assert hrefs == ["/gitops/argocd/argocd/data-ingest?from=now-6h", "/gitops/argocd/team-a/data-ingest?from=now-6h"]
+    projects = {}
+    for ns in ("argocd", "team-a"):
+        text = layout(app, entity_page, "argocd-app", "/gitops/argocd/<app_ns>/<app>", app_ns=ns, app="data-ingest")
+        assert f"Argo CD application: {ns} / data-ingest" in text and "Not found" not in text
+        status = run_panels(engine(app), [panel("argocd-app", "l2-argocd-status")], parse_view_state({"from": "now-6h"}),
+                            {"app_ns": ("namespace", (ns,)), "app": ("name", ("data-ingest",))})["l2-argocd-status"]
+        assert {s.labels["namespace"] for r in status.results for s in r.series} == {ns}
+        projects[ns] = {s.labels["project"] for s in status.results[0].series}
+    assert projects == {"argocd": {"data-platform"}, "team-a": {"team-a"}}
+
+
 # ---------------------------------------------------------------- 11. joins over duplicated series
 DUPLICATED = ("kube_pod_status_ready_time", "kube_pod_created", "kube_replicaset_created", "kube_replicaset_owner")
 

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import free_port
 from tests.integration.recording_proxy import RecordingProxy
-from tests.servers import CLI, ROOT, Served, serve_env
+from tests.servers import CLI, ROOT, Redis, Served, dash_callback, serve_env, tiles_request
 
 pytestmark = pytest.mark.integration
 
@@ -89,6 +89,65 @@ def test_two_workers_metrics_only_increase_and_request_ids_reach_the_source(prox
         assert any(r.get("logger") == "gunicorn.error" and "Booting worker" in r["message"] for r in records)
     finally:
         server.stop()
+
+
+def _past_view() -> dict[str, str]:
+    """A fixed window well in the past: its cache entries neither expire nor move during the test."""
+    to = (int(time.time()) // 3600 - 2) * 3600
+    return {"from": str((to - 6 * 3600) * 1000), "to": str(to * 1000)}
+
+
+def _panel_queries(proxy: RecordingProxy) -> int:
+    """Queries of panels that reached the data source (not the health probe's `vector(1)`)."""
+    return sum(1 for path, form in proxy.requests
+               if path.startswith("/api/v1/query") and form.get("query") != ["vector(1)"])
+
+
+def _sample(values: dict[tuple, float], name: str, **labels: str) -> float:
+    return values.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_callback_latency_cache_and_query_metrics_add_up_over_the_workers(proxy, tmp_path):
+    """As deployed with the chart's Redis: two workers, one shared cache. The first view of a window
+    misses the cache for every query it sends upstream, the later ones (on either worker) hit it;
+    every callback is timed under its registered output, a crafted one under `other`."""
+    redis = Redis(tmp_path)
+    server = Served(["serve", "--workers", "2", "--threads", "4"],
+                    serve_env(proxy.url, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"), DATAOPS_REDIS_URL=redis.url),
+                    tmp_path / "serve.log")
+    session = requests.Session()
+    try:
+        server.wait_ready()
+        body = tiles_request(_past_view())
+
+        def scrape() -> dict[tuple, float]:
+            return _counters(requests.get(server.url + "/metrics", timeout=10).text)
+
+        assert dash_callback(session, server.url, body).text.count('"data-tile"') == 6
+        first = scrape()
+        upstream = _panel_queries(proxy)
+        misses = _sample(first, "dataops_cache_misses_total", source="prometheus")
+        assert upstream > 0 and misses == upstream  # every query that went upstream had missed
+        for _ in range(4):
+            assert dash_callback(session, server.url, body).text.count('"data-tile"') == 6
+        after = scrape()
+        assert _panel_queries(proxy) == upstream
+        assert _sample(after, "dataops_cache_misses_total", source="prometheus") == misses
+        hits = _sample(after, "dataops_cache_hits_total", source="prometheus") - \
+            _sample(first, "dataops_cache_hits_total", source="prometheus")
+        assert hits >= 4 * misses  # each later view found every one of those queries in the cache
+        assert _sample(after, "dataops_callback_duration_seconds_count", callback="tiles.children") == 5
+        assert _sample(after, "dataops_callback_duration_seconds_sum", callback="tiles.children") > 0
+        assert _sample(after, "dataops_query_duration_seconds_count", source="prometheus") >= misses
+        assert _sample(after, "dataops_http_request_duration_seconds_count", endpoint="dash-update") == 5
+        crafted = dict(body, output="x<script>.children", outputs={"id": "x<script>", "property": "children"})
+        session.post(server.url + "/_dash-update-component", json=crafted, timeout=60)
+        text = requests.get(server.url + "/metrics", timeout=10).text
+        assert _sample(_counters(text), "dataops_callback_duration_seconds_count", callback="other") == 1
+        assert "<script>" not in text
+    finally:
+        server.stop()
+        redis.stop()
 
 
 def test_generated_request_id_and_hostile_request_id(prometheus_url, tmp_path):

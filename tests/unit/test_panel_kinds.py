@@ -46,3 +46,24 @@ def test_renderer_modules_share_figures_not_each_other():
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert other not in imported and f"components.{other}" not in imported, name
         assert "figures" in imported, name
+
+
+def test_gantt_of_many_long_lanes_stays_readable():
+    import datetime as dt
+
+    from components.timeline import GANTT_LABEL_CHARS, GANTT_MAX_HEIGHT, render_gantt
+    from webapp.restpanels import RestPanelData
+
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    rows = tuple({"row": f"{i}.0 save at DataFrameWriter.scala:{i} and more words", "start": t0,
+                  "end": t0 + dt.timedelta(seconds=30 + i), "group": "COMPLETE",
+                  "hover": f"stage {i}.0 COMPLETE: 4 tasks"} for i in range(60))
+    panel = Panel("stages", "Stages", "gantt", (Query("stages"),), source="spark")
+    fig = render_gantt(RestPanelData(panel, rows), "")[0].figure
+    assert fig.layout.height == GANTT_MAX_HEIGHT
+    labels = fig.layout.yaxis.ticktext
+    assert all(len(t) <= GANTT_LABEL_CHARS for t in labels)
+    assert 0 < len(labels) * 13 <= GANTT_MAX_HEIGHT - 80        # never closer than 13 px
+    assert "DataFrameWriter.scala:7 and more words" in fig.data[0].hovertext[7]
+    few = render_gantt(RestPanelData(panel, rows[:3]), "")[0].figure
+    assert few.layout.height == 220 and len(few.layout.yaxis.ticktext) == 3

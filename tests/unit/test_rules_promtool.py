@@ -42,3 +42,22 @@ def test_promtool_test_catches_a_wrong_expectation(tmp_path):
     broken.write_text(text.replace("instance: \"hms:9083\"", "instance: \"other:1\"", 1))
     proc = _run("test", "rules", str(broken))
     assert proc.returncode != 0
+
+
+def test_duplicated_series_break_the_old_pod_start_up_join(tmp_path):
+    """named.test.yml feeds the pod start-up rule every kube-state-metrics series twice (two replicas);
+    the join as it was (`on (...)` over raw series) fails there with many-to-many matching, so the
+    case really tests that the generated rule survives duplicates."""
+    import yaml
+    rules = yaml.safe_load((RULES_DIR / "thresholds.rules.yml").read_text())
+    (rule,) = [r for g in rules["groups"] for r in g["rules"] if r.get("record") == "dataops:pod_startup:signal"]
+    rule["expr"] = ("max by (cluster, namespace, pod) (kube_pod_status_ready_time - on (cluster, namespace, pod, uid) "
+                    "kube_pod_created)")
+    (tmp_path / "old.rules.yml").write_text(yaml.safe_dump(rules))
+    tests = yaml.safe_load((RULES_DIR / "tests" / "named.test.yml").read_text())
+    case = [t for t in tests["tests"] if t["name"].startswith("PodStartup survives duplicated series")]
+    assert len(case) == 1
+    (tmp_path / "old.test.yml").write_text(yaml.safe_dump({"rule_files": ["old.rules.yml"],
+                                                           "evaluation_interval": "1m", "tests": case}))
+    proc = _run("test", "rules", "old.test.yml", cwd=tmp_path)
+    assert proc.returncode != 0 and "many-to-many" in proc.stdout + proc.stderr, proc.stdout + proc.stderr

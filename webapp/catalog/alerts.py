@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..labelnames import CRITICAL_SERVICES
 from . import thresholds as th
 from .forms import minio, trino
 from .model import Priority, Signal
@@ -106,7 +107,7 @@ STORAGE_CAPACITY_LOW = 0.85  # design section 5: StorageCapacityLow > 0.85
 NAMED_ALERTS: tuple[NamedAlert, ...] = (
     NamedAlert(
         "PlatformDown",
-        'up{job="platform-critical"} == 0 or absent(up{job="platform-critical"})',
+        f'up{{{CRITICAL_SERVICES}}} == 0 or absent(up{{{CRITICAL_SERVICES}}})',
         "1m", "P1", "e2e",
         "Critical platform service down: {{ $labels.instance }}",
         "The platform-critical target {{ $labels.instance }} ({{ $labels.cluster }}) is not answering its "
@@ -191,7 +192,7 @@ def _trino_window_sum(attribute: str) -> str:
 SLOS: tuple[SLO, ...] = (
     SLO("platform_availability", "Whole-platform availability", 0.999, "30d", "e2e", "P1",
         "Share of time the platform-critical services answer their scrape (up).",
-        error_ratio='1 - avg(avg_over_time(up{{job="platform-critical"}}[{w}]))'),
+        error_ratio='1 - avg(avg_over_time(up{{' + CRITICAL_SERVICES + '}}[{w}]))'),
     SLO("deployment_success", "Deployment success rate", 0.95, "7d", "gitops", "P2",
         "Argo CD syncs that succeed.",
         errors='sum(increase(argocd_app_sync_total{{phase=~"Error|Failed"}}[{w}]))',

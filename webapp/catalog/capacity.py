@@ -75,10 +75,18 @@ def days_left(headroom: str, growth: str, keep: str) -> str:
 
 # per system: (days-left expression, used-ratio expression), both labelled system/cluster/resource
 _K = "cluster"
-CPU_DAYS = days_left(
-    f'sum by (cluster) ({alloc("cpu")}) - sum by (cluster) ({CPU_USED.replace(", $namespace", "")})',
-    'deriv(sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m]))[24h:10m])',
-    _K)
+
+
+def cpu_days(window: str = "5m") -> str:
+    """Days until allocatable CPU is used up: headroom (usage rated over `window`) over the 24 h trend."""
+    used = CPU_USED.replace(", $namespace", "").replace("[5m]", f"[{window}]")
+    return days_left(
+        f'sum by (cluster) ({alloc("cpu")}) - sum by (cluster) ({used})',
+        'deriv(sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m]))[24h:10m])',
+        _K)
+
+
+CPU_DAYS = cpu_days()
 CPU_RATIO = (f'sum by (cluster) ({CPU_USED.replace(", $namespace", "")}) / (sum by (cluster) ({alloc("cpu")}) > 0)')
 MEM_DAYS = days_left(
     f'sum by (cluster) ({alloc("memory")}) - sum by (cluster) ({MEM_USED.replace(", $namespace", "")})',
@@ -134,7 +142,8 @@ STORAGE_DAYS = _union([tag(d, s, r) for s, r, d, _ in FORECASTS[2:]])
 # sections ---------------------------------------------------------------------------------------
 COMPUTE = Section("Compute", (
     Panel("cpu-used", "CPU used (of allocatable)", "stat", (
-        Q(f'sum({CPU_USED.replace(", $namespace", "")}) / (sum({alloc("cpu")}) > 0)', "CPU used"),),
+        Q(f'sum({CPU_USED.replace(", $namespace", "").replace("[5m]", "[$__rate_interval]")}) / (sum({alloc("cpu")}) > 0)',
+          "CPU used"),),
         unit="percentunit", thresholds=(th.CPU_USAGE,), width=3,
         description="Container CPU usage over node allocatable CPU, all selected clusters."),
     Panel("cpu-requested", "CPU requested (of allocatable)", "stat", (
@@ -340,7 +349,7 @@ NETWORK = Section("Network", (
 
 FORECAST = Section("Capacity forecast", (
     Panel("cpu-exhaustion", "CPU: days until exhausted (soonest cluster)", "stat", (
-        Q(f'min({CPU_DAYS})', "days"),),
+        Q(f'min({cpu_days("$__rate_interval")})', "days"),),  # per step: that step's usage
         unit="none", value_map=NOT_SOON, width=4,
         description="Allocatable minus used CPU, divided by the 24 h usage trend (deriv)."),
     Panel("memory-exhaustion", "Memory: days until exhausted (soonest cluster)", "stat", (

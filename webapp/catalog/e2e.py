@@ -2,12 +2,14 @@
 
 Pipeline and data-quality series come from the documented custom "pipeline-exporter" and the
 data-quality Pushgateway (webapp/demo/README.md); the SLIs from the Portal's own HTTP
-instrumentation and `up{job="platform-critical"}` (the design's PlatformDown job). Pipeline, quality
+instrumentation and `up` of the critical services (the design's `job="platform-critical"`, replaced by the
+platform's own selector, `DATAOPS_CRITICAL_SERVICES`, in the engine). Pipeline, quality
 and portal series are platform-wide (one exporter each), so only the Kubernetes, Spark, Airflow and
 availability queries follow the cluster filter.
 """
 from __future__ import annotations
 
+from ..labelnames import CRITICAL_SERVICES
 from . import thresholds as th
 from .model import Dashboard, Panel, Query, Section
 from .forms import CONTAINERS
@@ -27,7 +29,7 @@ def _stage_avg(stages: str, window: str, by: str = "stage") -> str:
 
 _RUNS = 'sum(increase(pipeline_duration_seconds_count[$__range]))'
 _WITHIN = 'sum(increase(pipeline_duration_seconds_bucket{le="3600"}[$__range]))'
-_CRIT = 'up{job="platform-critical", $cluster}'
+_CRIT = 'up{' + CRITICAL_SERVICES + ', $cluster}'
 _PORTAL = 'http_requests_total{job="portal"}'
 _PORTAL_H = 'http_request_duration_seconds_bucket{job="portal"}'
 _QUALITY = 'sum(dq_check_success) / count(dq_check_success)'
@@ -144,7 +146,8 @@ SLI = Section("Service level indicators", (
     Panel("e2e-availability", "Availability (selected range)", "stat", (
         Q(f'min(avg_over_time({_CRIT}[$__range]))', "availability"),),
         unit="percentunit", thresholds=(th.PLATFORM_AVAILABILITY,), width=3,
-        description="Least available critical service (up{job=\"platform-critical\"}). Target: 99.9%."),
+        description="Least available critical service (`up` of the targets the platform names critical). "
+                    "Target: 99.9%."),
     Panel("e2e-availability-30d", "Availability (30-day SLO window)", "stat", (
         Q(f'min(avg_over_time({_CRIT}[30d]))', "availability"),),
         unit="percentunit", thresholds=(th.PLATFORM_AVAILABILITY,), width=3, max_points=60,
@@ -187,7 +190,8 @@ BUSINESS = Section("Business metrics", (
           '/ (sum(rate(http_request_duration_seconds_count{job="portal"}[$__range])) > 0)', "mean"),),
         unit="s", width=3, description="Portal API requests; the pipeline's own time is in the overview."),
     Panel("e2e-utilisation", "Platform utilisation (CPU used / allocatable)", "stat", (
-        Q(f'{_CPU_USED} / sum(kube_node_status_allocatable{{resource="cpu", $cluster}})', "CPU"),),
+        Q(f'{_CPU_USED.replace("[5m]", "[$__rate_interval]")} / sum(kube_node_status_allocatable{{resource="cpu", $cluster}})',
+          "CPU"),),
         unit="percentunit", thresholds=(th.CPU_USAGE,), width=3),
     Panel("e2e-volume-trend", "Data processed per $__interval by pipeline", "timeseries", (
         Q('sum by (pipeline) (increase(pipeline_data_processed_bytes_total[$__interval]))', "{pipeline}"),),

@@ -330,17 +330,23 @@ AIRFLOW_DAG = _l2(
               link=Link("/workloads/airflow/{dag_id}/runs/{run_id}", "Run")),
         Panel("l2-dag-run-gantt", "Latest run: task Gantt", "gantt", (Q("run_tasks"),), source="airflow", width=6),
     )), Section("Runs (PromQL)", (
-        Panel("l2-dag-success", "Run success rate", "stat", (
-            Q('sum(increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__range])) '
-              '/ (sum(increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__range])) '
-              '+ sum(increase(airflow_dagrun_failed_count{$cluster, $dag_id}[$__range])) > 0)', "success"),),
-            unit="percentunit", width=3),
+        # By cluster: a DAG id is per Airflow instance, and the same id in two clusters summed reads as
+        # one DAG that half fails (the Argo CD page splits by cluster for the same reason).
+        Panel("l2-dag-success", "Run success rate by cluster", "bar", (
+            Q('sum by (cluster) (increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__range])) '
+              '/ (sum by (cluster) (increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__range])) '
+              '+ sum by (cluster) (increase(airflow_dagrun_failed_count{$cluster, $dag_id}[$__range])) > 0)',
+              "{cluster}"),),
+            unit="percentunit", x_label="cluster", width=3),
         Panel("l2-dag-runs", "Runs per $__interval", "timeseries", (
-            Q('sum(increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__interval]))', "succeeded"),
-            Q('sum(increase(airflow_dagrun_failed_count{$cluster, $dag_id}[$__interval]))', "failed")),
+            Q('sum by (cluster) (increase(airflow_dagrun_duration_count{$cluster, $dag_id}[$__interval]))',
+              "{cluster} succeeded"),
+            Q('sum by (cluster) (increase(airflow_dagrun_failed_count{$cluster, $dag_id}[$__interval]))',
+              "{cluster} failed")),
             min_step=3600, stacked=True, width=9),
         Panel("l2-dag-duration", "Run duration (p90 of successful runs)", "timeseries", (
-            Q('max(airflow_dagrun_duration{quantile="0.9", $cluster, $dag_id})', "p90"),), unit="s"),
+            Q('max by (cluster) (airflow_dagrun_duration{quantile="0.9", $cluster, $dag_id})', "{cluster} p90"),),
+            unit="s"),
         Panel("l2-dag-task-duration", "Average task duration", "bar", (
             Q('sum by (task_id) (increase(airflow_task_duration_sum{$cluster, $dag_id}[$__range])) '
               '/ (sum by (task_id) (increase(airflow_task_duration_count{$cluster, $dag_id}[$__range])) > 0)',

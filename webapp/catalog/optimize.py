@@ -281,7 +281,7 @@ ERRORS = Section("Error analysis", (
 
 COST = Section("Cost optimization", (
     Panel("cpu-idle-ratio", "CPU idle ratio (requested but unused)", "stat", (
-        Q(f'1 - sum({CPU_RATE}) / (sum({live_requests("cpu")}) > 0)', "CPU idle"),),
+        Q(f'1 - sum({CPU_RATE.replace("[5m]", "[$__rate_interval]")}) / (sum({live_requests("cpu")}) > 0)', "CPU idle"),),
         unit="percentunit", thresholds=(th.IDLE_RATIO,), width=3),
     Panel("memory-idle-ratio", "Memory idle ratio", "stat", (
         Q(f'1 - sum({MEM_WS}) / (sum({live_requests("memory")}) > 0)', "memory idle"),),

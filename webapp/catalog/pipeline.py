@@ -106,7 +106,8 @@ HMS = Section("Hive Metastore", (
         Q(f'max({hms_gauge("hive_metastore_oldest_lock_age_in_sec", _HMS)})', "age"),),
         unit="s", width=3, description="How long the oldest ACID lock has been held or waited for."),
     Panel("hms-error-ratio-now", "Direct SQL errors per call", "stat", (
-        Q(f'sum({hms_directsql_errors_rate("5m", _HMS)}) / (sum({hms_api_rate("5m", _HMS)}) > 0)', "errors"),),
+        Q(f'sum({hms_directsql_errors_rate("$__rate_interval", _HMS)}) '
+          f'/ (sum({hms_api_rate("$__rate_interval", _HMS)}) > 0)', "errors"),),
         unit="percentunit", width=3,
         description="HMS keeps no per-API error counter: directsql_errors counts direct SQL queries that failed "
                     "(HMS then retries through JDO), per API call."),

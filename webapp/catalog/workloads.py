@@ -152,7 +152,7 @@ AIRFLOW = Section("Airflow", (
         Q(f'sum(round(increase(airflow_ti_failures{{{_SEL}}}[$__range]))) or vector(0)', "failed"),),
         width=3),
     Panel("airflow-heartbeat", "Scheduler heartbeat interval", "stat", (
-        Q(f'max(1 / sum by (cluster) (rate(airflow_scheduler_heartbeat{{{_SEL}}}[2m])))', "interval"),),
+        Q(f'max(1 / sum by (cluster) (rate(airflow_scheduler_heartbeat{{{_SEL}}}[$__rate_interval])))', "interval"),),
         unit="s", thresholds=(th.AIRFLOW_HEARTBEAT,), width=3,
         description="Mean seconds between scheduler heartbeats (~5 s when healthy; infinite when none)."),
     Panel("airflow-dags", "DAGs: success rate, failed runs, average duration", "table", (
@@ -270,7 +270,7 @@ _AIRFLOW_RATE = _ratio(f'sum(increase({_A_OK}[$__interval]))',
                        f'(sum(increase({_A_OK}[$__interval])) + sum(increase({_A_FAIL}[$__interval])))')
 _TRINO_RATE = '1 - ' + _ratio(f'sum({_qm_inc("FailedQueries_TotalCount", "$__interval")})',
                               f'sum({_qm_inc("CompletedQueries_TotalCount", "$__interval")})')
-_CONTAINERS = 'namespace=~"spark-jobs|airflow|trino", ' + CONTAINERS + ', $cluster, $namespace'
+_CONTAINERS = CONTAINERS + ', $cluster, $namespace'
 
 CROSS = Section("Cross-application", (
     Panel("cross-success-rate", "Overall job success rate", "stat", (
@@ -285,13 +285,16 @@ CROSS = Section("Cross-application", (
     Panel("cross-success-trend", "Success rate per engine (per $__interval)", "timeseries", (
         Q(_SPARK_RATE, "Spark applications"), Q(_AIRFLOW_RATE, "Airflow DAG runs"), Q(_TRINO_RATE, "Trino queries")),
         unit="percentunit", min_step=3600, width=9),
-    Panel("cross-cpu", "Resource usage compared: CPU", "timeseries", (
-        Q(f'sum by (namespace) (rate(container_cpu_usage_seconds_total{{{_CONTAINERS}}}[$__rate_interval]))', "{namespace}"),),
+    Panel("cross-cpu", "Resource usage compared: CPU by namespace (top 8)", "timeseries", (
+        Q(f'topk(8, sum by (namespace) (rate(container_cpu_usage_seconds_total{{{_CONTAINERS}}}[$__rate_interval])))',
+          "{namespace}"),),
         unit="cores", min_step=60, stacked=True, width=6,
-        description="cAdvisor usage of the Spark, Airflow and Trino namespaces."),
-    Panel("cross-memory", "Resource usage compared: memory", "timeseries", (
-        Q(f'sum by (namespace) (container_memory_working_set_bytes{{{_CONTAINERS}}})', "{namespace}"),),
-        unit="bytes", stacked=True, width=6),
+        description="cAdvisor usage of the eight busiest namespaces at each point (Spark, Airflow and Trino run in "
+                    "namespaces each platform names); pick namespaces in the filter to compare others."),
+    Panel("cross-memory", "Resource usage compared: memory by namespace (top 8)", "timeseries", (
+        Q(f'topk(8, sum by (namespace) (container_memory_working_set_bytes{{{_CONTAINERS}}}))', "{namespace}"),),
+        unit="bytes", stacked=True, width=6,
+        description="cAdvisor working set of the eight largest namespaces at each point."),
     Panel("cross-runtime-trend", "Run-time trend (per $__interval)", "timeseries", (
         Q(_ratio(f'sum(increase(spark_application_success_execution_time_seconds_sum{{{_SEL}}}[$__interval]))',
                  f'sum(increase(spark_application_success_execution_time_seconds_count{{{_SEL}}}[$__interval]))'),

@@ -87,7 +87,8 @@ def _panel(spec: PanelSpec, uid: str) -> Panel:
     return Panel(spec.id, spec.title or spec.id, spec.kind, queries, unit=unit, description=spec.description,
                  thresholds=thresholds, link=Link(spec.link.path, spec.link.label) if spec.link else None,
                  width=spec.width, min_step=spec.min_step, max_points=spec.max_points, stacked=spec.stacked,
-                 value_map=spec.value_map, **_kind_options(spec))
+                 value_map=spec.value_map, sort_desc=spec.sort_desc, limit=spec.limit,
+                 **({"empty_text": spec.empty_text} if spec.empty_text else {}), **_kind_options(spec))
 
 
 def _kind_options(spec: PanelSpec) -> dict:

@@ -84,6 +84,10 @@ class PanelSpec(_Closed):
     label_columns: tuple[str, ...] = ()
     join_on: tuple[str, ...] = ()
     link: LinkSpec | None = None
+    # Tables and bars: rows ordered by value, largest first (false: smallest first), at most `limit`.
+    sort_desc: bool = True
+    limit: int = Field(default=50, ge=1, le=1000)
+    empty_text: str = Field(default="", max_length=200)  # shown when there is no data ("": "No data")
     reason: str = Field(default="", max_length=300)  # unsupported panels: what is not supported
 
     @field_validator("label_columns", "join_on")

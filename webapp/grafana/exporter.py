@@ -9,6 +9,7 @@ dropping the matcher does here). Importing an export gives back the same panels
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from webapp.catalog import level1
@@ -23,7 +24,9 @@ GRAFANA_CALCS = {"last": "lastNotNull", "max": "max", "mean": "mean", "min": "mi
 UNIT = {"cores": "suffix: cores", "dollars": "currencyUSD", "dateTime": "dateTimeAsIso"}
 PANEL_HEIGHT = 8
 COLOUR = {"critical": "red", "warning": "orange"}
+RANK = {"warning": 1, "critical": 2}  # how bad a threshold's colour is (0: fine)
 TAG = "dataops-monitor"
+_PANEL_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Panel)}
 
 
 def uid_for(dashboard: Dashboard) -> str:
@@ -53,9 +56,22 @@ def _variable(name: str) -> dict:
 
 
 def _thresholds(panel: Panel) -> dict:
-    steps = [{"color": "green", "value": None}]
-    for t in sorted(panel.thresholds, key=lambda t: t.value):
-        steps.append({"color": COLOUR[t.severity], "value": t.value})
+    """Grafana's threshold steps: each colours the values from its own up to the next step's (the
+    first, `value: null`, from minus infinity). An `above` threshold colours from its value up, a
+    `below` one everything under its value (e.g. a success rate: red base, green from 0.95)."""
+    bounds = sorted({float(t.value) for t in panel.thresholds})
+
+    def colour(low: float | None, high: float | None) -> str:  # of the values in [low, high)
+        rank = max((RANK[t.severity] for t in panel.thresholds
+                    if (t.direction == "above" and low is not None and low >= t.value)
+                    or (t.direction == "below" and high is not None and high <= t.value)), default=0)
+        return ("green", COLOUR["warning"], COLOUR["critical"])[rank]
+
+    steps: list[dict] = []
+    edges = [None, *bounds, None]
+    for low, high in zip(edges, edges[1:]):
+        if not steps or steps[-1]["color"] != colour(low, high):
+            steps.append({"color": colour(low, high), "value": low})
     return {"mode": "absolute", "steps": steps}
 
 
@@ -122,8 +138,17 @@ def export_panel(panel: Panel, panel_id: int, x: int, y: int, variables: tuple[s
                 if len(panel.join_on) == 1 else {"id": "merge", "options": {}})
         if len(panel.join_on) > 1:  # Grafana joins on one field; merge joins on all common ones
             out["options"]["dataopsJoinOn"] = list(panel.join_on)
+        # Rows by the first value column, then at most `limit` of them: what the table shows here.
+        first = next((q.column for q in panel.queries if q.column), "Value #A")
         out["transformations"] = [join, {"id": "organize", "options": {
-            "excludeByName": excluded, "indexByName": index, "renameByName": renames}}]
+            "excludeByName": excluded, "indexByName": index, "renameByName": renames}},
+            {"id": "sortBy", "options": {"fields": {}, "sort": [{"field": first, "desc": panel.sort_desc}]}},
+            {"id": "limit", "options": {"limitField": panel.limit}}]
+    elif (panel.sort_desc, panel.limit) != (_PANEL_DEFAULTS["sort_desc"], _PANEL_DEFAULTS["limit"]):
+        # Bars and lists are ordered and cut by value here; Grafana has no such option outside tables.
+        out["options"]["dataopsSort"] = {"desc": panel.sort_desc, "limit": panel.limit}
+    if panel.empty_text != _PANEL_DEFAULTS["empty_text"]:
+        out["fieldConfig"]["defaults"]["noValue"] = panel.empty_text
     if panel.link is not None:
         out["fieldConfig"]["overrides"].append({
             "matcher": {"id": "byName", "options": panel.link.label},

@@ -302,7 +302,8 @@ class Importer:
             report.units_as_short[unit] = report.units_as_short.get(unit, 0) + 1
             our_unit = "short"
         transformations = [t.get("id") for t in raw.get("transformations") or [] if isinstance(t, dict)]
-        unknown = [t for t in transformations if t not in ("organize", "joinByField", "merge", "seriesToColumns")]
+        unknown = [t for t in transformations
+                   if t not in ("organize", "joinByField", "merge", "seriesToColumns", "sortBy", "limit")]
         if unknown:
             raise Unsupported(f"transformation {unknown[0]}")
         organize = next((t.get("options") or {} for t in raw.get("transformations") or []
@@ -358,6 +359,9 @@ class Importer:
         value_map = _value_map(field.get("mappings") or [])
         if value_map:
             spec["value_map"] = value_map
+        spec.update(_order(raw, queries))
+        if isinstance(field.get("noValue"), str) and field["noValue"].strip():
+            spec["empty_text"] = field["noValue"].strip()[:200]
         link = self._link(raw, renames, report)
         if link:
             spec["link"] = link
@@ -537,6 +541,34 @@ def _js_regex_search(pattern: str, text: str) -> bool:
         return False
 
 
+def _order(raw: dict, queries: list[dict]) -> dict:
+    """`sort_desc` and `limit` from the `sortBy` and `limit` transformations (or the exporter's
+    `options.dataopsSort`). Rows are ordered by value here: sorting by a label column is unsupported."""
+    out: dict = {}
+    own = (raw.get("options") or {}).get("dataopsSort")
+    if isinstance(own, dict):
+        if isinstance(own.get("desc"), bool):
+            out["sort_desc"] = own["desc"]
+        if isinstance(own.get("limit"), int) and not isinstance(own.get("limit"), bool):
+            out["limit"] = max(1, min(1000, own["limit"]))
+    values = {q.get("column") for q in queries} | {f"Value #{chr(ord('A') + i)}" for i in range(len(queries))} | {"Value"}
+    for step in raw.get("transformations") or []:
+        if not isinstance(step, dict):
+            continue
+        options = step.get("options") if isinstance(step.get("options"), dict) else {}
+        if step.get("id") == "sortBy":
+            sort = [s for s in options.get("sort") or [] if isinstance(s, dict)]
+            if sort:
+                if sort[0].get("field") not in values:
+                    raise Unsupported(f"sortBy on the label column {str(sort[0].get('field'))[:60]}")
+                out["sort_desc"] = bool(sort[0].get("desc"))
+        elif step.get("id") == "limit":
+            limit = options.get("limitField")
+            if isinstance(limit, int) and not isinstance(limit, bool):
+                out["limit"] = max(1, min(1000, limit))
+    return out
+
+
 def _table_labels(queries: list[dict], organize: dict, renames: dict) -> list[str]:
     """Label columns of a table: the organize step's fields that are not values, else the query's `by`."""
     excluded = {k for k, v in (organize.get("excludeByName") or {}).items() if v}
@@ -560,10 +592,33 @@ def _thresholds(raw: dict, field: dict, kind: str) -> list[dict]:
     style = ((field.get("custom") or {}).get("thresholdsStyle") or {}).get("mode", "off")
     if kind == "timeseries" and style == "off":
         return []
+    # Each step colours the values from its own up to the next step's, the first (the base) from minus
+    # infinity. Where the colour gets worse going up, values above the step are in breach; where it
+    # gets better (red base, green from 0.95: a success rate), the values below it are.
+    rank = {None: 0, "warning": 1, "critical": 2}
     out = []
-    for step in steps:
-        value, colour = step.get("value"), str(step.get("color") or "").lower()
-        severity = _SEVERITY.get(colour)
-        if isinstance(value, (int, float)) and severity:
-            out.append({"value": float(value), "severity": severity})
-    return out[:4]
+    below = None
+    for i, step in enumerate(s for s in steps if isinstance(s, dict)):
+        value, severity = step.get("value"), _SEVERITY.get(str(step.get("color") or "").lower())
+        if i == 0:
+            below = severity
+            continue
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        if rank[severity] > rank[below]:
+            out.append({"value": float(value), "severity": severity, "direction": "above"})
+        elif rank[severity] < rank[below]:
+            out.append({"value": float(value), "severity": below, "direction": "below"})
+        below = severity
+    # A bad band with fine values on both sides (green, red from 0, green from 1: "0 is bad") is
+    # not a pair of thresholds here (the two together would colour everything): keep its upper edge
+    # when its lower edge is 0 or less (a count or a ratio has no values under it), else its lower edge.
+    kept: list[dict] = []
+    for t in out:
+        last = kept[-1] if kept else None
+        if last and (last["direction"], t["direction"]) == ("above", "below") and last["severity"] == t["severity"]:
+            if last["value"] <= 0:
+                kept[-1] = t
+            continue
+        kept.append(t)
+    return kept[:4]
