@@ -56,7 +56,7 @@ def test_lakehouse_history_is_the_exporters_own(demo_platform):
     q = 'iceberg_table_files_deleted_unexpectedly{job="iceberg-exporter", table="ledger_entries"}'
     assert [r["value"][1] for r in _query_at(url, q, lost_at - 300)] == ["0"]
     assert [r["value"][1] for r in _query_at(url, q, lost_at + 300)] == ["1"]
-    times = schedule(world)
+    times = schedule(world.anchor)
     ops = operations(PILING)
     compacted = next(t for t, (table, kind) in zip(times, ops) if table == ("finance", "ledger_entries")
                      and kind == "compact")

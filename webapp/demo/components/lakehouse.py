@@ -44,9 +44,9 @@ def story_starts(world: World) -> dict[str, float]:
     return {"iceberg-file-lost": world.anchor - LOSS_LEAD, "iceberg-snapshots-piling": world.anchor - PILING_LEAD}
 
 
-def schedule(world: World) -> list[float]:
-    """Unix time of each operation of ``lakehouse.operations(PILING)`` (whole seconds, so that commit times
-    survive the millisecond snapshot timestamps)."""
+def schedule(anchor: float) -> list[float]:
+    """Unix time of each operation of ``lakehouse.operations(PILING)``, given the world's anchor (whole
+    seconds, so that commit times survive the millisecond snapshot timestamps)."""
     ops = operations(PILING)
     count: dict = {}
     for key, _kind in ops:
@@ -58,7 +58,7 @@ def schedule(world: World) -> list[float]:
             k = n - len(out) if k is None else k
             out += [first - (first - last) * j / max(1, k - 1) for j in range(k)]
         times[key] = iter(out)
-    return [float(math.floor(world.anchor - next(times[key]) * HOUR)) for key, _kind in ops]
+    return [float(math.floor(anchor - next(times[key]) * HOUR)) for key, _kind in ops]
 
 
 def seed(exporter: IcebergExporter, observations: list[tuple[float, dict]]) -> None:
@@ -109,31 +109,23 @@ class LakehouseHistory(Component):
         except (OSError, ValueError):
             saved = None
         if saved is None or saved.get("anchor") != world.anchor:
-            saved = {"anchor": world.anchor, "observations": self._build(world)}
-            path.write_text(json.dumps(saved))
+            self._build(world.anchor)
+            saved = json.loads(path.read_text())
         obs = [(o["t"], {(name, tuple(tuple(x) for x in labels)): value for name, labels, value in o["samples"]})
                for o in saved["observations"]]
         self._history = (world.anchor, obs)
         return obs
 
-    def _build(self, world: World) -> list[dict]:
-        from pyiceberg.catalog.sql import SqlCatalog
-
-        shutil.rmtree(self.folder, ignore_errors=True)     # a lakehouse of another anchor, or half built
-        (self.folder / "warehouse").mkdir(parents=True)
-        props = catalog_properties(self.folder)
-        # the exporter on its own connection to the catalog, as a separate process would be
-        exporter = IcebergExporter(SqlCatalog(CATALOG, **{k: v for k, v in props.items() if k != "type"}),
-                                   IcebergSettings(catalog=CATALOG))
-        out: list[dict] = []
-
-        def observe(_i: int, t: float) -> None:
-            exporter.refresh()
-            out.append({"t": t, "samples": [[s.name, sorted(s.labels.items()), s.value]
-                                             for fam in exporter.families() for s in fam.samples]})
-
-        build_lakehouse(self.folder, at=schedule(world).__getitem__, observe=observe, extra=PILING)
-        return out
+    def _build(self, anchor: float) -> None:
+        """Build the lakehouse and write ``history.json`` in a process of its own: time-machine freezes the
+        clock of the whole process, and the demo's live exporters and servers (other threads of this one)
+        must go on reading the real clock."""
+        import subprocess
+        import sys
+        proc = subprocess.run([sys.executable, "-m", __name__, str(self.folder), repr(anchor)],
+                              capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise RuntimeError(f"building the demo lakehouse failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
 
     def families(self, world: World, tgt: Target, t0: float, t1: float) -> list[Family]:
         F = Families()
@@ -155,3 +147,40 @@ def _step(at: np.ndarray, values: np.ndarray):
         i = np.searchsorted(at, ts, side="right") - 1
         return np.where(i >= 0, values[np.maximum(i, 0)], np.nan)
     return fn
+
+
+def record(folder: pathlib.Path, anchor: float) -> list[dict]:
+    """Build the lakehouse under ``folder`` (removed first) with its operations at ``schedule(anchor)``,
+    refreshing a real Iceberg exporter after each one; returns [{"t", "samples": [[name, labels, value]]}].
+    Freezes this process's clock while it commits: run it in a process of its own (``LakehouseHistory``)."""
+    from pyiceberg.catalog.sql import SqlCatalog
+
+    folder = pathlib.Path(folder)
+    shutil.rmtree(folder, ignore_errors=True)     # a lakehouse of another anchor, or half built
+    (folder / "warehouse").mkdir(parents=True)
+    props = catalog_properties(folder)
+    # the exporter on its own connection to the catalog, as a separate process would be
+    exporter = IcebergExporter(SqlCatalog(CATALOG, **{k: v for k, v in props.items() if k != "type"}),
+                               IcebergSettings(catalog=CATALOG))
+    out: list[dict] = []
+
+    def observe(_i: int, t: float) -> None:
+        exporter.refresh()
+        out.append({"t": t, "samples": [[s.name, sorted(s.labels.items()), s.value]
+                                         for fam in exporter.families() for s in fam.samples]})
+
+    build_lakehouse(folder, at=schedule(anchor).__getitem__, observe=observe, extra=PILING)
+    return out
+
+
+def _main(argv: list[str]) -> None:
+    folder, anchor = pathlib.Path(argv[0]), float(argv[1])
+    observations = record(folder, anchor)
+    tmp = folder / "history.json.tmp"
+    tmp.write_text(json.dumps({"anchor": anchor, "observations": observations}))
+    tmp.replace(folder / "history.json")
+
+
+if __name__ == "__main__":
+    import sys
+    _main(sys.argv[1:])
