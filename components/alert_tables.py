@@ -27,6 +27,7 @@ from webapp.viewstate import ViewState, parse_view_state
 
 from .callbacks import callback
 from .format import display_zone, format_moment, format_value, wall_times
+from .links import with_query
 from .palette import STATUS
 from .page_builders import pinned_now
 
@@ -103,8 +104,7 @@ def render_alerts(alerts: list[ActiveAlert], filters: AlertFilters, query_string
         domain = a.labels.get("domain", "")
         path = alert_page_path(a)
         silenced = [s for s in silences or () if s.covers(a.labels)]
-        page = dcc.Link(DOMAIN_TITLES.get(domain, "SLOs") if path else "", href=f"{path}?{query_string}"
-                        if query_string else path) if path else "–"
+        page = dcc.Link(DOMAIN_TITLES.get(domain, "SLOs") if path else "", href=with_query(path, query_string)) if path else "–"
         rows.append(html.Tr([
             html.Td(dbc.Badge(f"{severity} ({a.labels.get('priority', '')})", color=SEVERITY_BADGE.get(severity, "dark"))),
             html.Td([html.Strong(a.name), html.Br(), html.Small(a.annotations.get("summary", ""))]),

@@ -14,7 +14,6 @@ from .format import format_value, safe, wall_epoch_ms
 from .palette import STATUS
 
 SET_STYLE = {"deployments": ("Deployments", STATUS["info"]), "alerts": ("Alerts", STATUS["critical"])}
-CALC_NAMES = {"last": "last", "max": "max", "mean": "mean", "min": "min"}
 
 
 def legend_values(values: np.ndarray, calcs: tuple[str, ...], unit: str,
@@ -27,7 +26,7 @@ def legend_values(values: np.ndarray, calcs: tuple[str, ...], unit: str,
         return ""
     figures = {"last": float(finite[-1]), "max": float(finite.max()), "mean": float(finite.mean()),
                "min": float(finite.min())}
-    return " · ".join(f"{CALC_NAMES[c]} {format_value(figures[c], unit, value_map if c != 'mean' else ())}"
+    return " · ".join(f"{c} {format_value(figures[c], unit, value_map if c != 'mean' else ())}"
                       for c in calcs)
 
 

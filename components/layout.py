@@ -17,7 +17,8 @@ from webapp.timerange import QUICK_RANGES, REFRESH_CHOICES, format_duration, par
 from webapp.viewstate import ViewState
 
 from .format import format_value, safe
-from .panels import SEVERITY_COLOURS, link_href, panel_container
+from .links import link_href, with_query
+from .panels import SEVERITY_COLOURS, panel_container
 
 NAV_ITEMS = (("/", "Overview"), ("/gitops", "GitOps"), ("/capacity", "Capacity"), ("/workloads", "Workloads"),
              ("/pipeline", "Pipeline"), ("/optimize", "Optimize"), ("/e2e", "E2E"), ("/alerts", "Alerts"),
@@ -235,20 +236,18 @@ TILE_BREACHES = 3     # signals listed on a tile, worst first
 TILE_ENTITIES = 2     # entities linked per listed signal
 
 
-def _problem_link(problem: Problem, unit: str, tile_path: str, query_string: str):
-    """The entity's Level 2 page when its signal has one, else the tile's Level 1 page."""
-    href = link_href(problem.link, problem.label_map, query_string)
-    if href is None:
-        href = f"{tile_path}?{query_string}" if query_string else tile_path
+def _problem_link(problem: Problem, unit: str, tile_href: str, query_string: str):
+    """The entity's Level 2 page when its signal has one, else the tile's Level 1 page (`tile_href`)."""
+    href = link_href(problem.link, problem.label_map, query_string) or tile_href
     return dcc.Link(safe(problem.entity), href=href, className="tile-problem-link",
                     title=f"{problem.title}: {format_value(problem.value, unit)}")
 
 
-def _breach_item(verdict: Verdict, tile_path: str, query_string: str) -> html.Li:
+def _breach_item(verdict: Verdict, tile_href: str, query_string: str) -> html.Li:
     """'P1 · 1 of 14 Argo CD apps: Argo CD application not Healthy', then its worst entities as links."""
     t = verdict.signal.threshold
     n = len(verdict.breaching)
-    links = [_problem_link(p, t.unit, tile_path, query_string) for p in verdict.breaching[:TILE_ENTITIES]]
+    links = [_problem_link(p, t.unit, tile_href, query_string) for p in verdict.breaching[:TILE_ENTITIES]]
     more = n - len(links)
     return html.Li([
         html.Span(t.priority, className="tile-priority"),
@@ -270,10 +269,10 @@ def render_tile(health: TileHealth, query_string: str) -> html.Div:
     problems = len(health.problems)
     problem_text = ("no data" if health.status == "unknown" else
                     f"{problems} problem{'s' if problems != 1 else ''}")
-    breaches = [_breach_item(v, tile.path, query_string) for v in health.verdicts[:TILE_BREACHES]]
+    href = with_query(tile.path, query_string)
+    breaches = [_breach_item(v, href, query_string) for v in health.verdicts[:TILE_BREACHES]]
     hidden = len(health.verdicts) - len(breaches)
     figure = format_value(health.figure, tile.figure_unit) if not math.isnan(health.figure) else "–"
-    href = f"{tile.path}?{query_string}" if query_string else tile.path
     return html.Div(html.Div([
         dcc.Link([
             html.Div([html.Span(tile.title, className="tile-title"),

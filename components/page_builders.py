@@ -41,9 +41,10 @@ def safe_layout(build):
 PIN_SECONDS = 300  # a page's callbacks keep the layout's "now" this long (refreshes take a new one)
 
 
-def pinned_now(store) -> float | None:
+def pinned_now(store, max_age: float = PIN_SECONDS) -> float | None:
     """The "now" the page's layout resolved its view at, so the layout and its panels show one view;
-    None (take the current time) on a refresh or when the store's value is not a recent time."""
+    None (take the current time) on a refresh or when the store's value is not a time of the last
+    `max_age` seconds."""
     try:
         refreshing = ctx.triggered_id == "refresh-timer"
     except Exception:  # called outside a callback
@@ -51,7 +52,7 @@ def pinned_now(store) -> float | None:
     now = store.get("now") if isinstance(store, dict) else None
     if refreshing or isinstance(now, bool) or not isinstance(now, (int, float)):
         return None
-    return float(now) if time.time() - PIN_SECONDS <= now <= time.time() else None
+    return float(now) if time.time() - max_age <= now <= time.time() else None
 
 
 def _split(params: dict, path_names=()) -> tuple[dict, dict]:

@@ -18,7 +18,7 @@ from webapp.engine import QueryPlan
 from webapp.timerange import format_duration
 from webapp.viewstate import ViewState
 
-from .format import legend
+from .textalt import named_series
 
 # OWASP's list: a cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -53,11 +53,7 @@ def _unique(names: Iterable[str]) -> list[str]:
 def series_columns(panel, results) -> list[tuple[str, object]]:
     """(column name, Series) of every series of the panel, named by its query's legend (as the
     chart's legend names it; the panel's title when the legend is empty)."""
-    named = []
-    for query, result in zip(panel.queries, results):
-        for s in (result.series if result else ()):
-            named.append((legend(query.legend, dict(s.labels)) or panel.title, s))
-    named = named[:MAX_COLUMNS]
+    named = named_series(panel, results)[:MAX_COLUMNS]
     return list(zip(_unique(n for n, _ in named), (s for _, s in named)))
 
 
@@ -104,8 +100,8 @@ def rows_csv(panel, rows: Iterable[Mapping]) -> str:
     def text(value) -> str:
         if isinstance(value, datetime):
             return value.isoformat(timespec="seconds")
-        if isinstance(value, float):
-            return _number(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value) if isinstance(value, int) else _number(value)  # -5 is a number, not a formula
         return cell("" if value is None else value)
     return _write([[cell(f) for f in fields]] + [[text(r.get(f)) for f in fields] for r in rows])
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from datetime import datetime, timezone
 from urllib.parse import urlencode, urlsplit
 
@@ -260,12 +259,8 @@ def _register() -> None:
         from webapp.dashboards import find_dashboard
         dashboard = find_dashboard(store.get("dashboard"))
         params = store.get("params") if isinstance(store.get("params"), dict) else {}
-        # The data on screen: as of the page's "now" when nothing refreshes it, else as of now.
-        now = pinned_now(store) if not params.get("refresh") else None
-        raw_now = store.get("now")
-        if now is None and not params.get("refresh") and isinstance(raw_now, (int, float)) \
-                and not isinstance(raw_now, bool) and time.time() - 86400 <= raw_now <= time.time():
-            now = float(raw_now)
+        # The data on screen: as of the page's "now" (up to a day old) when nothing refreshes it, else as of now.
+        now = None if params.get("refresh") else pinned_now(store, max_age=86400)
         view = parse_view_state(params, now=now, allowed_variables=dashboard.variables if dashboard else None)
         parts = urlsplit(href)
         link = incident_link(view, parts.path or "/", panel_id)

@@ -11,14 +11,15 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from webapp.catalog.kinds import PANEL_KINDS
-from webapp.catalog.model import Link, Panel, Threshold
+from webapp.catalog.model import Panel, Threshold
 from webapp.prometheus import QueryResult, Series
 from webapp.runner import PanelData
-from webapp.viewstate import entity_path
+from webapp.legends import legend
 
 from .annotations import ANNOTATION_AXIS, annotation_traces, legend_values
 from .figures import DARK_LAYOUT, GRAPH_CONFIG, LIGHT_TEMPLATE, base_layout, scrollable_table
-from .format import current_zone, format_value, legend, safe, time_axis_title, wall_epoch_ms, wall_times
+from .format import current_zone, format_value, safe, time_axis_title, wall_epoch_ms, wall_times
+from .links import link_href
 from .palette import SERIES, STATUS, state_colour
 from .tables import Column, link_cell, panel_table, sort_key
 from .textalt import with_text_alternative
@@ -53,51 +54,6 @@ def status_word(status: str) -> html.Span | None:
 def entity_href(panel: Panel, labels: dict[str, str], query_string: str) -> str | None:
     """The drill-down URL for a series, or None when a label it needs is missing."""
     return link_href(panel.link, labels, query_string)
-
-
-def link_href(link: Link | None, labels: dict[str, str], query_string: str) -> str | None:
-    """A catalog Link filled from a series' labels, carrying the view; None when the link is unset, its
-    page is not registered or a label it needs is missing."""
-    if link is None or not link_target_registered(link.path.partition("?")[0]):
-        return None
-    parts = [p[1:-1] for p in _placeholders(link.path)]
-    if not all(labels.get(part) for part in parts):
-        return None
-    path = entity_path(link.path, {part: labels[part] for part in parts})
-    if "?" in path:  # the link sets some parameters itself (file dashboards): the view's fill the rest
-        return _merge_query(path, query_string)
-    return f"{path}?{query_string}" if query_string else path
-
-
-def _merge_query(path: str, query_string: str) -> str:
-    """`path?own` plus the view's parameters that `own` does not set."""
-    from urllib.parse import parse_qsl, urlencode
-    base, _, own = path.partition("?")
-    own_params = parse_qsl(own, keep_blank_values=True)
-    taken = {k for k, _ in own_params}
-    rest = [(k, v) for k, v in parse_qsl(query_string, keep_blank_values=True) if k not in taken]
-    return f"{base}?{urlencode(own_params + rest)}"
-
-
-def link_target_registered(path: str) -> bool:
-    """True when a registered page serves this drill-down path pattern ({x} matches <x>)."""
-    import dash
-    import re
-    pattern = re.sub(r"\{[^}]+\}", "<>", path)
-    for page in dash.page_registry.values():
-        template = page.get("path_template") or page.get("path")
-        if template and re.sub(r"<[^>]+>", "<>", template) == pattern:
-            return True
-    return False
-
-
-def _placeholders(path: str) -> list[str]:
-    out, i = [], 0
-    while (start := path.find("{", i)) >= 0:
-        end = path.find("}", start)
-        out.append(path[start:end + 1])
-        i = end + 1
-    return out
 
 
 def typed_array(values: np.ndarray, dtype: str = "f8") -> dict:
@@ -395,7 +351,7 @@ def render_table(data: PanelData, query_string: str) -> list:
         for i, column in enumerate(panel.label_columns):
             text = labels.get(column, "")
             href = entity_href(panel, labels, query_string) if column == link_column else None
-            item[f"l{i}"] = link_cell(text, href) if href else text
+            item[f"l{i}"] = link_cell(text, href) if column == link_column else text
             item[f"l{i}_sort"] = sort_key(text)
         for i, column in enumerate(value_columns):
             value = row["values"].get(column, math.nan)

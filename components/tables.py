@@ -34,9 +34,13 @@ class Column:
     kind: str = "text"
 
 
-def link_cell(text: str, href: str) -> str:
-    """Markdown for a drill-down link whose text is exactly `text` (escaped for markdown and HTML)."""
+def link_cell(text: str, href: str | None) -> str:
+    """A cell of a link column (markdown with HTML on): a drill-down link whose text is exactly `text`,
+    or `text` alone when the row has no link; escaped for markdown and HTML either way (label values
+    come from outside)."""
     shown = html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", text), quote=False)
+    if href is None:
+        return shown
     return f'<a class="entity-link" href="{html.escape(href, quote=True)}">{shown}</a>'
 
 

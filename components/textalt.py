@@ -12,8 +12,9 @@ from dash import html
 
 from webapp.catalog.kinds import PANEL_KINDS
 from webapp.catalog.model import Panel, Threshold
+from webapp.legends import legend
 
-from .format import format_value, legend
+from .format import format_value
 
 MAX_ROWS = 30          # time rows in a "view as table" (evenly spaced, always ending at the latest)
 MAX_SERIES = 12        # series columns in it
@@ -21,7 +22,9 @@ MAX_NAMED = 5          # series named in a summary
 STEADY = 0.05          # a change under 5% of the start value reads as "steady"
 
 
-def _named(panel: Panel, results) -> list[tuple[str, object]]:
+def named_series(panel: Panel, results) -> list[tuple[str, object]]:
+    """(name, Series) of every series of the panel, named by its query's legend (the panel's title
+    when the legend is empty), in query then result order."""
     out = []
     for query, result in zip(panel.queries, results):
         for s in (result.series if result else ()):
@@ -78,7 +81,7 @@ def summarize(data) -> str:
             groups[str(r["group"])] = groups.get(str(r["group"]), 0) + 1
         parts = ", ".join(f"{n} {g}" for g, n in groups.items())
         return f"{panel.title}: timeline of {len(rows)} items ({parts})."
-    named = _named(panel, data.results)
+    named = named_series(panel, data.results)
     if not named:
         return f"{panel.title}: no data."
     if kind == "flow":
@@ -136,7 +139,7 @@ def data_table(data) -> html.Table | None:
         body = [[str(r["row"]), str(r["group"]), _time(r["start"].timestamp()), _time(r["end"].timestamp())]
                 for r in rows]
         return _table(panel, head, body)
-    named = _named(panel, data.results)
+    named = named_series(panel, data.results)
     if not named:
         return None
     if panel.kind in ("bar", "pie", "flow") or panel.instant:
@@ -166,7 +169,7 @@ def has_table(data) -> bool:
     """Whether the chart has rows to show in "View as table"."""
     if data.panel.kind == "gantt":
         return bool(getattr(data, "rows", None))
-    return bool(_named(data.panel, data.results))
+    return bool(named_series(data.panel, data.results))
 
 
 def with_text_alternative(data, children: list) -> list:

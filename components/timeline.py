@@ -7,10 +7,10 @@ import math
 import plotly.graph_objects as go
 from dash import dcc
 
-from webapp.viewstate import entity_path
 
 from .figures import GRAPH_CONFIG, base_layout, scrollable_table
 from .format import format_moment, format_value, safe, time_axis_title
+from .links import link_href
 from .palette import NAMED_STATES, state_colour
 from .tables import Column, link_cell, panel_table, sort_key
 # Column units for the row tables (everything else is text).
@@ -80,9 +80,8 @@ def render_rows(data, query_string: str) -> list:
             text = _cell(column, raw)
             href = None
             if link is not None and column == link.label and isinstance(row.get("_href"), dict):
-                href = entity_path(link.path, row["_href"])
-                href = f"{href}?{query_string}" if query_string else href
-            item[f"c{i}"] = link_cell(text, href) if href else text
+                href = link_href(link, row["_href"], query_string)
+            item[f"c{i}"] = link_cell(text, href) if columns[i].kind == "link" else text
             item[f"c{i}_sort"] = (sort_key(raw.timestamp()) if isinstance(raw, dt.datetime)
                                   else sort_key(raw) if isinstance(raw, (int, float)) else sort_key(text))
             status = NAMED_STATES.get(str(raw)) if column in ("State", "Status") else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 
 import numpy as np
 
@@ -12,6 +11,7 @@ from .catalog.annotations import MAX_EVENTS, MIN_STEP, SETS, Annotation
 from .catalog.model import Panel
 from .catalog.variables import VARIABLES
 from .engine import QueryPlan, plan_query
+from .legends import legend
 from .prometheus import QueryResult
 from .promql import TemplateError, template_variables
 from .viewstate import ViewState
@@ -67,7 +67,7 @@ def plan_annotations(panel: Panel, view: ViewState, extra: Extra | None = None) 
 
 def _label_text(template: str, labels) -> str:
     """`{label}` parts filled from the series labels (absent ones empty), spaces collapsed."""
-    return " ".join(re.sub(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}", lambda m: str(labels.get(m[1], "")), template).split())
+    return " ".join(legend(template, dict(labels)).split())
 
 
 def events(item: AnnotationOutcome) -> list[Event]:

@@ -71,6 +71,14 @@ def validate_critical_services(text: str) -> str:
         raise ValueError(f"{text!r} is not a list of label matchers")
     if any(m.name == "__name__" for m in expr.matchers.matchers):
         raise ValueError(f"{text!r} may not match __name__ (the series is always up)")
+    # A `}` in the value ends the selector early: what follows parses as a modifier (`offset`, `@`)
+    # or a comment that swallows the rest of every query it goes into (`job="x"} #`).
+    try:
+        probe = promql_parser.parse("up{" + text + "} + 1")
+    except Exception:
+        probe = None
+    if expr.offset is not None or expr.at is not None or not isinstance(probe, promql_parser.BinaryExpr):
+        raise ValueError(f"{text!r} is not a list of label matchers (it ends the selector early)")
     return text.strip()
 
 

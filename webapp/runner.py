@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from .catalog.model import Link, Panel, Signal, Threshold, Tile
+from .catalog.model import PRIORITY_NAME, Link, Panel, Signal, Threshold, Tile
 from .engine import Outcome, QueryEngine, QueryPlan, plan_query
 from .prometheus import PrometheusError, QueryResult
 from .promql import TemplateError
@@ -165,7 +165,7 @@ def entity_exists(engine: QueryEngine, dashboard, view: ViewState, path_values: 
     return verdict
 
 
-PRIORITY_RANK = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
+PRIORITY_RANK = {p: i for i, p in enumerate(PRIORITY_NAME)}  # P1 (Critical) first
 
 
 @dataclasses.dataclass(frozen=True)

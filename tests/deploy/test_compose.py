@@ -12,7 +12,6 @@ import shutil
 import subprocess
 from urllib.parse import urlsplit
 
-import pytest
 import yaml
 
 from tests.servers import Redis

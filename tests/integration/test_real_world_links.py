@@ -111,7 +111,8 @@ def test_namespaced_and_old_application_urls(app):
 
 def test_same_name_in_two_namespaces_is_two_pages(app):
     """Each row's own page: the title, and every panel's data, are that namespace's application."""
-    from components.panels import link_href, table_rows
+    from components.links import link_href
+    from components.panels import table_rows
     data = run_panels(engine(app), [panel("gitops", "argocd-apps")], parse_view_state({"from": "now-6h"}))
     table = data["argocd-apps"]
     _, rows = table_rows(table.panel, list(table.results))

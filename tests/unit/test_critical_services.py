@@ -27,6 +27,10 @@ def test_default_setting_is_the_design_selector():
     '__name__="node_load1"',                 # the series is always up
     'job=',
     'job="a"}[5m]',
+    'job="a"} #',                            # a comment would swallow the rest of the query
+    'job="a"}\n#',
+    'job="a"} offset 1d',                    # modifiers are not matchers
+    'job="a"} @ 0 #',
 ])
 def test_setting_refuses_anything_but_matchers(bad):
     with pytest.raises(SettingsError, match="DATAOPS_CRITICAL_SERVICES"):

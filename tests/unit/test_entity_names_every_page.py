@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from components.panels import link_href
+from components.links import link_href
 from webapp.app import create_app
 from webapp.catalog import DASHBOARDS, TILES, level2
 from webapp.settings import Settings

@@ -76,8 +76,10 @@ def test_rest_rows_csv():
     from webapp.restpanels import RestPanelData
     panel = Panel("r", "R", "rows", (Query("stages"),), source="spark_history")
     start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
-    rows = _rows(panel_csv(RestPanelData(panel, ({"Stage": "1.0", "Name": "=x", "start": start, "hover": "h"},))))
-    assert rows == [["Stage", "Name", "start"], ["1.0", "'=x", "2026-01-01T00:00:00+00:00"]]
+    rows = _rows(panel_csv(RestPanelData(panel, ({"Stage": "1.0", "Name": "=x", "start": start, "hover": "h",
+                                                  "Delta": -5, "Ratio": -0.5, "Done": True},))))
+    assert rows == [["Stage", "Name", "start", "Delta", "Ratio", "Done"],
+                    ["1.0", "'=x", "2026-01-01T00:00:00+00:00", "-5", "-0.5", "True"]]
 
 
 def test_explore_url_is_the_expression_browser_with_every_query():

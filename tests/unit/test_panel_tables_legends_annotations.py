@@ -174,7 +174,7 @@ def _jobs():
 
 
 def test_a_table_is_one_datatable_with_formats_status_words_and_sort_keys(monkeypatch):
-    monkeypatch.setattr("components.panels.link_target_registered", lambda path: True)
+    monkeypatch.setattr("components.links.link_target_registered", lambda path: True)
     wrapper = render_table(_jobs(), "from=now-24h")[0]
     table = wrapper.children
     assert isinstance(table, dash_table.DataTable) and wrapper.className == "panel-table"
@@ -196,9 +196,23 @@ def test_link_cells_escape_markup_and_sort_keys_order_blanks_last():
     assert sort_key(float("nan")) is None and sort_key(3) == 3.0 and sort_key("Abc") == "abc" and sort_key(None) is None
 
 
-def test_rest_row_tables_sort_durations_by_seconds_and_colour_states():
+def test_link_column_cells_without_a_link_are_escaped_too(monkeypatch):
+    """A link column is markdown with HTML on: a row that gets no link (its page is not served, a
+    label is missing) must still show its text as text, never as markup."""
+    monkeypatch.setattr("components.links.link_target_registered", lambda path: False)
+    hostile = '<img src=x onerror="alert(1)">'
+    data = PanelData(TABLE, (_result(Series({"jenkins_job": hostile}, np.array([T0]), np.array([0.5])),
+                                     kind="vector"), None, None))
+    table = render_table(data, "")[0].children
+    cell = table.data[0]["l0"]
+    assert "<img" not in cell and "&lt;img" in cell and "entity-link" not in cell
+    assert link_cell("a*b", None) == "a\\*b"
+
+
+def test_rest_row_tables_sort_durations_by_seconds_and_colour_states(monkeypatch):
     import datetime as dt
 
+    monkeypatch.setattr("components.links.link_target_registered", lambda path: True)
     from components.timeline import render_rows
     from webapp.restpanels import RestPanelData
 
@@ -217,6 +231,21 @@ def test_rest_row_tables_sort_durations_by_seconds_and_colour_states():
     assert first["c1_status"] == "critical" and second["c1_status"] == "ok"
     assert (first["c2"], first["c2_sort"], second["c2"], second["c2_sort"]) == ("95.0 s", 95.0, "10.0 min", 600.0)
     assert first["c3_sort"] < second["c3_sort"]
+
+
+def test_rest_row_links_follow_the_same_rule_as_every_other_link(monkeypatch):
+    """No link to a page that is not served, and one view carried: REST rows use `components.links` too."""
+    from components.timeline import render_rows
+    from webapp.restpanels import RestPanelData
+
+    panel = Panel("runs", "Runs", "rows", (Query("dag_runs"),), source="airflow", fields=("Run",),
+                  link=Link("/workloads/airflow/{dag_id}/runs/{run_id}", "Run"))
+    rows = ({"Run": "<b>r</b>", "_href": {"dag_id": "d", "run_id": "r"}},)
+    monkeypatch.setattr("components.links.link_target_registered", lambda path: False)
+    assert render_rows(RestPanelData(panel, rows), "from=now-1h")[0].children.data[0]["c0"] == "&lt;b&gt;r&lt;/b&gt;"
+    monkeypatch.setattr("components.links.link_target_registered", lambda path: True)
+    cell = render_rows(RestPanelData(panel, rows), "from=now-1h")[0].children.data[0]["c0"]
+    assert 'href="/workloads/airflow/d/runs/r?from=now-1h"' in cell and "<b>" not in cell
 
 
 def test_grafana_export_keeps_the_legend_values():

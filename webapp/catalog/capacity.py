@@ -7,10 +7,11 @@ trend (`deriv`) and are clamped to 30 days ("not within 30 days" when flat or sh
 """
 from __future__ import annotations
 
+from . import links
 from . import thresholds as th
 from .annotations import DEPLOYMENTS_AND_ALERTS as MARKS
-from .model import Dashboard, Link, Panel, Query, Section
-from .forms import CONTAINERS, dcgm, node_memory_available
+from .model import Dashboard, Panel, Query, Section
+from .forms import CONTAINERS, container_cpu, dcgm, node_memory_available
 
 Q = Query
 
@@ -22,7 +23,7 @@ CEPH_HEALTH = ((0, "HEALTH_OK"), (1, "HEALTH_WARN"), (2, "HEALTH_ERR"))
 GPU_UTIL = dcgm("DCGM_FI_DEV_GPU_UTIL")
 GPU_FB_USED = dcgm("DCGM_FI_DEV_FB_USED")
 GPU_FB_FREE = dcgm("DCGM_FI_DEV_FB_FREE")
-CPU_USED = 'rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $namespace}[5m])'
+CPU_USED = container_cpu()
 MEM_USED = 'container_memory_working_set_bytes{' + CONTAINERS + ', $cluster, $namespace}'
 LIVE_PODS = ('max by (cluster, namespace, pod) (kube_pod_status_phase{phase=~"Pending|Running", $cluster, $namespace} == 1)')
 
@@ -79,15 +80,15 @@ _K = "cluster"
 
 def cpu_days(window: str = "5m") -> str:
     """Days until allocatable CPU is used up: headroom (usage rated over `window`) over the 24 h trend."""
-    used = CPU_USED.replace(", $namespace", "").replace("[5m]", f"[{window}]")
+    used = container_cpu(window, "$cluster")
     return days_left(
         f'sum by (cluster) ({alloc("cpu")}) - sum by (cluster) ({used})',
-        'deriv(sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m]))[24h:10m])',
+        f'deriv(sum by (cluster) ({container_cpu(matchers="$cluster")})[24h:10m])',
         _K)
 
 
 CPU_DAYS = cpu_days()
-CPU_RATIO = (f'sum by (cluster) ({CPU_USED.replace(", $namespace", "")}) / (sum by (cluster) ({alloc("cpu")}) > 0)')
+CPU_RATIO = (f'sum by (cluster) ({container_cpu(matchers="$cluster")}) / (sum by (cluster) ({alloc("cpu")}) > 0)')
 MEM_DAYS = days_left(
     f'sum by (cluster) ({alloc("memory")}) - sum by (cluster) ({MEM_USED.replace(", $namespace", "")})',
     'deriv(sum by (cluster) (container_memory_working_set_bytes{' + CONTAINERS + ', $cluster})[24h:10m])',
@@ -142,7 +143,7 @@ STORAGE_DAYS = _union([tag(d, s, r) for s, r, d, _ in FORECASTS[2:]])
 # sections ---------------------------------------------------------------------------------------
 COMPUTE = Section("Compute", (
     Panel("cpu-used", "CPU used (of allocatable)", "stat", (
-        Q(f'sum({CPU_USED.replace(", $namespace", "").replace("[5m]", "[$__rate_interval]")}) / (sum({alloc("cpu")}) > 0)',
+        Q(f'sum({container_cpu("$__rate_interval", "$cluster")}) / (sum({alloc("cpu")}) > 0)',
           "CPU used"),),
         unit="percentunit", thresholds=(th.CPU_USAGE,), width=3,
         description="Container CPU usage over node allocatable CPU, all selected clusters."),
@@ -159,7 +160,7 @@ COMPUTE = Section("Compute", (
         width=3, empty_text="No GPU nodes in this cluster",
         description="GPUs under half busy, from dcgm-exporter; the table below lists every GPU."),
     Panel("cpu-usage-per-cluster", "CPU usage per cluster", "timeseries", (
-        Q(f'sum by (cluster) ({CPU_USED.replace(", $namespace", "").replace("[5m]", "[$__rate_interval]")}) / (sum by (cluster) ({alloc("cpu")}) > 0)',
+        Q(f'sum by (cluster) ({container_cpu("$__rate_interval", "$cluster")}) / (sum by (cluster) ({alloc("cpu")}) > 0)',
           "{cluster} used"),
         Q(f'sum by (cluster) ({requests("cpu").replace(", $namespace", "")}) / (sum by (cluster) ({alloc("cpu")}) > 0)',
           "{cluster} requested")),
@@ -186,7 +187,7 @@ COMPUTE = Section("Compute", (
         Q(f'label_replace(count by (cluster, hostname) ({GPU_UTIL}), "node", "$1", "hostname", "(.*)")',
           column="GPUs", unit="short")),
         label_columns=("cluster", "node"), thresholds=(th.CPU_USAGE, th.MEMORY_USAGE), width=12,
-        link=Link("/capacity/node/{node}", "node"),
+        link=links.NODE,
         description="Used = node-exporter; requested/free = kube-state-metrics requests of live pods against "
                     "allocatable (the mixin's free-capacity form)."),
     Panel("gpu-availability", "GPU availability", "table", (
@@ -208,7 +209,7 @@ COMPUTE = Section("Compute", (
           column="Allocatable"),
         Q('sum by (cluster, node) (kube_pod_container_resource_requests{resource="nvidia_com_gpu", $cluster})',
           column="Requested")),
-        label_columns=("cluster", "node"), link=Link("/capacity/node/{node}", "node"), width=6,
+        label_columns=("cluster", "node"), link=links.NODE, width=6,
         empty_text="No GPU nodes in this cluster"),
     Panel("cpu-vs-limit", "Containers closest to their CPU limit", "table", (
         Q(f'topk(15, sum by (cluster, namespace, pod, container) ({CPU_USED}) '
@@ -219,7 +220,7 @@ COMPUTE = Section("Compute", (
           '(kube_pod_container_resource_limits{resource="cpu", $cluster, $namespace})',
           column="CPU limit", unit="cores")),
         label_columns=("cluster", "namespace", "pod", "container"), width=6,
-        link=Link("/capacity/namespace/{namespace}", "namespace"),
+        link=links.NAMESPACE,
         description="Usage against limits: above 80% the container is close to being throttled."),
     Panel("namespace-resources", "Usage and requests by namespace", "table", (
         Q(f'sum by (cluster, namespace) ({CPU_USED})', column="CPU used", unit="cores"),
@@ -228,7 +229,7 @@ COMPUTE = Section("Compute", (
           column="CPU used / requested", unit="percentunit"),
         Q(f'sum by (cluster, namespace) ({MEM_USED})', column="Memory used", unit="bytes"),
         Q(f'sum by (cluster, namespace) ({requests("memory")})', column="Memory requested", unit="bytes")),
-        label_columns=("cluster", "namespace"), width=12, link=Link("/capacity/namespace/{namespace}", "namespace"),
+        label_columns=("cluster", "namespace"), width=12, link=links.NAMESPACE,
         description="Low used/requested = over-provisioned (see Optimization for right-sizing)."),
     Panel("cpu-throttling", "CPU throttling ratio (top 10 containers)", "bar", (
         Q('topk(10, sum by (cluster, namespace, pod, container) '
@@ -236,7 +237,7 @@ COMPUTE = Section("Compute", (
           '/ (sum by (cluster, namespace, pod, container) '
           '(increase(container_cpu_cfs_periods_total{container!="", $cluster, $namespace}[5m])) > 0))',
           "{namespace}/{pod}"),),
-        unit="percentunit", thresholds=(th.CPU_THROTTLING,), width=6, link=Link("/capacity/namespace/{namespace}", "namespace"),
+        unit="percentunit", thresholds=(th.CPU_THROTTLING,), width=6, link=links.NAMESPACE,
         description="Throttled CFS periods over all periods (not throttled seconds)."),
     Panel("memory-vs-limit", "Memory working set vs limit (top 10 containers)", "bar", (
         Q('topk(10, sum by (cluster, namespace, pod, container) '
@@ -244,7 +245,7 @@ COMPUTE = Section("Compute", (
           '/ (sum by (cluster, namespace, pod, container) '
           '(kube_pod_container_resource_limits{resource="memory", $cluster, $namespace}) > 0))',
           "{namespace}/{pod}"),),
-        unit="percentunit", thresholds=(th.MEMORY_USAGE,), width=6, link=Link("/capacity/namespace/{namespace}", "namespace")),
+        unit="percentunit", thresholds=(th.MEMORY_USAGE,), width=6, link=links.NAMESPACE),
     Panel("oom-kills", "OOM kills in the selected range", "bar", (
         Q('round(sum by (cluster, namespace, pod, container) '
           '(increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[$__range]))) > 0 '
@@ -252,7 +253,7 @@ COMPUTE = Section("Compute", (
           'kube_pod_container_status_last_terminated_reason{reason="OOMKilled", $cluster, $namespace} == 1',
           "{namespace}/{pod}/{container}"),),
         thresholds=(th.OOM_KILLED,), width=6, empty_text="No OOM kills in this range",
-        link=Link("/capacity/namespace/{namespace}", "namespace"),
+        link=links.NAMESPACE,
         description="Restarts of containers whose last termination was OOMKilled (metrics.md §15)."),
     Panel("free-node-capacity", "Unrequested CPU per cluster", "timeseries", (
         Q(f'sum by (cluster) ({alloc("cpu")}) - sum by (cluster) ({requests("cpu").replace(", $namespace", "")})',
@@ -264,7 +265,7 @@ STORAGE = Section("Storage", (
     Panel("pvc-usage-top10", "PVC usage (top 10)", "bar", (
         Q(f'topk(10, {PVC_RATIO})', "{namespace}/{persistentvolumeclaim}"),),
         unit="percentunit", thresholds=(th.STORAGE_USAGE,), width=6,
-        link=Link("/capacity/pvc/{persistentvolumeclaim}", "persistentvolumeclaim")),
+        link=links.PVC),
     Panel("pvc-usage-trend", "PVC usage trend (top 5)", "timeseries", (
         Q(f'topk(5, {PVC_RATIO})', "{namespace}/{persistentvolumeclaim}"),),
         unit="percentunit", thresholds=(th.STORAGE_USAGE,), width=6),
@@ -332,7 +333,7 @@ NETWORK = Section("Network", (
         Q('sum by (namespace, ingress, host) (rate(nginx_ingress_controller_response_size_sum{$cluster, $namespace}[5m]))',
           column="Bytes out/s", unit="Bps")),
         label_columns=("namespace", "ingress", "host"), thresholds=(th.S3_ERRORS,), width=6,
-        link=Link("/capacity/namespace/{namespace}", "namespace")),
+        link=links.NAMESPACE),
     Panel("mesh-traffic", "Service mesh: requests, errors and latency", "table", (
         Q('sum by (source_workload, destination_workload) (rate(istio_requests_total{reporter="destination", '
           '$cluster, $namespace:destination_workload_namespace}[5m]))', column="Requests/s", unit="ops"),

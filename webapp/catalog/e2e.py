@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..labelnames import CRITICAL_SERVICES
 from . import thresholds as th
 from .model import Dashboard, Panel, Query, Section
-from .forms import CONTAINERS
+from .forms import CONTAINERS, container_cpu
 
 Q = Query
 
@@ -33,7 +33,6 @@ _CRIT = 'up{' + CRITICAL_SERVICES + ', $cluster}'
 _PORTAL = 'http_requests_total{job="portal"}'
 _PORTAL_H = 'http_request_duration_seconds_bucket{job="portal"}'
 _QUALITY = 'sum(dq_check_success) / count(dq_check_success)'
-_CPU_USED = 'sum(rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m]))'
 
 OVERVIEW = Section("Pipeline overview", (
     Panel("e2e-pipeline-map", "Pipeline map: average time per segment", "flow", (
@@ -190,7 +189,7 @@ BUSINESS = Section("Business metrics", (
           '/ (sum(rate(http_request_duration_seconds_count{job="portal"}[$__range])) > 0)', "mean"),),
         unit="s", width=3, description="Portal API requests; the pipeline's own time is in the overview."),
     Panel("e2e-utilisation", "Platform utilisation (CPU used / allocatable)", "stat", (
-        Q(f'{_CPU_USED.replace("[5m]", "[$__rate_interval]")} / sum(kube_node_status_allocatable{{resource="cpu", $cluster}})',
+        Q(f'sum({container_cpu("$__rate_interval", "$cluster")}) / sum(kube_node_status_allocatable{{resource="cpu", $cluster}})',
           "CPU"),),
         unit="percentunit", thresholds=(th.CPU_USAGE,), width=3),
     Panel("e2e-volume-trend", "Data processed per $__interval by pipeline", "timeseries", (

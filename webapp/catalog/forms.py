@@ -186,6 +186,12 @@ def airflow_pool(stat: str, matchers: str = "$cluster, $namespace") -> str:
 CONTAINERS = 'container!="", container!="POD"'
 
 
+def container_cpu(window: str = "5m", matchers: str = "$cluster, $namespace") -> str:
+    """CPU used per container (cores): cAdvisor's counter of the CONTAINERS series rated over `window`
+    (`$__rate_interval` where each point must cover its step)."""
+    return f"rate(container_cpu_usage_seconds_total{{{CONTAINERS}, {matchers}}}[{window}])"
+
+
 def dcgm(metric: str, matchers: str = "$cluster") -> str:
     """A dcgm-exporter gauge with the GPU's host in `hostname`, whatever the release calls it.
 

@@ -5,9 +5,10 @@ against division by zero.
 """
 from __future__ import annotations
 
+from . import links
 from . import thresholds as th
 from .annotations import DEPLOYMENTS_AND_ALERTS as MARKS
-from .model import Dashboard, Link, Panel, Query, Section
+from .model import Dashboard, Panel, Query, Section
 from .forms import endpoints_not_ready
 
 Q = Query
@@ -56,7 +57,7 @@ JENKINS = Section("Jenkins CI", (
           column="Last duration", unit="s")),
         label_columns=("jenkins_job",), thresholds=(th.JENKINS_SUCCESS_RATE, th.JENKINS_BUILD_DURATION),
         value_map=LAST_RESULT, sort_desc=False, width=12,
-        link=Link("/gitops/jenkins/{jenkins_job}", "jenkins_job"),
+        link=links.JENKINS_JOB,
         description="Sorted by success rate, worst first."),
     Panel("jenkins-running", "Running builds and free executors", "timeseries", (
         Q('sum(jenkins_executor_in_use_value{$cluster})', "running"),
@@ -74,7 +75,7 @@ JENKINS = Section("Jenkins CI", (
           '/ (sum by (jenkins_job) (increase(default_jenkins_builds_duration_milliseconds_summary_count{$cluster}[$__range])) > 0)) / 1000)',
           "{jenkins_job}"),),
         unit="s", thresholds=(th.JENKINS_BUILD_DURATION,), width=6,
-        link=Link("/gitops/jenkins/{jenkins_job}", "jenkins_job")),
+        link=links.JENKINS_JOB),
     Panel("jenkins-build-results", "Builds per $__interval by result", "timeseries", (
         Q('sum(increase(default_jenkins_builds_success_build_count_total{$cluster}[$__interval]))', "success"),
         Q('sum(increase(default_jenkins_builds_failed_build_count_total{$cluster}[$__interval]))', "failed"),
@@ -84,7 +85,6 @@ JENKINS = Section("Jenkins CI", (
 ))
 
 # Applications in any namespace: an application is its namespace and its name.
-ARGOCD_APP_LINK = Link("/gitops/argocd/{namespace}/{name}", "name")
 
 ARGOCD = Section("Argo CD", (
     Panel("argocd-sync-status", "Applications by sync status", "pie", (
@@ -109,13 +109,13 @@ ARGOCD = Section("Argo CD", (
         Q('max by (namespace, name) (argocd_app_orphaned_resources_count{$cluster})', column="Orphaned resources",
           unit="short")),
         label_columns=("name", "namespace", "project", "dest_namespace", "sync_status", "health_status"),
-        join_on=("namespace", "name"), link=ARGOCD_APP_LINK, width=12, sort_desc=True,
+        join_on=("namespace", "name"), link=links.ARGOCD_APP, width=12, sort_desc=True,
         description="Out-of-sync resources per application are not exported by Argo CD; OutOfSync "
                     "applications and their orphaned resources are."),
     Panel("argocd-sync-duration", "Average sync duration per application", "bar", (
         Q('topk(15, sum by (namespace, name) (increase(argocd_app_sync_duration_seconds_total{$cluster}[$__range])) '
           '/ (sum by (namespace, name) (increase(argocd_app_sync_total{$cluster}[$__range])) > 0))', "{namespace}/{name}"),),
-        unit="s", thresholds=(th.ARGOCD_SYNC_DURATION,), link=ARGOCD_APP_LINK),
+        unit="s", thresholds=(th.ARGOCD_SYNC_DURATION,), link=links.ARGOCD_APP),
     Panel("argocd-sync-failures", "Failed syncs per $__interval", "timeseries", (
         Q('sum by (name) (round(increase(argocd_app_sync_total{phase=~"Error|Failed", $cluster}[$__interval])))', "{name}"),),
         min_step=3600, stacked=True, annotations=MARKS),
@@ -140,7 +140,7 @@ DEPLOYMENT = Section("Deployment verification", (
         Q('count(up{$cluster} == 0) or vector(0)', "targets"),), width=3),
     Panel("pod-status-by-namespace", "Pod status by namespace", "bar", (
         Q('sum by (namespace, phase) (kube_pod_status_phase{$cluster, $namespace}) > 0', "{phase}"),),
-        x_label="namespace", stacked=True, width=8, link=Link("/capacity/namespace/{namespace}", "namespace"),
+        x_label="namespace", stacked=True, width=8, link=links.NAMESPACE,
         limit=200),
     Panel("pod-phase-trend", "Pods by phase", "timeseries", (
         Q('sum by (phase) (kube_pod_status_phase{$cluster, $namespace})', "{phase}"),), stacked=True, width=4, annotations=MARKS),
@@ -157,7 +157,7 @@ DEPLOYMENT = Section("Deployment verification", (
         label_columns=("cluster", "namespace", "pod", "container", "reason"),
         join_on=("cluster", "namespace", "pod", "container"),
         thresholds=(th.CONTAINER_RESTARTS,), width=12, empty_text="No waiting containers",
-        link=Link("/capacity/namespace/{namespace}", "namespace")),
+        link=links.NAMESPACE),
     Panel("container-restarts", "Container restarts in the last hour (top 10)", "bar", (
         Q('topk(10, sum by (namespace, pod, container) '
           '(increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h])) > 0)',
@@ -166,14 +166,14 @@ DEPLOYMENT = Section("Deployment verification", (
     Panel("restarts-trend", "Container restarts per $__interval", "timeseries", (
         Q('sum by (namespace) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[$__interval]))',
           "{namespace}"),),
-        min_step=3600, thresholds=(th.CONTAINER_RESTARTS,), link=Link("/capacity/namespace/{namespace}", "namespace"), annotations=MARKS),
+        min_step=3600, thresholds=(th.CONTAINER_RESTARTS,), link=links.NAMESPACE, annotations=MARKS),
     Panel("image-pull-status", "Image pull errors by namespace", "bar", (
         Q('sum by (namespace, reason) (kube_pod_container_status_waiting_reason'
           '{reason=~"ErrImagePull|ImagePullBackOff|InvalidImageName", $cluster, $namespace})', "{reason}"),),
         x_label="namespace", stacked=True, empty_text="No image pull errors"),
     Panel("pod-readiness", "Not-ready pods by namespace", "timeseries", (
         Q('sum by (namespace) (kube_pod_status_ready{condition="false", $cluster, $namespace}) > 0', "{namespace}"),),
-        thresholds=(th.POD_NOT_READY,), empty_text="All pods ready", link=Link("/capacity/namespace/{namespace}", "namespace"), annotations=MARKS),
+        thresholds=(th.POD_NOT_READY,), empty_text="All pods ready", link=links.NAMESPACE, annotations=MARKS),
     Panel("scrape-health", "Probe and endpoint health: targets up", "table", (
         Q('min by (cluster, job) (up{$cluster})', column="Up", unit="none"),
         Q('count by (cluster, job) (up{$cluster})', column="Targets", unit="short")),

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 
+from . import links
 from . import thresholds as th
 from .annotations import DEPLOYMENTS_AND_ALERTS
 from .gitops import LAST_RESULT
-from .model import Dashboard, Link, Panel, Query, Section
+from .model import Dashboard, Panel, Query, Section
 from .forms import CONTAINERS, node_memory_available
 
 Q = Query
-NAMESPACE_LINK = Link("/capacity/namespace/{namespace}", "namespace")
-NODE_LINK = Link("/capacity/node/{node}", "node")
 
 
 def _marked(section: Section) -> Section:
@@ -97,7 +96,7 @@ ARGOCD_APP = _l2(
             Q('sum by (namespace, phase) (kube_pod_status_phase{$cluster} '
               '* on (namespace) group_left () (max by (namespace) (label_replace(argocd_app_info{$cluster, $app_ns, $app}, '
               '"namespace", "$1", "dest_namespace", "(.*)")) > 0)) > 0', "{phase}"),),
-            x_label="namespace", stacked=True, link=NAMESPACE_LINK),
+            x_label="namespace", stacked=True, link=links.NAMESPACE),
     ))],
     "One application: its sync and health history, syncs and the pods it deployed.",
     # Before applications in any namespace, the path named the application alone.
@@ -137,7 +136,7 @@ NAMESPACE = _l2(
             Q('max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $ns} '
               '/ kubelet_volume_stats_capacity_bytes{$cluster, $ns})', "{persistentvolumeclaim}"),),
             unit="percentunit", thresholds=(th.STORAGE_USAGE,), empty_text="No PVCs",
-            link=Link("/capacity/pvc/{persistentvolumeclaim}", "persistentvolumeclaim")),
+            link=links.PVC),
         Panel("l2-ns-network", "Network traffic", "timeseries", (
             Q('sum(rate(container_network_receive_bytes_total{$cluster, $ns}[$__rate_interval]))', "received"),
             Q('sum(rate(container_network_transmit_bytes_total{$cluster, $ns}[$__rate_interval]))', "sent")),
@@ -174,7 +173,7 @@ NODE = _l2(
               column="Allocatable")),
             label_columns=("resource",)),
         Panel("l2-node-pods", "Pods on this node by namespace", "bar", (
-            Q('count by (namespace) (kube_pod_info{$cluster, $node})', "{namespace}"),), link=NAMESPACE_LINK),
+            Q('count by (namespace) (kube_pod_info{$cluster, $node})', "{namespace}"),), link=links.NAMESPACE),
         Panel("l2-node-network", "Network drops", "timeseries", (
             Q('sum(rate(node_network_receive_drop_total{device!~"lo|veth.*", $cluster, $node:instance}[$__rate_interval])) '
               '/ (sum(rate(node_network_receive_packets_total{device!~"lo|veth.*", $cluster, $node:instance}[$__rate_interval])) > 0)',
@@ -327,7 +326,7 @@ AIRFLOW_DAG = _l2(
     [Section("Runs (Airflow REST API)", (
         Panel("l2-dag-run-list", "Recent runs", "rows", (Q("runs"),), source="airflow", width=6,
               fields=("Run", "State", "Type", "Started", "Duration"),
-              link=Link("/workloads/airflow/{dag_id}/runs/{run_id}", "Run")),
+              link=links.AIRFLOW_RUN),
         Panel("l2-dag-run-gantt", "Latest run: task Gantt", "gantt", (Q("run_tasks"),), source="airflow", width=6),
     )), Section("Runs (PromQL)", (
         # By cluster: a DAG id is per Airflow instance, and the same id in two clusters summed reads as

@@ -7,9 +7,10 @@ headroom; the HPA formula (target 70% of the request) gives the replica recommen
 """
 from __future__ import annotations
 
+from . import links
 from . import thresholds as th
-from .forms import CONTAINERS, dcgm, trino, trino_names
-from .model import Dashboard, Link, Panel, Query, Section
+from .forms import CONTAINERS, container_cpu, dcgm, trino, trino_names
+from .model import Dashboard, Panel, Query, Section
 
 Q = Query
 
@@ -26,7 +27,7 @@ def live_requests(resource: str) -> str:
             f'* on (cluster, namespace, pod) group_left () {LIVE_RUNNING}')
 
 
-CPU_RATE = 'rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster, $namespace}[5m])'
+CPU_RATE = container_cpu()
 MEM_WS = 'container_memory_working_set_bytes{' + CONTAINERS + ', $cluster, $namespace}'
 REQ_CPU = f'sum by ({BY_C}) ({live_requests("cpu")})'
 REQ_MEM = f'sum by ({BY_C}) ({live_requests("memory")})'
@@ -190,7 +191,7 @@ PERFORMANCE = Section("Performance analysis", (
     Panel("spark-long-running", "Long-running Spark applications (driver age)", "bar", (
         Q('topk(10, time() - max by (namespace, pod) (kube_pod_start_time{pod=~".+-driver", $cluster, $namespace}))',
           "{namespace}/{pod}"),),
-        unit="s", width=6, link=Link("/capacity/namespace/{namespace}", "namespace"),
+        unit="s", width=6, link=links.NAMESPACE,
         description="Spark drivers by time since start (kube-state-metrics)."),
     Panel("spark-task-time", "Spark task time per application (selected range)", "bar", (
         Q('topk(10, sum by (application_name) (increase(metrics_executor_totalDuration_seconds_total{$cluster}[$__range])))',
@@ -203,7 +204,7 @@ PERFORMANCE = Section("Performance analysis", (
     Panel("airflow-failed-tasks", "Failed Airflow DAG runs per DAG (selected range, top 10)", "bar", (
         Q('topk(10, sum by (dag_id) (round(increase(airflow_dagrun_failed_count{$cluster}[$__range]))))',
           "{dag_id}"),),
-        width=6, link=Link("/workloads/airflow/{dag_id}", "dag_id"), empty_text="No Airflow DAGs",
+        width=6, link=links.AIRFLOW_DAG, empty_text="No Airflow DAGs",
         description="statsd `dagrun.duration.failed.<dag_id>` count per DAG; `airflow_ti_failures` (task "
                     "failures, no DAG label in the chart mapping) is counted under Error analysis."),
     Panel("airflow-task-failures", "Airflow task failures per $__interval", "timeseries", (
@@ -261,7 +262,7 @@ ERRORS = Section("Error analysis", (
         Q(f'max by (cluster, namespace, pod) (kube_pod_created{{$cluster, $namespace}}) '
           f'and on (cluster, namespace, pod) ({FAILED_PODS})', column="Created", unit="dateTime")),
         label_columns=("cluster", "namespace", "pod", "reason"), join_on=("cluster", "namespace", "pod"),
-        thresholds=(th.CONTAINER_RESTARTS,), width=6, link=Link("/capacity/namespace/{namespace}", "namespace"),
+        thresholds=(th.CONTAINER_RESTARTS,), width=6, link=links.NAMESPACE,
         empty_text="No failing pods"),
     Panel("oom-events", "OOM kill events per $__interval", "timeseries", (
         Q('sum by (namespace, pod, container) (round(increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[$__interval]))) '
@@ -276,12 +277,12 @@ ERRORS = Section("Error analysis", (
         Q('max by (cluster, namespace, pod, container) (kube_pod_container_resource_limits{resource="memory", $cluster, $namespace}) '
           f'and on (cluster, namespace, pod, container) ({OOM_RANGE})', column="Memory limit", unit="bytes")),
         label_columns=("cluster", "namespace", "pod", "container"), thresholds=(th.OOM_KILLED,), width=6,
-        link=Link("/capacity/namespace/{namespace}", "namespace"), empty_text="No OOM kills in this range"),
+        link=links.NAMESPACE, empty_text="No OOM kills in this range"),
 ))
 
 COST = Section("Cost optimization", (
     Panel("cpu-idle-ratio", "CPU idle ratio (requested but unused)", "stat", (
-        Q(f'1 - sum({CPU_RATE.replace("[5m]", "[$__rate_interval]")}) / (sum({live_requests("cpu")}) > 0)', "CPU idle"),),
+        Q(f'1 - sum({container_cpu("$__rate_interval")}) / (sum({live_requests("cpu")}) > 0)', "CPU idle"),),
         unit="percentunit", thresholds=(th.IDLE_RATIO,), width=3),
     Panel("memory-idle-ratio", "Memory idle ratio", "stat", (
         Q(f'1 - sum({MEM_WS}) / (sum({live_requests("memory")}) > 0)', "memory idle"),),
@@ -295,7 +296,7 @@ COST = Section("Cost optimization", (
         Q(f'sum({SAVE_USD})', "$/month"),),
         unit="dollars", width=3, description="Requests above p95 usage x 1.2, priced at the cluster's OpenCost rates."),
     Panel("idle-ratio-trend", "Idle ratio per cluster", "timeseries", (
-        Q(f'1 - sum by (cluster) ({CPU_RATE.replace("[5m]", "[$__rate_interval]")}) '
+        Q(f'1 - sum by (cluster) ({container_cpu("$__rate_interval")}) '
           f'/ (sum by (cluster) ({live_requests("cpu")}) > 0)', "{cluster} CPU"),
         Q(f'1 - sum by (cluster) ({MEM_WS}) / (sum by (cluster) ({live_requests("memory")}) > 0)', "{cluster} memory")),
         unit="percentunit", thresholds=(th.IDLE_RATIO,), width=6),
@@ -310,7 +311,7 @@ COST = Section("Cost optimization", (
           f'avg by (cluster, node) (node_cpu_hourly_cost{{$cluster}}) '
           f'+ container_memory_allocation_bytes{{$cluster, $namespace}} / 1073741824 * on (cluster, node) group_left () '
           f'avg by (cluster, node) (node_ram_hourly_cost{{$cluster}})) * {HOURS_PER_MONTH})', "{namespace}"),),
-        unit="dollars", width=6, link=Link("/capacity/namespace/{namespace}", "namespace"),
+        unit="dollars", width=6, link=links.NAMESPACE,
         description="OpenCost allocation (max of request and usage) x node prices."),
     Panel("over-provisioned", "Over-provisioned workloads (p95 CPU below 50% of request)", "table", (
         Q(OVER, column="p95 / request", unit="percentunit"),
@@ -319,12 +320,12 @@ COST = Section("Cost optimization", (
         Q(f'({REQ_MEM}) and ({OVER})', column="Memory requested", unit="bytes"),
         Q(f'({MAX_MEM}) and ({OVER})', column="Memory peak", unit="bytes")),
         label_columns=("cluster", "namespace", "container"), join_on=("cluster", "namespace", "container"),
-        sort_desc=False, width=6, link=Link("/capacity/namespace/{namespace}", "namespace"),
+        sort_desc=False, width=6, link=links.NAMESPACE,
         empty_text="No over-provisioned workloads",
         description="Usage summed over the replicas of each container, p95 over the selected range (5m subquery)."),
     Panel("savings-by-namespace", "Savings recommendations by namespace ($/month)", "bar", (
         Q(f'topk(10, sum by (namespace) ({SAVE_USD}) > 0)', "{namespace}"),),
-        unit="dollars", width=6, link=Link("/capacity/namespace/{namespace}", "namespace"),
+        unit="dollars", width=6, link=links.NAMESPACE,
         empty_text="Nothing to save: requests match usage"),
 ))
 
@@ -337,7 +338,7 @@ RECOMMEND = Section("Recommendations", (
         Q(REQ_MEM, column="Memory request now", unit="bytes"),
         Q(RIGHT_MEM, column="Memory request advised", unit="bytes")),
         label_columns=("cluster", "namespace", "container"), join_on=("cluster", "namespace", "container"),
-        width=12, limit=25, link=Link("/capacity/namespace/{namespace}", "namespace"),
+        width=12, limit=25, link=links.NAMESPACE,
         description=f"Advised CPU = p95 of usage over the range x {HEADROOM}; advised memory = peak working set x "
                     f"{HEADROOM} (per container name, summed over replicas). Savings priced with OpenCost."),
     Panel("scaling", "Scaling recommendations (target 70% of CPU request)", "table", (

@@ -8,38 +8,31 @@ their `increase()`: it extrapolates to the window's edges, and "2.03 OOM kills" 
 from __future__ import annotations
 
 from ..labelnames import CRITICAL_SERVICES
+from . import links
 from . import thresholds as th
 from .forms import CONTAINERS, hms_api, hms_pool, minio, trino
-from .gitops import ARGOCD_APP_LINK
-from .model import Link, Query, Signal, Tile
+from .model import Query, Signal, Tile
 
 S = Signal
-# Level 2 pages a tile links each breaching entity to ({label} parts come from the signal's series).
-JENKINS_JOB = Link("/gitops/jenkins/{jenkins_job}", "jenkins_job")
-NAMESPACE = Link("/capacity/namespace/{namespace}", "namespace")
-PVC = Link("/capacity/pvc/{persistentvolumeclaim}", "persistentvolumeclaim")
-DAG = Link("/workloads/airflow/{dag_id}", "dag_id")
-ICEBERG_TABLE = Link("/pipeline/iceberg/{table}", "table")
-TABLESPACE = Link("/pipeline/oracle/{tablespace}", "tablespace")
 
 GITOPS_SIGNALS = (
     S(th.JENKINS_SUCCESS_RATE,
       'sum by (jenkins_job) (increase(default_jenkins_builds_success_build_count_total{$cluster}[1h])) '
       '/ (sum by (jenkins_job) (increase(default_jenkins_builds_total_build_count_total{$cluster}[1h])) > 0)',
-      "jenkins_job", "Jenkins jobs", JENKINS_JOB),
+      "jenkins_job", "Jenkins jobs", links.JENKINS_JOB),
     S(th.JENKINS_QUEUE, 'sum by (cluster) (jenkins_queue_size_value{$cluster})', "cluster", "Jenkins queues"),
     # A healthy entity reads 0 (not nothing), so the tile knows the signal was read.
     S(th.ARGOCD_UNHEALTHY,
       'count by (namespace, name) (argocd_app_info{health_status!="Healthy", $cluster, $namespace:dest_namespace} == 1) '
       'or count by (namespace, name) (argocd_app_info{$cluster, $namespace:dest_namespace}) * 0', "name",
-      "Argo CD apps", ARGOCD_APP_LINK),
+      "Argo CD apps", links.ARGOCD_APP),
     S(th.POD_NOT_RUNNING,
       'count by (namespace) (kube_pod_status_phase{phase=~"Pending|Failed|Unknown", $cluster, $namespace} == 1) '
       'or count by (namespace) (kube_pod_status_phase{$cluster, $namespace}) * 0',
-      "namespace", "namespaces", NAMESPACE),
+      "namespace", "namespaces", links.NAMESPACE),
     S(th.CONTAINER_RESTARTS,
       'round(sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{$cluster, $namespace}[1h])))',
-      "pod", "containers", NAMESPACE),
+      "pod", "containers", links.NAMESPACE),
 )
 
 CAPACITY_SIGNALS = (
@@ -52,7 +45,7 @@ CAPACITY_SIGNALS = (
     S(th.STORAGE_USAGE,
       'max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{$cluster, $namespace} '
       '/ kubelet_volume_stats_capacity_bytes{$cluster, $namespace})', "persistentvolumeclaim",
-      "PVCs", PVC),
+      "PVCs", links.PVC),
     S(th.PACKET_DROPS,
       'sum by (instance) (rate(node_network_receive_drop_total{device!~"lo|veth.*", $cluster}[5m])) '
       '/ (sum by (instance) (rate(node_network_receive_packets_total{device!~"lo|veth.*", $cluster}[5m])) > 0)',
@@ -78,13 +71,13 @@ def _rate_step(selector: str) -> str:
 WORKLOAD_SIGNALS = (
     S(th.SPARK_FAILURES,
       'round(sum by (namespace) (increase(spark_application_failure_count{$cluster, $namespace}[1h])))', "namespace",
-      "Spark namespaces", NAMESPACE),
+      "Spark namespaces", links.NAMESPACE),
     S(th.SPARK_GC,
       'sum by (application_name) (rate(metrics_executor_totalGCTime_seconds_total{$cluster}[5m])) '
       '/ (sum by (application_name) (rate(metrics_executor_totalDuration_seconds_total{$cluster}[5m])) > 0)',
       "application_name", "Spark applications"),
     S(th.AIRFLOW_DAG_FAILED, 'round(sum by (dag_id) (increase(airflow_dagrun_failed_count{$cluster}[1h])))', "dag_id",
-      "Airflow DAGs", DAG),
+      "Airflow DAGs", links.AIRFLOW_DAG),
     S(th.TRINO_WALL_TIME,
       f'max by (cluster) ({trino("QueryManager", "ExecutionTime_FiveMinutes_P95", "$cluster")}) / 1000', "cluster",
       "Trino clusters"),
@@ -102,9 +95,9 @@ WORKLOAD_SIGNALS = (
 
 PIPELINE_SIGNALS = (
     S(th.ICEBERG_FILES, 'max by (table) (iceberg_table_data_files{$cluster})', "table", "Iceberg tables",
-      ICEBERG_TABLE),
+      links.ICEBERG_TABLE),
     S(th.ICEBERG_SNAPSHOTS, 'max by (table) (iceberg_table_snapshots{$cluster})', "table", "Iceberg tables",
-      ICEBERG_TABLE),
+      links.ICEBERG_TABLE),
     # One verdict per metastore (its slowest API), not one per API: a slow backing database slows
     # every call at once, and one alert says so; /pipeline shows the APIs.
     S(th.HMS_RESPONSE, f'max by (cluster) ({hms_api("95thPercentile", "$cluster")}) / 1000', "cluster",
@@ -118,7 +111,7 @@ PIPELINE_SIGNALS = (
       "MinIO clusters"),
     S(th.ORACLE_TABLESPACE,
       'max by (tablespace) (oracledb_tablespace_bytes{$cluster} / oracledb_tablespace_max_bytes{$cluster})',
-      "tablespace", "tablespaces", TABLESPACE),
+      "tablespace", "tablespaces", links.ORACLE_TABLESPACE),
 )
 
 OPTIMIZE_SIGNALS = (
@@ -127,11 +120,11 @@ OPTIMIZE_SIGNALS = (
       '* on (cluster, namespace, pod, container) group_left () '
       'max by (cluster, namespace, pod, container) '
       '(kube_pod_container_status_last_terminated_reason{reason="OOMKilled", $cluster, $namespace})', "pod",
-      "containers", NAMESPACE),
+      "containers", links.NAMESPACE),
     S(th.CPU_THROTTLING,
       'sum by (namespace, pod, container) (increase(container_cpu_cfs_throttled_periods_total{container!="", $cluster, $namespace}[5m])) '
       '/ (sum by (namespace, pod, container) (increase(container_cpu_cfs_periods_total{container!="", $cluster, $namespace}[5m])) > 0)',
-      "pod", "containers", NAMESPACE),
+      "pod", "containers", links.NAMESPACE),
     S(th.IDLE_RATIO,
       '1 - sum by (cluster) (rate(container_cpu_usage_seconds_total{' + CONTAINERS + ', $cluster}[5m])) '
       '/ (sum by (cluster) (kube_pod_container_resource_requests{resource="cpu", $cluster} '

@@ -12,9 +12,10 @@ seconds), Isilon ``time_avg`` in µs. Both-form queries come from forms.py.
 """
 from __future__ import annotations
 
+from . import links
 from . import thresholds as th
 from .forms import hms_api, hms_api_rate, hms_directsql_errors_rate, hms_gauge, hms_pool, minio
-from .model import Dashboard, Link, Panel, Query, Section
+from .model import Dashboard, Panel, Query, Section
 
 Q = Query
 
@@ -25,7 +26,6 @@ _SNAPS = f'max by ({ICEBERG_KEY}) (iceberg_table_snapshots{{$cluster}})'
 _SMALL_RATIO = f'{_SMALL} / ({_FILES} > 0)'
 # a table needs maintenance: too many files, mostly small files, or too many snapshots (expire)
 _NEEDS = f'({_FILES} > 10000) or ({_SMALL_RATIO} > 0.5 and {_FILES} > 1000) or ({_SNAPS} > 100)'
-ICEBERG_LINK = Link("/pipeline/iceberg/{table}", "table")
 
 ICEBERG = Section("Iceberg", (
     Panel("iceberg-tables-over-files", "Tables over 10,000 data files", "stat", (
@@ -49,24 +49,24 @@ ICEBERG = Section("Iceberg", (
         Q(f'{_SNAPS} and on ({ICEBERG_KEY}) ({_NEEDS})', column="Snapshots", unit="none"),
         Q(f'max by ({ICEBERG_KEY}) (iceberg_table_last_compaction_timestamp_seconds{{$cluster}}) '
           f'and on ({ICEBERG_KEY}) ({_NEEDS})', column="Last compaction", unit="dateTime")),
-        label_columns=("catalog", "database", "table"), thresholds=(th.ICEBERG_FILES,), link=ICEBERG_LINK, width=12,
+        label_columns=("catalog", "database", "table"), thresholds=(th.ICEBERG_FILES,), link=links.ICEBERG_TABLE, width=12,
         empty_text="No table needs compaction",
         description="Tables over 10,000 data files, over 100 snapshots, or with more than half of their files "
                     "small. Sorted by data files."),
     Panel("iceberg-files-trend", "Data files per table (top 10)", "timeseries", (
         Q(f'topk(10, {_FILES})', "{database}.{table}"),),
-        thresholds=(th.ICEBERG_FILES,), width=6, link=ICEBERG_LINK,
+        thresholds=(th.ICEBERG_FILES,), width=6, link=links.ICEBERG_TABLE,
         description="File count grows with every commit and drops at each compaction."),
     Panel("iceberg-snapshots-trend", "Snapshot count per table (top 10)", "timeseries", (
         Q(f'topk(10, {_SNAPS})', "{database}.{table}"),),
-        thresholds=(th.ICEBERG_SNAPSHOTS,), width=6, link=ICEBERG_LINK),
+        thresholds=(th.ICEBERG_SNAPSHOTS,), width=6, link=links.ICEBERG_TABLE),
     Panel("iceberg-metadata-size", "Table metadata size (top 10)", "bar", (
         Q(f'topk(10, max by ({ICEBERG_KEY}) (iceberg_table_metadata_files_bytes{{$cluster}}))', "{database}.{table}"),),
-        unit="bytes", width=6, link=ICEBERG_LINK,
+        unit="bytes", width=6, link=links.ICEBERG_TABLE,
         description="metadata.json versions, manifest lists and manifests."),
     Panel("iceberg-small-files-by-table", "Small-file ratio per table (top 10)", "bar", (
         Q(f'topk(10, {_SMALL_RATIO})', "{database}.{table}"),),
-        unit="percentunit", width=6, link=ICEBERG_LINK),
+        unit="percentunit", width=6, link=links.ICEBERG_TABLE),
     Panel("iceberg-tables", "Iceberg tables", "table", (
         Q(_FILES, column="Data files", unit="short"),
         Q(_SNAPS, column="Snapshots", unit="none"),
@@ -75,7 +75,7 @@ ICEBERG = Section("Iceberg", (
         Q(f'max by ({ICEBERG_KEY}) (iceberg_table_metadata_files_bytes{{$cluster}})', column="Metadata", unit="bytes"),
         Q(f'max by ({ICEBERG_KEY}) (iceberg_table_last_commit_timestamp_seconds{{$cluster}})',
           column="Last commit", unit="dateTime")),
-        label_columns=("catalog", "database", "table"), thresholds=(th.ICEBERG_FILES,), link=ICEBERG_LINK, width=12),
+        label_columns=("catalog", "database", "table"), thresholds=(th.ICEBERG_FILES,), link=links.ICEBERG_TABLE, width=12),
     Panel("iceberg-commits", "Commits per $__interval (top 10 tables)", "timeseries", (
         Q(f'topk(10, sum by ({ICEBERG_KEY}) (changes(iceberg_table_last_commit_timestamp_seconds{{$cluster}}[$__interval])))',
           "{database}.{table}"),),
@@ -179,17 +179,17 @@ S3 = Section("S3 / MinIO", (
         unit="ops", stacked=True, width=6),
     Panel("pipeline-s3-bucket-size", "Bucket size trend", "timeseries", (
         Q(f'max by (bucket) (minio_bucket_usage_total_bytes{_S3})', "{bucket}"),),
-        unit="bytes", stacked=True, width=6, link=Link("/pipeline/s3/{bucket}", "bucket"),
+        unit="bytes", stacked=True, width=6, link=links.S3_BUCKET,
         description="From MinIO's background scanner: refreshed every few minutes to hours."),
     Panel("s3-object-count", "Objects per bucket", "bar", (
         Q(f'max by (bucket) (minio_bucket_usage_object_total{_S3})', "{bucket}"),),
-        width=6, link=Link("/pipeline/s3/{bucket}", "bucket")),
+        width=6, link=links.S3_BUCKET),
     Panel("s3-buckets", "Buckets", "table", (
         Q(f'max by (cluster, bucket) (minio_bucket_usage_total_bytes{_S3})', column="Size", unit="bytes"),
         Q(f'max by (cluster, bucket) (minio_bucket_usage_object_total{_S3})', column="Objects", unit="short"),
         Q(f'max by (cluster, bucket) (delta(minio_bucket_usage_total_bytes{_S3}[$__range]))', column="Growth in range",
           unit="bytes")),
-        label_columns=("cluster", "bucket"), width=6, link=Link("/pipeline/s3/{bucket}", "bucket")),
+        label_columns=("cluster", "bucket"), width=6, link=links.S3_BUCKET),
     Panel("s3-traffic", "S3 traffic", "timeseries", (
         Q(f'sum({_s3_rate("minio_s3_traffic_received_bytes")})', "received"),
         Q(f'sum({_s3_rate("minio_s3_traffic_sent_bytes")})', "sent")),
@@ -200,7 +200,6 @@ _ORA = '{$cluster}'
 _TS_RATIO = f'max by (tablespace, type) (oracledb_tablespace_bytes{_ORA} / (oracledb_tablespace_max_bytes{_ORA} > 0))'
 _SQL_AVG = (f'sum by (sql_id, parsing_schema) (increase(oracledb_sql_elapsed_seconds_total{_ORA}[$__range])) '
             f'/ (sum by (sql_id, parsing_schema) (increase(oracledb_sql_executions_total{_ORA}[$__range])) > 0)')
-ORACLE_LINK = Link("/pipeline/oracle/{tablespace}", "tablespace")
 ORACLE = Section("Oracle DB", (
     Panel("oracle-up", "Oracle databases up", "stat", (
         Q(f'sum(oracledb_up{_ORA})', "up"),), width=3),
@@ -234,11 +233,11 @@ ORACLE = Section("Oracle DB", (
         Q(f'max by (tablespace, type) (oracledb_tablespace_max_bytes{_ORA})', column="Max size", unit="bytes"),
         Q(f'max by (tablespace, type) (delta(oracledb_tablespace_bytes{_ORA}[$__range]))', column="Growth in range",
           unit="bytes")),
-        label_columns=("tablespace", "type"), thresholds=(th.ORACLE_TABLESPACE,), link=ORACLE_LINK, width=6,
+        label_columns=("tablespace", "type"), thresholds=(th.ORACLE_TABLESPACE,), link=links.ORACLE_TABLESPACE, width=6,
         description="bytes / max_bytes (used_percent is 0-1 for TEMP but 0-100 otherwise)."),
     Panel("oracle-tablespace-trend", "Tablespace usage trend (top 5)", "timeseries", (
         Q(f'topk(5, {_TS_RATIO})', "{tablespace}"),),
-        unit="percentunit", thresholds=(th.ORACLE_TABLESPACE,), width=6, link=ORACLE_LINK),
+        unit="percentunit", thresholds=(th.ORACLE_TABLESPACE,), width=6, link=links.ORACLE_TABLESPACE),
     Panel("oracle-lock-waits", "Lock wait events (seconds waited per second)", "timeseries", (
         Q(f'sum(rate(oracledb_wait_time_application{_ORA}[$__rate_interval]))', "application (row locks, enq: TX)"),
         Q(f'sum(rate(oracledb_wait_time_concurrency{_ORA}[$__rate_interval]))', "concurrency"),

@@ -11,15 +11,14 @@ still has two samples per window.
 """
 from __future__ import annotations
 
+from . import links
 from . import thresholds as th
 from .forms import CONTAINERS, airflow_pool, trino
 from .annotations import DEPLOYMENTS_AND_ALERTS as MARKS
-from .model import Dashboard, Link, Panel, Query, Section
+from .model import Dashboard, Panel, Query, Section
 
 Q = Query
 
-SPARK_APP = Link("/workloads/spark/{application_id}", "application_id")
-AIRFLOW_DAG = Link("/workloads/airflow/{dag_id}", "dag_id")
 
 _SEL = "$cluster, $namespace"
 _S_OK = f'spark_application_success_count{{{_SEL}}}'
@@ -77,7 +76,7 @@ SPARK = Section("Spark", (
     Panel("spark-runtime-distribution", "Job run time per application run (longest 15)", "bar", (
         Q(f'topk(15, max by (application_name, application_id) (max_over_time({_DRIVER_TS}[$__range:2m]) '
           f'- min_over_time({_DRIVER_TS}[$__range:2m])))', "{application_name} {application_id}"),),
-        unit="s", thresholds=(th.SPARK_DURATION_SLA,), link=SPARK_APP, width=6,
+        unit="s", thresholds=(th.SPARK_DURATION_SLA,), link=links.SPARK_APP, width=6,
         description="Observed lifetime of each application's driver inside the range (a long-running "
                     "streaming application shows the whole range)."),
     Panel("spark-exec-time", "Average run time of finished applications (per $__interval)", "timeseries", (
@@ -101,7 +100,7 @@ SPARK = Section("Spark", (
           f'(metrics_executor_memoryUsed_bytes{{{_SEL}}} / (metrics_executor_maxMemory_bytes{{{_SEL}}} > 0))',
           column="Now", unit="percentunit")),
         label_columns=("application_name", "application_id", "executor_id"), thresholds=(th.SPARK_MEMORY,),
-        link=SPARK_APP, width=6, limit=15, description="Highest first. Alert: above 90%."),
+        link=links.SPARK_APP, width=6, limit=15, description="Highest first. Alert: above 90%."),
     Panel("spark-shuffle", "Shuffle read / write", "timeseries", (
         Q(f'sum(rate(metrics_executor_totalShuffleRead_bytes_total{{{_SEL}}}[$__rate_interval]))', "read"),
         Q(f'sum(rate(metrics_executor_totalShuffleWrite_bytes_total{{{_SEL}}}[$__rate_interval]))', "write"),
@@ -128,7 +127,7 @@ SPARK = Section("Spark", (
         Q(f'sum by (application_id, application_name) (increase(metrics_executor_completedTasks_total{{{_SEL}}}[$__range]))',
           column="Completed tasks", unit="short")),
         label_columns=("application_name", "application_id"), join_on=("application_id",),
-        thresholds=(th.SPARK_GC,), link=SPARK_APP, width=12, limit=30,
+        thresholds=(th.SPARK_GC,), link=links.SPARK_APP, width=12, limit=30,
         description="Sorted by failed tasks. Runs whose tasks keep failing are the failed applications."),
     Panel("spark-failures-by-namespace", "Failures by namespace and application type", "table", (
         Q(f'sum by (cluster, namespace, app_type) (round(increase({_S_FAIL}[$__range])))',
@@ -165,7 +164,7 @@ AIRFLOW = Section("Airflow", (
         Q(_ratio(f'sum by (dag_id) (increase(airflow_dagrun_schedule_delay_sum{{{_SEL}}}[$__range]))',
                  f'sum by (dag_id) (increase(airflow_dagrun_schedule_delay_count{{{_SEL}}}[$__range]))'),
           column="Avg schedule delay", unit="s")),
-        label_columns=("dag_id",), thresholds=(th.AIRFLOW_DAG_FAILED,), sort_desc=False, link=AIRFLOW_DAG, width=12,
+        label_columns=("dag_id",), thresholds=(th.AIRFLOW_DAG_FAILED,), sort_desc=False, link=links.AIRFLOW_DAG, width=12,
         description="Worst success rate first."),
     Panel("airflow-dag-failures-trend", "Failed DAG runs per $__interval", "timeseries", (
         Q(f'sum by (dag_id) (increase({_A_FAIL}[$__interval])) > 0', "{dag_id}"),),
@@ -180,7 +179,7 @@ AIRFLOW = Section("Airflow", (
     Panel("airflow-task-duration", "Average task duration (longest 15)", "bar", (
         Q(f'topk(15, {_ratio(f"sum by (dag_id, task_id) (increase(airflow_task_duration_sum{{{_SEL}}}[$__range]))", f"sum by (dag_id, task_id) (increase(airflow_task_duration_count{{{_SEL}}}[$__range]))")})',
           "{dag_id}.{task_id}"),),
-        unit="s", thresholds=(th.AIRFLOW_TASK_SLA,), link=AIRFLOW_DAG, width=6),
+        unit="s", thresholds=(th.AIRFLOW_TASK_SLA,), link=links.AIRFLOW_DAG, width=6),
     Panel("airflow-task-failures-trend", "Task instances per $__interval", "timeseries", (
         Q(f'sum(increase(airflow_ti_successes{{{_SEL}}}[$__interval]))', "succeeded"),
         Q(f'sum(increase(airflow_ti_failures{{{_SEL}}}[$__interval]))', "failed")),

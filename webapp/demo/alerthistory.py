@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 import yaml
 
 from ..timerange import parse_duration
+from .core import escape_label_value
 
 QueryRange = Callable[[str, float, float, float], list[dict]]  # expr, start, end, step -> matrix result
 
@@ -136,12 +137,8 @@ def alert_series(rule_files: Iterable[pathlib.Path], query_range: QueryRange, st
 
 
 def _label_text(labels: dict) -> str:
-    body = ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()) if k != "__name__")
+    body = ",".join(f'{k}="{escape_label_value(str(v))}"' for k, v in sorted(labels.items()) if k != "__name__")
     return f"{labels['__name__']}{{{body}}}"
-
-
-def _escape(value: str) -> str:
-    return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
 def write_openmetrics(path: pathlib.Path, series: list[tuple[dict, list[tuple[float, float]]]]) -> int:
