@@ -11,7 +11,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,iceberg]'
+	$(BIN)/pip install --quiet -e '.[test,iceberg,demo]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 # Airflow 3 for the Airflow source's tests, in its own venv so its pins never meet the app's.

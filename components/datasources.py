@@ -4,6 +4,7 @@ from __future__ import annotations
 from dash import html
 
 from webapp.datasources import Report
+from webapp.sources.base import SourceHealth
 
 
 def datasources_body(rep: Report) -> list:
@@ -32,3 +33,18 @@ def datasources_body(rep: Report) -> list:
                if missing else html.Div("Every required exporter was found.", className="text-success"))
     return [verdict, html.H2("Exporters", className="h5 mt-3"), exporters,
             html.H2("Coverage per page", className="h5 mt-3"), pages]
+
+
+def sources_table(health: list[SourceHealth]) -> html.Table:
+    """Each registered data source: configured or not, up or down (with the probe's short reason, never
+    a URL or credential), and the probe's latency. `data-up` is true, false or unconfigured."""
+    def row(h: SourceHealth) -> html.Tr:
+        up = "unconfigured" if not h.configured else str(bool(h.up)).lower()
+        status = {"unconfigured": "not configured", "true": "up", "false": "down"}[up]
+        return html.Tr([html.Td(h.title), html.Td(status), html.Td(h.message if up == "false" else "–"),
+                        html.Td(f"{h.seconds * 1000:.0f} ms" if h.configured else "–")],
+                       **{"data-source": h.name, "data-up": up})
+    return html.Table([
+        html.Thead(html.Tr([html.Th(h) for h in ("source", "status", "reason", "probe")])),
+        html.Tbody([row(h) for h in health]),
+    ], className="table table-sm", id="datasources-sources")

@@ -108,6 +108,17 @@ def tiles_request(params: dict[str, str]) -> dict:
             "changedPropIds": ["view-params.data"], "state": []}
 
 
+def panel_request(spec: str, panel_id: str, store: dict) -> dict:
+    """The body Dash's renderer posts for one panel (`spec`: the panel callback's output string of
+    `/_dash-dependencies`; `store`: the page's `view-params` data)."""
+    return {"output": spec,
+            "outputs": [{"id": {"type": "panel-body", "panel": panel_id}, "property": "children"},
+                        {"id": {"type": "panel", "panel": panel_id}, "property": "className"}],
+            "inputs": [{"id": "view-params", "property": "data", "value": store},
+                       {"id": "refresh-timer", "property": "n_intervals", "value": 0}],
+            "changedPropIds": []}
+
+
 def dash_callback(session: requests.Session, url: str, body: dict, **headers: str) -> requests.Response:
     """POST one callback as the browser does; raises for a non-200 answer."""
     answer = session.post(url + "/_dash-update-component", json=body, timeout=120,

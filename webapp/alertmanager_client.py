@@ -101,8 +101,16 @@ class AlertmanagerClient:
 
     def silences_payload(self) -> object:
         """GET /api/v2/silences as sent (a JSON list); raises AlertmanagerError."""
+        return self._get("/api/v2/silences")
+
+    def status(self) -> object:
+        """GET /api/v2/status (cluster, version, config): a probe that reads no silences; raises
+        AlertmanagerError."""
+        return self._get("/api/v2/status")
+
+    def _get(self, path: str) -> object:
         try:
-            response = self._session.get(f"{self.url}/api/v2/silences", timeout=self.timeout)
+            response = self._session.get(f"{self.url}{path}", timeout=self.timeout)
         except requests.exceptions.Timeout:
             raise AlertmanagerError(f"Alertmanager did not answer within {self.timeout:g}s") from None
         except requests.exceptions.RequestException as exc:

@@ -20,7 +20,6 @@ import promql_parser
 from .catalog import TILES, level1
 from .catalog.exporters import EXPORTERS, Exporter, exporter_of
 from .catalog.model import Panel
-from .prometheus import PrometheusError
 from .promql import TemplateError, render, template_variables
 
 INVENTORY_WINDOW = 3600  # seconds: a metric seen within the last hour exists
@@ -78,10 +77,14 @@ def metric_inventory(engine) -> frozenset[str] | None:
     key = "inventory:" + engine.datasource_key
     if engine.cache is not None and (hit := engine.cache.get(key)) is not None:
         return frozenset(hit)
+    from .sources.base import SourceError
+    from .sources.prometheus import LabelValues
+
     now = time.time()
     try:
-        names = frozenset(engine.client.label_values("__name__", match=None, start=now - INVENTORY_WINDOW, end=now))
-    except PrometheusError:
+        # `execute`, not `fetch`: through the engine's cache and metrics, deliberately unscoped.
+        names = frozenset(engine.execute("prometheus", LabelValues("__name__", (), now - INVENTORY_WINDOW, now)))
+    except SourceError:
         return None
     if engine.cache is not None:
         engine.cache.set(key, sorted(names), timeout=INVENTORY_TTL)  # the cache keeps JSON data

@@ -4,7 +4,8 @@ The tenancy file (YAML) maps portal groups to matchers; the portal (or its auth 
 user's groups in a request header:
 
     header: X-Forwarded-Groups        # optional, this is the default
-    header_format: separator          # separator (default) | json (a JSON list of names)
+    header_format: separator          # separator (default) | json (a JSON list of names, or one name
+                                      #   a header: repeated headers are read as one list)
     separator: ","                    # for `separator`; entries may be "double-quoted" (LDAP DNs)
     cluster_scoped: hidden            # hidden (default) | visible: series of cluster_scoped_metrics
     cluster_scoped_metrics: 'kube_node_.*|node_.*'   #   are not limited by `namespace` when visible
@@ -167,15 +168,21 @@ def split_groups(value: str | None, header_format: str = "separator", separator:
     `separator`: entries split on `separator`, each may be a "double-quoted" string (RFC 9110
     quoted-string, so an LDAP DN such as "cn=spark,ou=groups,dc=corp" keeps its commas);
     repeated headers arrive folded with "," by the WSGI server, so they read the same way.
-    `json`: a JSON list of strings. Anything unreadable gives no groups (so: nothing)."""
+    `json`: a JSON list of strings, or a JSON string; repeated headers (each a list or a string)
+    arrive folded with "," and are read as one list, so a group per header keeps its commas.
+    Anything unreadable gives no groups (so: nothing)."""
     if not value:
         return []
     if header_format == "json":
         try:
-            names = json.loads(value)
+            # The folded form "X,Y" of repeated headers is valid JSON once inside brackets.
+            parts = json.loads(f"[{value}]")
         except ValueError:
             return []
-        return [n.strip() for n in names if isinstance(n, str) and n.strip()] if isinstance(names, list) else []
+        names = [n for part in parts for n in (part if isinstance(part, list) else [part])]
+        if not all(isinstance(n, str) for n in names):
+            return []
+        return [n.strip() for n in names if n.strip()]
     names, buf, i, quoted = [], [], 0, False
     while i < len(value):
         c = value[i]

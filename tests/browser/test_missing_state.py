@@ -43,4 +43,7 @@ def test_datasources_page_lists_exporters(dash_duo, corpus_app_url, corpus_prome
     assert found["iceberg"] == "false"
     pages = {e.get_attribute("data-page") for e in dash_duo.driver.find_elements(By.CSS_SELECTOR, "[data-page]")}
     assert {"/gitops", "/capacity", "/workloads", "/pipeline", "/optimize", "/e2e"} <= pages
+    health = {e.get_attribute("data-source"): e.get_attribute("data-up")
+              for e in dash_duo.driver.find_elements(By.CSS_SELECTOR, "#datasources-sources [data-source]")}
+    assert health["prometheus"] == "true" and health["airflow"] == "unconfigured"
     assert dash_duo.get_logs() == []

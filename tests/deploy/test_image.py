@@ -20,8 +20,8 @@ PRODUCT = ("webapp", "components", "pages")
 # only when a Redis URL is set) and the IANA time zone database `zoneinfo` reads where the image has none.
 RUNTIME_ONLY = {"redis", "tzdata"}
 # Imported only by the commands that need them, installed as extras (the exporters stage of the image
-# installs `iceberg`); not in the app's lock.
-OPTIONAL_EXTRAS = ("iceberg",)
+# installs `iceberg`; `demo` serves only the embedded demo's history); not in the app's lock.
+OPTIONAL_EXTRAS = ("iceberg", "demo")
 
 
 def _runtime_requirements() -> list[Requirement]:

@@ -11,6 +11,7 @@ import pytest
 
 from components.panel_service import EXTENSION as PANEL_CACHE, datasource_of, panel_key, render_panel, serve_panel
 from plotly.io.json import to_json_plotly as to_json
+from tests.servers import panel_request
 from webapp.app import create_app
 from webapp.catalog import DASHBOARDS
 from webapp.engine import plan_query
@@ -43,13 +44,7 @@ def _panel_spec(app) -> str:
 def _fill(app, spec: str, panel_id: str, params: dict) -> dict:
     """POST the panel callback as the browser's renderer does for one panel."""
     store = {"dashboard": GITOPS.id, "params": params, "path_vars": {}}
-    body = {"output": spec,
-            "outputs": [{"id": {"type": "panel-body", "panel": panel_id}, "property": "children"},
-                        {"id": {"type": "panel", "panel": panel_id}, "property": "className"}],
-            "inputs": [{"id": "view-params", "property": "data", "value": store},
-                       {"id": "refresh-timer", "property": "n_intervals", "value": 0}],
-            "changedPropIds": []}
-    answer = app.server.test_client().post("/_dash-update-component", json=body)
+    answer = app.server.test_client().post("/_dash-update-component", json=panel_request(spec, panel_id, store))
     assert answer.status_code == 200, answer.data[:300]
     return answer.get_json()["response"]
 

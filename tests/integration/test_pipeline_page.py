@@ -48,8 +48,7 @@ def test_iceberg_tables_needing_compaction(settings):
     assert series(data, "iceberg-tables-over-files")[0].last >= 1
     assert series(data, "iceberg-tables-over-snapshots")[0].last >= 1
     # the simulated tables lost nothing; the real Iceberg exporter finds the demo lakehouse's lost file
-    # (finance.ledger_entries) from the demo's start on (that lakehouse has no earlier history)
-    assert series(data, "iceberg-data-loss")[0].values[0] == 0
+    # (finance.ledger_entries) from the time it was lost on (its backfilled history is the exporter's own)
     recent = run(settings, {"iceberg-data-loss"}, **{"from": "now-10m"})
     assert series(recent, "iceberg-data-loss")[0].last == 1
 

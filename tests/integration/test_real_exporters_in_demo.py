@@ -8,6 +8,7 @@ import time
 import pytest
 import requests
 
+from components.panels import flow_rows, render_flow
 from webapp.app import create_app
 from webapp.catalog import DASHBOARDS
 from webapp.runner import run_panels
@@ -43,6 +44,40 @@ def test_real_iceberg_exporter_is_scraped_and_data_loss_fires(demo_platform):
     assert {(a["metric"]["database"], a["metric"]["table"]) for a in alerts} == {("finance", "ledger_entries")}
 
 
+def test_lakehouse_history_is_the_exporters_own(demo_platform):
+    """Before the demo started, the lakehouse tables' series are what the real exporter reported after each
+    commit made at a past time: the lost file from the story's time on, the compaction before it, and live
+    scrapes continue the same values (last commit times in the past, not at the demo's start)."""
+    from webapp.demo.components.lakehouse import schedule, story_starts
+    from webapp.demo.lakehouse import INSTANCE, PILING, operations
+
+    url, world = demo_platform.url, demo_platform.world
+    lost_at = story_starts(world)["iceberg-file-lost"]
+    q = 'iceberg_table_files_deleted_unexpectedly{job="iceberg-exporter", table="ledger_entries"}'
+    assert [r["value"][1] for r in _query_at(url, q, lost_at - 300)] == ["0"]
+    assert [r["value"][1] for r in _query_at(url, q, lost_at + 300)] == ["1"]
+    times = schedule(world.anchor)
+    ops = operations(PILING)
+    compacted = next(t for t, (table, kind) in zip(times, ops) if table == ("finance", "ledger_entries")
+                     and kind == "compact")
+    files = 'iceberg_table_data_files{job="iceberg-exporter", table="ledger_entries"}'
+    assert [r["value"][1] for r in _query_at(url, files, compacted - 300)] == ["6"]
+    assert [r["value"][1] for r in _query_at(url, files, compacted + 300)] == ["1"]
+    last = {r["metric"]["table"]: float(r["value"][1]) for r in _query(
+        url, 'iceberg_table_last_commit_timestamp_seconds{job="iceberg-exporter", catalog="lakehouse", '
+             'database=~"finance|audit"}')}
+    newest = {table[1]: max(t for t, (tb, kind) in zip(times, ops) if tb == table and kind in ("append", "compact"))
+              for table, _kind in ops if table[0] in ("finance", "audit")}
+    assert last == pytest.approx(newest)
+    # the snapshots-piling story is the real exporter's: orders_cdc exists only in the real lakehouse
+    piling = _query(url, 'iceberg_table_snapshots{table="orders_cdc"}')
+    assert [(r["metric"]["instance"], float(r["value"][1])) for r in piling] == [(INSTANCE, 121.0)]
+
+
+def _query_at(url: str, q: str, at: float) -> list:
+    return requests.get(f"{url}/api/v1/query", params={"query": q, "time": at}, timeout=10).json()["data"]["result"]
+
+
 def r_cluster(result: list) -> str:
     return result[0]["metric"]["cluster"]
 
@@ -58,21 +93,58 @@ def test_iceberg_level2_page_shows_the_lost_file(settings):
     assert data["l2-iceberg-files"].results[0].series[0].last == 4
 
 
+def _newest_deployment(url: str) -> tuple[str, dict[str, float]]:
+    """(application, stage -> seconds) of the newest deployment, as the journey exporter itself reports it."""
+    newest = _query(url, 'topk(1, pipeline_last_run_timestamp_seconds{job="journey-exporter", journey="deploy"})')
+    app = newest[0]["metric"]["pipeline"]
+    own = _query(url, 'pipeline_last_stage_duration_seconds{job="journey-exporter", journey="deploy", '
+                      f'pipeline="{app}"}}')
+    return app, {r["metric"]["stage"]: float(r["value"][1]) for r in own}
+
+
 def test_journey_exporter_feeds_the_e2e_journey_panels(settings, demo_platform):
-    _eventually(demo_platform.url, 'pipeline_bottleneck_duration_seconds{job="journey-exporter"}')
+    url = demo_platform.url
+    _eventually(url, 'pipeline_bottleneck_duration_seconds{job="journey-exporter"}')
     app = create_app(settings)
-    panels = [p for p in DASHBOARDS["e2e"].panels if p.id in ("e2e-last-journey", "e2e-journeys", "e2e-bottlenecks")]
-    assert len(panels) == 3
-    data = run_panels(app.server.extensions[EXTENSION].engine, panels, parse_view_state({"from": "now-1h"}), {})
+    ids = ("e2e-last-journey", "e2e-last-data-journey", "e2e-journeys", "e2e-bottlenecks")
+    panels = [p for p in DASHBOARDS["e2e"].panels if p.id in ids]
+    assert len(panels) == len(ids)
+    for _attempt in range(5):
+        # the exporter refreshes every 30 s: compare the panel with its own answer from the same moment
+        before = _newest_deployment(url)
+        data = run_panels(app.server.extensions[EXTENSION].engine, panels, parse_view_state({"from": "now-1h"}), {})
+        if _newest_deployment(url) == before:
+            break
+    _newest, own = before
     flow = data["e2e-last-journey"]
     assert flow.state == "ok"
-    stages = {s.labels["stage"]: s.last for s in flow.results[0].series}
-    assert set(stages) == {"git", "jenkins", "argocd", "kubernetes"} and all(v > 0 for v in stages.values())
+    rows, bottleneck = flow_rows(flow.panel, flow.results)
+    # one row, commit to running pods, with the durations the journey exporter computed for that deployment
+    assert [[name for name, _ in row] for row in rows] == [["git", "jenkins", "argocd", "kubernetes"]]
+    assert dict(rows[0]) == pytest.approx(own) and all(v > 0 for v in own.values())
+    # its slowest stage is the one drawn red, whatever the data journeys take
+    assert bottleneck == max(own, key=own.get)
+    assert f"Bottleneck: {bottleneck}" in str(render_flow(flow, ""))
+    data_flow = data["e2e-last-data-journey"]
+    data_rows, data_bottleneck = flow_rows(data_flow.panel, data_flow.results)
+    assert [[name for name, _ in row] for row in data_rows] == [["airflow", "application"]]
+    assert data_bottleneck == "application"
     assert {s.labels["pipeline"] for s in data["e2e-journeys"].results[0].series} == \
         {"orders-api", "portal-ui", "ml-serving"}
     bottleneck = {s.labels["pipeline"]: s.labels["stage"] for r in data["e2e-bottlenecks"].results for s in r.series}
     assert bottleneck == {"orders-api": "jenkins", "portal-ui": "jenkins", "ml-serving": "kubernetes",
                           "orders_etl": "application", "clickstream_sessions": "application"}
-    assert {s.labels["stage"] for s in flow.results[1].series} == {"airflow", "application"}
-    prs = _query(demo_platform.url, 'sum by (state) (git_pull_requests{job="bitbucket-exporter"})')
+    prs = _query(url, 'sum by (state) (git_pull_requests{job="bitbucket-exporter"})')
     assert {r["metric"]["state"] for r in prs} == {"OPEN", "MERGED", "DECLINED"}
+
+
+def test_commit_to_pod_stages_come_only_from_the_journey_exporter(demo_platform):
+    """The simulated pipeline-exporter times the whole design journey, but the stages from commit to
+    running pods on /e2e (pipeline map, deploy journey, segment latency) are the journey exporter's alone."""
+    jobs = _query(demo_platform.url, 'count by (job, stage) (pipeline_stage_duration_seconds_count'
+                                     '{stage=~"git|jenkins|argocd|kubernetes"})')
+    assert {(r["metric"]["job"], r["metric"]["stage"]) for r in jobs} == \
+        {("journey-exporter", st) for st in ("git", "jenkins", "argocd", "kubernetes")}
+    others = _query(demo_platform.url, 'count by (stage) (pipeline_stage_duration_seconds_count'
+                                       '{job="pipeline-exporter"})')
+    assert {r["metric"]["stage"] for r in others} == {"portal", "application", "iceberg", "storage"}

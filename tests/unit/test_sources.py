@@ -145,6 +145,54 @@ def test_credentials_settings_name_the_setting_never_the_value(tmp_path):
         load_settings({"DATAOPS_AIRFLOW_USERNAME_FILE": str(tmp_path / "token")})
 
 
+@pytest.fixture
+def tls_server(tmp_path):
+    """A real HTTPS server (certificates from a throwaway CA) that requires a client certificate;
+    yields (url, files) with the CA bundle and a client certificate and key as PEM files."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca.configure_trust(context)
+    context.verify_mode = ssl.CERT_REQUIRED
+    client = ca.issue_cert("dataops-monitor.example")
+    files = {"ca": tmp_path / "ca.pem", "cert": tmp_path / "client.pem", "key": tmp_path / "client.key"}
+    ca.cert_pem.write_to_path(str(files["ca"]))
+    client.cert_chain_pems[0].write_to_path(str(files["cert"]))
+    client.private_key_pem.write_to_path(str(files["key"]))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.seen = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", {k: str(v) for k, v in files.items()}
+    server.shutdown()
+    server.server_close()
+
+
+def test_ca_bundle_and_client_certificate_from_files(tls_server, monkeypatch):
+    import certifi
+
+    from webapp.sources import build_sources
+
+    # A machine-wide bundle, as many images set: the source's own CA bundle must still win.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    url, files = tls_server
+    env = {"DATAOPS_ALERTMANAGER_URL": url, "DATAOPS_ALERTMANAGER_CA_FILE": files["ca"],
+           "DATAOPS_ALERTMANAGER_CERT_FILE": files["cert"], "DATAOPS_ALERTMANAGER_KEY_FILE": files["key"]}
+    settings = load_settings(env)
+    sources = build_sources(settings, JsonCache(), dict(settings.source_credentials))
+    assert sources["alertmanager"].health().up is True  # the server's CA trusted, our certificate accepted
+    # Without the CA bundle the server is not trusted; without the client certificate it refuses us.
+    for missing in ("DATAOPS_ALERTMANAGER_CA_FILE", "DATAOPS_ALERTMANAGER_CERT_FILE"):
+        partial = load_settings({k: v for k, v in env.items() if k != missing and not (
+            missing.endswith("CERT_FILE") and k.endswith("KEY_FILE"))})
+        health = build_sources(partial, JsonCache(), dict(partial.source_credentials))["alertmanager"].health()
+        assert health.up is False and files["key"] not in health.message, missing
+
+
 @pytest.mark.parametrize("raw,sent", [("raw", "0s"), ("0s", "0s"), ("auto", "auto"), ("5m", "5m"), ("1h", "1h"),
                                       ("1h30m", "1h30m")])
 def test_max_source_resolution_as_thanos_takes_it(raw, sent):
@@ -210,3 +258,48 @@ def test_repeated_group_headers_are_read_as_one_list(tmp_path):
     with flask_app.test_request_context(headers=[("X-Portal-Groups", "strangers")]):
         assert scope() is None
     assert scope() is None  # outside a request: nothing
+
+
+def test_repeated_json_group_headers_keep_the_commas_of_ldap_names(tmp_path):
+    from flask import Flask
+
+    from webapp.app import _scope_provider
+
+    (tmp_path / "tenancy.yml").write_text(
+        'header: X-Portal-Groups\nheader_format: json\ngroups:\n'
+        '  "cn=a,ou=groups,dc=corp": [\'namespace="a"\']\n  "cn=b,ou=groups,dc=corp": [\'namespace="b"\']\n')
+    scope = _scope_provider(Settings(prometheus_url="http://127.0.0.1:9", tenancy_file=str(tmp_path / "tenancy.yml")))
+    flask_app = Flask(__name__)
+    for headers in ([("X-Portal-Groups", '["cn=x,dc=corp"]'), ("X-Portal-Groups", '["cn=b,ou=groups,dc=corp"]')],
+                    [("X-Portal-Groups", '"cn=x,dc=corp"'), ("X-Portal-Groups", '"cn=b,ou=groups,dc=corp"')]):
+        with flask_app.test_request_context(headers=headers):
+            assert scope() == (parse_matcher('namespace="b"'),)
+    with flask_app.test_request_context(headers=[("X-Portal-Groups", '["cn=b,ou=groups,dc=corp"]'),
+                                                 ("X-Portal-Groups", "not json")]):
+        assert scope() is None  # one unreadable header: nothing, not a guess
+
+
+def test_the_metric_inventory_goes_through_the_engine_unscoped():
+    from webapp.datasources import metric_inventory
+    from webapp.metrics import AppMetrics
+    from webapp.sources.prometheus import LabelValues, PrometheusSource
+
+    class Inventory(PrometheusSource):
+        def __init__(self):
+            super().__init__(PrometheusClient("http://127.0.0.1:9"))
+            self.fetched = []
+
+        def fetch(self, request):
+            self.fetched.append(request)
+            return ["kube_pod_info", "up"]
+
+    source, metrics, scope = Inventory(), AppMetrics(), {"now": Scope((parse_matcher('namespace="a"'),))}
+    engine = QueryEngine(source.client, JsonCache(), metrics=metrics, sources={"prometheus": source},
+                         scope=lambda: scope["now"])
+    assert metric_inventory(engine) == {"kube_pod_info", "up"}
+    assert metric_inventory(engine) == {"kube_pod_info", "up"}
+    (request,) = source.fetched  # once: the second came from the cache
+    assert isinstance(request, LabelValues) and request.label == "__name__" and request.match == ()  # names only
+    assert metrics.registry.get_sample_value("dataops_cache_misses_total", {"source": "prometheus"}) == 1
+    scope["now"] = None
+    assert metric_inventory(engine) is None and len(source.fetched) == 1  # a stranger: nothing is asked

@@ -101,6 +101,11 @@ def test_tenancy_file(tmp_path):
     ('"unterminated, admins', "separator", ",", []),
     ("not json", "json", ",", []),
     ('{"admins": 1}', "json", ",", []),
+    # Repeated headers, folded with "," by the WSGI server: a list or a string each.
+    ('["cn=spark,ou=groups,dc=corp"], ["admins"]', "json", ",", ["cn=spark,ou=groups,dc=corp", "admins"]),
+    ('"cn=spark,ou=groups,dc=corp","admins"', "json", ",", ["cn=spark,ou=groups,dc=corp", "admins"]),
+    ('["a", 1]', "json", ",", []),
+    ('["a"], not json', "json", ",", []),
     ("", "separator", ",", []),
 ])
 def test_group_headers(value, fmt, sep, expected):

@@ -4,6 +4,12 @@ Iceberg's back (the design's DataLoss story, ``iceberg-file-lost``).
 
     cat = build_lakehouse(folder)          # idempotent per folder: reuses a built catalog
     cat.load_table(("finance", "ledger_entries"))
+    build_lakehouse(folder, at=times.__getitem__, observe=seen)   # each operation committed at times[i]
+
+With ``at``, every operation (table creation, append, compaction, expiry, the lost file) happens with the
+clock frozen at ``at(i)`` (time-machine): its snapshot carries that commit time, so the demo can give the
+lakehouse a history and backfill what the real exporter reported after each operation (``observe(i, t)``
+runs after operation ``i``; ``components/lakehouse.py``).
 
 The real Iceberg exporter (``webapp/exporters/iceberg.py``) reads this catalog in the demo and in the
 tests. Every operation goes through pyiceberg, except the lost file, which is unlinked from the
@@ -15,10 +21,12 @@ import datetime as dt
 import pathlib
 import urllib.parse
 
-__all__ = ["build_lakehouse", "catalog_properties", "CATALOG", "LOST_TABLE", "TABLES", "append", "compact",
-           "expire_all_but_current", "lose_one_data_file"]
+__all__ = ["build_lakehouse", "catalog_properties", "operations", "CATALOG", "INSTANCE", "LOST_TABLE", "PILING",
+           "PILING_TABLE", "TABLES", "append", "compact", "expire_all_but_current", "lose_one_data_file"]
 
 CATALOG = "lakehouse"
+#: the ``instance`` label of the real Iceberg exporter reading this catalog in the demo (live and backfilled)
+INSTANCE = "iceberg-exporter-lakehouse.data-platform.svc:9560"
 #: (namespace, table, appends before compaction, appends after, compact, expire, lose a file)
 TABLES = (
     ("finance", "ledger_entries", 6, 3, True, True, True),
@@ -26,6 +34,11 @@ TABLES = (
     ("audit", "access_log", 8, 0, False, False, False),
 )
 LOST_TABLE = ("finance", "ledger_entries")
+#: a table whose snapshot expiry stopped (story ``iceberg-snapshots-piling``): built only with the demo's
+#: history (``operations(PILING)``), as its 124 commits take several seconds (each pyiceberg commit rewrites
+#: metadata that grows with the snapshots kept)
+PILING_TABLE = ("raw", "orders_cdc")
+PILING = ((PILING_TABLE, ("create",) + ("append",) * 3 + ("expire",) + ("append",) * 120),)
 
 
 def catalog_properties(folder: pathlib.Path) -> dict[str, str]:
@@ -80,8 +93,29 @@ def lose_one_data_file(table) -> str:
     return path
 
 
-def build_lakehouse(folder: pathlib.Path, name: str = CATALOG):
-    """Create (or reuse) the demo catalog under ``folder`` and return it (a pyiceberg SqlCatalog)."""
+def operations(extra=()) -> list[tuple[tuple[str, str], str]]:
+    """The build's operations in order: ((namespace, table), kind), kind one of ``create``, ``append``,
+    ``compact``, ``expire``, ``lose``: those of ``TABLES``, then of ``extra`` (((namespace, table), kinds)
+    pairs, e.g. ``PILING``). ``build_lakehouse(..., extra=extra)`` runs exactly these."""
+    ops = []
+    for ns, tbl, before, after, do_compact, do_expire, do_lose in TABLES:
+        ops += [((ns, tbl), "create")] + [((ns, tbl), "append")] * before
+        ops += [((ns, tbl), "compact")] * do_compact + [((ns, tbl), "append")] * after
+        ops += [((ns, tbl), "expire")] * do_expire + [((ns, tbl), "lose")] * do_lose
+    for key, kinds in extra:
+        ops += [(tuple(key), kind) for kind in kinds]
+    return ops
+
+
+def build_lakehouse(folder: pathlib.Path, name: str = CATALOG, at=None, observe=None, extra=()):
+    """Create (or reuse) the demo catalog under ``folder`` and return it (a pyiceberg SqlCatalog).
+
+    ``at(i)``: Unix time (s) of operation ``i`` of ``operations(extra)``, increasing within each table; the
+    operations run in time order. None: now, in the order of :func:`operations`.
+    ``observe(i, t)``: called after operation ``i``, outside the frozen clock. Neither is called when the
+    folder already holds a built catalog."""
+    import contextlib
+
     from pyiceberg.catalog.sql import SqlCatalog
 
     folder = pathlib.Path(folder).resolve()
@@ -92,23 +126,35 @@ def build_lakehouse(folder: pathlib.Path, name: str = CATALOG):
     catalog = SqlCatalog(name, **{k: v for k, v in props.items() if k != "type"})
     if done.exists():
         return catalog
+    if at is not None:
+        import time_machine
+    ops = operations(extra)
+    # in time order (each table's own operations keep theirs), so that what is observed after an operation
+    # is the whole catalog as it stood at that time
+    order = sorted(range(len(ops)), key=lambda i: (at(i), i)) if at is not None else range(len(ops))
     n = 0
-    for ns, tbl, before, after, do_compact, do_expire, do_lose in TABLES:
-        if (ns,) not in [tuple(x) for x in catalog.list_namespaces()]:
-            catalog.create_namespace(ns)
-        table = catalog.create_table((ns, tbl), schema=_batch(0).schema,
-                                     properties={"created-by": "dataops-monitor demo"})
-        for _ in range(before):
-            append(table, n)
-            n += 1
-        if do_compact:
-            compact(table)
-        for _ in range(after):
-            append(table, n)
-            n += 1
-        if do_expire:
-            expire_all_but_current(table)
-        if do_lose:
-            lose_one_data_file(table)
+    tables: dict = {}
+    for i in order:
+        (ns, tbl), kind = ops[i]
+        t = at(i) if at is not None else None
+        # time-machine freezes time.time() and datetime.now(), which pyiceberg reads for the snapshot's
+        # timestamp-ms and the metadata's last-updated-ms
+        with time_machine.travel(t, tick=False) if t is not None else contextlib.nullcontext():
+            if kind == "create":
+                if (ns,) not in [tuple(x) for x in catalog.list_namespaces()]:
+                    catalog.create_namespace(ns)
+                tables[ns, tbl] = catalog.create_table((ns, tbl), schema=_batch(0).schema,
+                                                       properties={"created-by": "dataops-monitor demo"})
+            elif kind == "append":
+                append(tables[ns, tbl], n)
+                n += 1
+            elif kind == "compact":
+                compact(tables[ns, tbl])
+            elif kind == "expire":
+                expire_all_but_current(tables[ns, tbl])
+            else:
+                lose_one_data_file(tables[ns, tbl])
+        if observe is not None:
+            observe(i, t)
     done.write_text(dt.datetime.now(dt.timezone.utc).isoformat())
     return catalog

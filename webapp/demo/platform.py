@@ -81,7 +81,10 @@ class DemoPlatform:
         self.log_file = self.folder / "prometheus.log"
         self.config_file = self.folder / "prometheus.yml"
         from .components.journey import JourneyHistory
-        self.components = all_components() + [JourneyHistory()]   # the journey exporter's history
+        from .components.lakehouse import LakehouseHistory
+        # the real exporters' history: the journey exporter's, and the Iceberg exporter's on the lakehouse
+        # that realexporters.py serves live (built with the history, in the same folder)
+        self.components = all_components() + [JourneyHistory(), LakehouseHistory(self.folder / "lakehouse")]
         self.world: World | None = None
         self.exporter: LiveExporter | None = None
         self.proc: subprocess.Popen | None = None
@@ -380,7 +383,7 @@ class DemoPlatform:
             self._atexit = True
         try:
             from .realexporters import RealExporters
-            self.real_exporters = RealExporters(self.folder, history_since=self.world.epoch).start()
+            self.real_exporters = RealExporters(self.folder, history_since=self.world.epoch, world=self.world).start()
             if self.rule_files:
                 self._backfill_alert_history()
             self._write_config(self.exporter.port)

@@ -6,14 +6,19 @@
   Bitbucket, Jenkins, Argo CD and Kubernetes APIs (``deliveryapis.py``).
 
 Each exporter serves its own ``/metrics`` on a loopback port; the demo Prometheus scrapes them like any
-target, with the first cluster's label. Their series start with the demo's live data (no backfill: what
-they report is what they computed).
+target, with the first cluster's label. Their history before the demo started is what they reported then:
+the Iceberg exporter's was recorded while the lakehouse was built with past commit times
+(``components/lakehouse.py``); the journey exporter's is computed from the same delivery flow and checked
+against the exporter by a test (``components/journey.py``). The Bitbucket exporter's series start with
+the demo's live data.
 """
 from __future__ import annotations
 
 import logging
 import pathlib
 import threading
+
+from .lakehouse import INSTANCE
 
 __all__ = ["RealExporters"]
 
@@ -38,9 +43,10 @@ class ReplayClock:
 class RealExporters:
     """Start and stop the real exporters of the demo; ``targets`` lists (job, instance, port)."""
 
-    def __init__(self, folder: pathlib.Path, history_since: float | None = None):
+    def __init__(self, folder: pathlib.Path, history_since: float | None = None, world=None):
         self.folder = pathlib.Path(folder)
         self.history_since = history_since     # start of the backfilled journey history (world epoch)
+        self.world = world                     # whose lakehouse history the Iceberg exporter continues
         self.clock = ReplayClock()
         self.servers = []
         self.apis = None
@@ -57,7 +63,7 @@ class RealExporters:
             self.notes.append(f"Iceberg exporter not started: {exc} (pip install '.[iceberg]')")
         if iceberg is not None:
             threads.append(threading.Thread(target=iceberg.run_once, daemon=True))
-            self._serve(Server, iceberg, "iceberg-exporter", "iceberg-exporter-lakehouse.data-platform.svc:9560")
+            self._serve(Server, iceberg, "iceberg-exporter", INSTANCE)
         from ..exporters.bitbucket import BitbucketExporter, BitbucketSettings
         from ..exporters.journey import JourneyExporter, JourneySettings
         from .deliveryapis import DeliveryApiServer
@@ -107,7 +113,13 @@ class RealExporters:
         from ..exporters.iceberg import IcebergExporter, IcebergSettings
         from .lakehouse import CATALOG, build_lakehouse
         catalog = build_lakehouse(self.folder / "lakehouse")
-        return IcebergExporter(catalog, IcebergSettings(catalog=CATALOG, refresh_seconds=ICEBERG_REFRESH))
+        exporter = IcebergExporter(catalog, IcebergSettings(catalog=CATALOG, refresh_seconds=ICEBERG_REFRESH))
+        if self.world is not None:
+            from .components.lakehouse import LakehouseHistory, seed
+            history = LakehouseHistory(self.folder / "lakehouse")
+            if history.targets(self.world):
+                seed(exporter, history.observations(self.world))
+        return exporter
 
     def _serve(self, server_cls, exporter, job: str, instance: str) -> None:
         server = server_cls(exporter, "127.0.0.1", 0)

@@ -48,7 +48,8 @@ class AlertmanagerSource:
         return isinstance(answer, list)
 
     def health(self) -> SourceHealth:
-        return probe_health(self, self.client.silences_payload, (AlertmanagerError,))
+        # Not the silences: a probe must not move what only unscoped groups may see.
+        return probe_health(self, self.client.status, (AlertmanagerError,))
 
 
 def build(settings, cache, credentials, prometheus_client=None):

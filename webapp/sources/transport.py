@@ -121,10 +121,18 @@ class FileAuth(requests.auth.AuthBase):
 
 
 class _NoCrossHostAuth(requests.Session):
-    """A session that drops credentials on any redirect (requests already drops them across hosts)."""
+    """A session that drops credentials on any redirect (requests already drops them across hosts),
+    and whose own CA bundle wins over `REQUESTS_CA_BUNDLE` / `CURL_CA_BUNDLE` (requests lets those
+    replace a session's `verify`: psf/requests#4650)."""
 
     def rebuild_auth(self, prepared_request, response):
         prepared_request.headers.pop("Authorization", None)
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None and isinstance(self.verify, str):
+            settings["verify"] = self.verify
+        return settings
 
 
 def session(credentials: Credentials | None = None, basic_auth: bool = True, retry: Retry | None = None,

@@ -21,8 +21,8 @@ files back to the table's compacted size; a periodic expire_snapshots keeps the 
 Stories (relative to the world's anchor, first cluster):
 ``iceberg-compaction-overdue``: lakehouse.raw.clickstream_events has had no compaction since 24 h
 before the anchor; its data files pass 10,000 ~3 h before the anchor and keep growing.
-``iceberg-snapshots-piling``: snapshot expiration of lakehouse.raw.orders_cdc stopped 14 h before the
-anchor; its snapshot count passes 100 ~3 h before the anchor.
+``iceberg-snapshots-piling`` (raw.orders_cdc) is told by the real exporter on the real lakehouse
+(``components/lakehouse.py``).
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ MIB = 1024 * 1024
 CATALOG = "lakehouse"
 # (database, table, commits per hour, data files per commit, MiB per written file)
 TABLES = {
-    0: [("raw", "clickstream_events", 10, 40, 6), ("raw", "orders_cdc", 8, 6, 20), ("raw", "payments_cdc", 10, 8, 24),
+    0: [("raw", "clickstream_events", 10, 40, 6), ("raw", "payments_cdc", 10, 8, 24),
         ("raw", "inventory_snapshots", 1, 12, 128), ("staging", "orders_enriched", 4, 10, 96),
         ("staging", "sessions", 6, 20, 48), ("staging", "customer_dim", 0.5, 4, 200),
         ("curated", "daily_sales", 0.2, 8, 256), ("curated", "customer_360", 0.5, 16, 220),
@@ -50,13 +50,11 @@ TABLES = {
         ("ml", "anomaly_scores", 4, 6, 64)],
 }
 COMPACTION_STORY = ("raw", "clickstream_events")
-SNAPSHOT_STORY = ("raw", "orders_cdc")
 SMALL_FILE_MIB = 32
 
 
 def story_starts(world: World) -> dict[str, float]:
-    return {"iceberg-compaction-overdue": world.anchor - 24 * HOUR,
-            "iceberg-snapshots-piling": world.anchor - 14 * HOUR}
+    return {"iceberg-compaction-overdue": world.anchor - 24 * HOUR}
 
 
 class Table:
@@ -82,8 +80,6 @@ class Table:
         per_hour = rate + HOUR / period
         every = min(24.0, max(1.0, (80 - self.retain) / per_hour)) * HOUR
         exp = world.epoch + (np.arange(0, int((until - world.epoch) / every) + 1) + u1(k, 4)) * every
-        if first and (self.database, self.name) == SNAPSHOT_STORY:
-            exp = exp[exp < stories["iceberg-snapshots-piling"]]
         self.expirations = exp[exp < until]
         bytes_per_commit = fpc * mib * MIB
         self.bytes0 = (0.5 + 4 * u1(k, 5)) * 1024 ** 4 if rate >= 1 else (0.05 + 0.5 * u1(k, 5)) * 1024 ** 4

@@ -1,0 +1,102 @@
+"""The demo lakehouse's history: commits made at past times, and the real Iceberg exporter's figures after
+each of them, which the demo backfills (webapp/demo/components/lakehouse.py)."""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pyiceberg")
+pytest.importorskip("time_machine")
+
+from webapp.demo.components.lakehouse import LakehouseHistory, schedule, seed, story_starts  # noqa: E402
+from webapp.demo.lakehouse import CATALOG, PILING, build_lakehouse, operations  # noqa: E402
+from webapp.demo.world import build_world  # noqa: E402
+from webapp.exporters.iceberg import IcebergExporter, IcebergSettings  # noqa: E402
+
+ANCHOR = 1_800_000_000.0
+
+
+CLOCK: dict = {}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    world = build_world("tiny", 42, ANCHOR)
+    history = LakehouseHistory(tmp_path_factory.mktemp("lakehouse"))
+    # what another thread of this process (the demo's live exporters) reads from the clock meanwhile
+    done, seen = threading.Event(), []
+
+    def watch():
+        while not done.is_set():
+            seen.append(time.time())
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    CLOCK["start"] = time.time()
+    watcher.start()
+    try:
+        obs = history.observations(world)
+    finally:
+        done.set()
+        watcher.join()
+    CLOCK["end"], CLOCK["seen"] = time.time(), seen
+    return world, history, obs
+
+
+def test_building_leaves_this_process_clock_alone(built):
+    """The commits are made with the clock frozen at past times, in a process of their own: the demo's
+    live exporters, threads of the demo's process, go on reading the real time meanwhile."""
+    assert len(CLOCK["seen"]) > 10
+    assert all(CLOCK["start"] <= t <= CLOCK["end"] for t in CLOCK["seen"])
+
+
+def _values(families, ts) -> dict:
+    return {(f.name, s.labels["table"]): s.fn(np.asarray(ts, dtype=float)) for f in families for s in f.series}
+
+
+def test_commits_carry_their_past_times(built):
+    world, history, _obs = built
+    catalog = build_lakehouse(history.folder)        # reuses the built catalog
+    times, ops = schedule(world.anchor), operations(PILING)
+    for ns, tbl in {t for t, _kind in ops}:
+        table = catalog.load_table((ns, tbl))
+        commits = [t for t, (key, kind) in zip(times, ops) if key == (ns, tbl) and kind in ("append", "compact")]
+        assert table.current_snapshot().timestamp_ms == commits[-1] * 1000
+        assert all(s.timestamp_ms <= ANCHOR * 1000 for s in table.metadata.snapshots)
+
+
+def test_history_ends_with_what_the_exporter_reports_live(built):
+    world, history, obs = built
+    assert len(obs) == len(operations(PILING)) and [t for t, _ in obs] == sorted(t for t, _ in obs)
+    live = IcebergExporter(build_lakehouse(history.folder), IcebergSettings(catalog=CATALOG))
+    seed(live, obs)         # as the demo starts it: remembering the compactions that expiry removed
+    live.refresh()
+    now = {(s.name, tuple(sorted(s.labels.items()))): s.value for f in live.families() for s in f.samples}
+    assert obs[-1][1] == now
+
+
+def test_backfilled_series_follow_the_operations(built):
+    world, history, _obs = built
+    tgt = history.targets(world)[0]
+    fams = history.families(world, tgt, ANCHOR - 86400, ANCHOR)
+    lost = story_starts(world)["iceberg-file-lost"]
+    first = min(schedule(world.anchor))
+    v = _values(fams, [first - 60, lost - 60, lost + 60, ANCHOR])
+    assert np.isnan(v[("iceberg_table_files_deleted_unexpectedly", "ledger_entries")][0])   # no table yet
+    assert list(v[("iceberg_table_files_deleted_unexpectedly", "ledger_entries")][1:]) == [0, 1, 1]
+    assert list(v[("iceberg_table_files_deleted_unexpectedly", "fx_rates")][1:]) == [0, 0, 0]
+    assert list(v[("iceberg_table_data_files", "ledger_entries")][1:]) == [4, 4, 4]
+    assert v[("iceberg_table_snapshots", "access_log")][-1] == 8
+
+
+def test_snapshots_pile_up_after_the_last_expiry(built):
+    world, history, _obs = built
+    fams = history.families(world, history.targets(world)[0], ANCHOR - 86400, ANCHOR)
+    stopped = story_starts(world)["iceberg-snapshots-piling"]
+    ts = np.array([stopped - 60, stopped + 60, ANCHOR - 4 * 3600, ANCHOR - 2 * 3600, ANCHOR])
+    snaps = _values(fams, ts)[("iceberg_table_snapshots", "orders_cdc")]
+    assert snaps[0] == 3 and snaps[1] == 1                  # the last expiry kept only the current snapshot
+    assert snaps[2] < 100 < snaps[3] and snaps[4] == 121     # past the 100 threshold since ~2.5 h before
