@@ -25,7 +25,11 @@ GANTT_MAX_HEIGHT = 640   # px: past ~25 lanes they get thinner rather than the p
 
 
 def _short(name: str) -> str:
-    return name if len(name) <= GANTT_LABEL_CHARS else name[:GANTT_LABEL_CHARS - 1] + "…"
+    """Cut in the middle: stage names share their start ("1.0 start at OrdersStream") and differ at the end."""
+    if len(name) <= GANTT_LABEL_CHARS:
+        return name
+    head = (GANTT_LABEL_CHARS - 1) // 2
+    return name[:head] + "…" + name[-(GANTT_LABEL_CHARS - 1 - head):]
 
 
 def render_gantt(data, query_string: str) -> list:

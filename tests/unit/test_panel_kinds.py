@@ -63,6 +63,7 @@ def test_gantt_of_many_long_lanes_stays_readable():
     assert fig.layout.height == GANTT_MAX_HEIGHT
     labels = fig.layout.yaxis.ticktext
     assert all(len(t) <= GANTT_LABEL_CHARS for t in labels)
+    assert all(" save at" in t and t.endswith("more words") for t in labels)  # cut in the middle: both ends kept
     assert 0 < len(labels) * 13 <= GANTT_MAX_HEIGHT - 80        # never closer than 13 px
     assert "DataFrameWriter.scala:7 and more words" in fig.data[0].hovertext[7]
     few = render_gantt(RestPanelData(panel, rows[:3]), "")[0].figure
