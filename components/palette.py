@@ -15,13 +15,13 @@ SERIES = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0
 STATUS = {"ok": "#009E73", "warning": "#C17D00", "critical": "#D55E00", "unknown": "#8A8F98", "info": "#0072B2"}
 NAMED_STATES = {
     "Healthy": "ok", "Synced": "ok", "Merged": "ok", "COMPLETE": "ok", "SUCCEEDED": "ok", "SUCCESS": "ok",
-    "success": "ok",
+    "success": "ok", "succeeded": "ok",
     "Degraded": "critical", "Declined": "critical", "FAILED": "critical", "failed": "critical",
     "upstream_failed": "critical",
-    "OutOfSync": "warning", "up_for_retry": "warning",
+    "OutOfSync": "warning", "up_for_retry": "warning", "unstable": "warning",
     "Progressing": "info", "Open": "info", "ACTIVE": "info", "RUNNING": "info", "running": "info",
     "Missing": "unknown", "Unknown": "unknown", "Suspended": "unknown", "KILLED": "unknown", "SKIPPED": "unknown",
-    "skipped": "unknown", "queued": "unknown",
+    "skipped": "unknown", "queued": "unknown", "aborted": "unknown",
 }
 
 

@@ -20,12 +20,11 @@ from .annotations import ANNOTATION_AXIS, annotation_traces, legend_values
 from .figures import DARK_LAYOUT, GRAPH_CONFIG, LIGHT_TEMPLATE, base_layout, scrollable_table
 from .format import current_zone, format_value, safe, time_axis_title, wall_epoch_ms, wall_times
 from .links import link_href
-from .palette import SERIES, STATUS, state_colour
+from .palette import STATUS, state_colour
 from .tables import Column, link_cell, panel_table, sort_key
 from .textalt import with_text_alternative
 
 SEVERITY_COLOURS = {k: STATUS[k] for k in ("ok", "warning", "critical", "unknown")}
-PALETTE = SERIES
 MAX_SERIES = 20
 
 
@@ -137,7 +136,8 @@ def timeseries_figure(data: PanelData, query_string: str) -> dict:
         values = legend_values(s.values, panel.legend_values, panel.unit, panel.value_map)
         trace = {"type": "scatter", "x": _epoch_ms(s), "y": typed_array(s.values), "mode": "lines",
                  "name": f"{name}  {values}" if values else name,
-                 "line": {"width": 1.5, "color": PALETTE[i % len(PALETTE)]},
+                 # A series named by a state (Jenkins results, Airflow runs) takes its meaning's colour.
+                 "line": {"width": 1.5, "color": state_colour(name, i)},
                  "hovertemplate": "%{y:.4g}<extra>" + name + "</extra>"}
         if panel.stacked:
             trace["stackgroup"] = "one"
@@ -224,7 +224,7 @@ def render_bar(data: PanelData, query_string: str) -> list:
         ys = [safe(c) for c in categories if c in values]
         xs = [values[c] for c in categories if c in values]
         colours = ([value_colour(x, panel.thresholds, panel.unit) for x in xs]
-                   if panel.thresholds and not group else PALETTE[i % len(PALETTE)])
+                   if panel.thresholds and not group else state_colour(group, i))
         hrefs = {c: entity_href(panel, labels, query_string) for c, g, _, labels in rows if g == group}
         fig.add_trace(go.Bar(x=xs, y=ys, orientation="h", name=safe(group) or panel.title,
                              customdata=[hrefs.get(c) for c in categories if c in values] if panel.link else None,

@@ -283,3 +283,17 @@ def test_grafana_export_keeps_the_legend_values():
     assert legend["displayMode"] == "table" and legend["calcs"] == ["lastNotNull", "max"]
     plain = export_panel(dataclasses.replace(panel, legend_calcs=()), 1, 0, 0, ("cluster",))["options"]["legend"]
     assert "calcs" not in plain and plain["displayMode"] == "list"
+
+
+def test_series_named_by_a_result_take_its_meaning_colour():
+    from components.palette import SERIES, STATUS
+
+    panel = next(p for p in DASHBOARDS["gitops"].panels if p.id == "jenkins-build-results")
+    data = PanelData(panel, tuple(_result(_series({}, [1, 2])) for _ in panel.queries))
+    colours = {t["name"].split()[0]: t["line"]["color"] for t in timeseries_figure(data, "")["data"]
+               if t.get("type") == "scatter" and "line" in t and not t.get("meta")}
+    assert colours == {"success": STATUS["ok"], "failed": STATUS["critical"], "unstable": STATUS["warning"],
+                       "aborted": STATUS["unknown"]}
+    other = Panel("p", "P", "timeseries", (Query("a", "{x}"),))
+    plain = timeseries_figure(PanelData(other, (_result(_series({"x": "east"}, [1]), _series({"x": "west"}, [2])),)), "")
+    assert [t["line"]["color"] for t in plain["data"][:2]] == [SERIES[0], SERIES[1]]
