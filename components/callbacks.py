@@ -101,7 +101,7 @@ def fill_panel(store, _n):
         return render_error(resolved), panel_class(12, "error")
     runtime, panel, view, extra = resolved
     try:
-        with display_zone(view.zone):
+        with display_zone(view.zone, (view.time_range.start, view.time_range.end)):
             children, state = serve_panel(runtime, panel_cache(), panel, view, extra, query_string_for(view))
     except Exception:
         log.exception("panel %s failed", panel_id)

@@ -18,18 +18,31 @@ _BYTES = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 _ZONE: ContextVar[DisplayZone] = ContextVar("display_zone", default=UTC)
 
 
+# The view's time range (epoch seconds) while one panel is rendered: time axes show all of it, as
+# Grafana's do, not only where the data happen to be.
+_SPAN: ContextVar[tuple[float, float] | None] = ContextVar("display_span", default=None)
+
+
 @contextlib.contextmanager
-def display_zone(zone: DisplayZone):
-    """Render times in `zone` within this block (axes, tables, timelines)."""
-    token = _ZONE.set(zone)
+def display_zone(zone: DisplayZone, span: tuple[float, float] | None = None):
+    """Render times in `zone` within this block (axes, tables, timelines); time axes cover `span`
+    (start, end epoch seconds) when given."""
+    token, span_token = _ZONE.set(zone), _SPAN.set(span)
     try:
         yield
     finally:
         _ZONE.reset(token)
+        _SPAN.reset(span_token)
 
 
 def current_zone() -> DisplayZone:
     return _ZONE.get()
+
+
+def axis_range() -> list[float] | None:
+    """The time axis range of the view being rendered, in the display zone's wall-clock epoch ms."""
+    span = _SPAN.get()
+    return None if span is None else [float(v) for v in wall_epoch_ms(np.array(span, dtype=float))]
 
 
 def wall_epoch_ms(epoch_seconds: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from webapp.legends import legend
 
 from .annotations import ANNOTATION_AXIS, annotation_traces, legend_values
 from .figures import DARK_LAYOUT, GRAPH_CONFIG, LIGHT_TEMPLATE, base_layout, scrollable_table
-from .format import current_zone, format_value, safe, time_axis_title, wall_epoch_ms, wall_times
+from .format import axis_range, current_zone, format_value, safe, time_axis_title, wall_epoch_ms, wall_times
 from .links import link_href
 from .palette import STATUS, state_colour
 from .tables import Column, link_cell, panel_table, sort_key
@@ -156,7 +156,8 @@ def timeseries_figure(data: PanelData, query_string: str) -> dict:
     # The legend at the foot of the figure (not under the plot area): its values make entries long.
     base["legend"] = {**base["legend"], "yref": "container", "y": 0, "yanchor": "bottom", "maxheight": legend_px}
     layout = {**base, "showlegend": True,
-              "xaxis": {"type": "date", "title": {"text": time_axis_title(), "font": {"size": 10}}},
+              "xaxis": {"type": "date", "title": {"text": time_axis_title(), "font": {"size": 10}},
+                        **({"range": span} if (span := axis_range()) else {})},
               "yaxis": {**_axis_format(panel.unit), "rangemode": "tozero"}}
     if marks:
         traces += marks

@@ -297,3 +297,15 @@ def test_series_named_by_a_result_take_its_meaning_colour():
     other = Panel("p", "P", "timeseries", (Query("a", "{x}"),))
     plain = timeseries_figure(PanelData(other, (_result(_series({"x": "east"}, [1]), _series({"x": "west"}, [2])),)), "")
     assert [t["line"]["color"] for t in plain["data"][:2]] == [SERIES[0], SERIES[1]]
+
+
+def test_the_time_axis_covers_the_whole_range_of_the_view():
+    from components.format import display_zone
+    from webapp.timezones import DisplayZone
+
+    panel = Panel("p", "P", "timeseries", (Query("a", "{x}"),))
+    data = PanelData(panel, (_result(_series({"x": "east"}, [1, 2, 3])),))   # data only from T0 to T0+120
+    with display_zone(DisplayZone("Asia/Seoul", "Asia/Seoul"), (T0 - 3600, T0 + 3600)):
+        layout = timeseries_figure(data, "")["layout"]
+    assert layout["xaxis"]["range"] == [(T0 - 3600 + 9 * 3600) * 1000, (T0 + 3600 + 9 * 3600) * 1000]
+    assert "range" not in timeseries_figure(data, "")["layout"]["xaxis"]    # outside a view: autorange
