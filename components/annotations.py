@@ -14,6 +14,9 @@ from .format import format_value, safe, wall_epoch_ms
 from .palette import STATUS
 
 SET_STYLE = {"deployments": ("Deployments", STATUS["info"]), "alerts": ("Alerts", STATUS["critical"])}
+# Past this many markers a set starts hidden (its legend entry shows it): 200 dotted lines over a
+# chart hide its series, which is what the reader came for.
+SHOWN_MARKERS = 30
 
 
 def legend_values(values: np.ndarray, calcs: tuple[str, ...], unit: str,
@@ -45,8 +48,11 @@ def annotation_traces(outcomes) -> list[dict]:
         x = [v for at in moments for v in (at, at, None)]   # None: a break between two events' lines
         y = [0.0, 1.0, None] * len(found)
         texts = [t for e in found for t in (safe(e.text), safe(e.text), "")]
+        crowded = len(found) > SHOWN_MARKERS
         traces.append({"type": "scatter", "x": x, "y": y, "yaxis": "y2", "mode": "lines+markers",
-                       "name": f"{title} ({len(found)})", "line": {"color": colour, "width": 1, "dash": "dot"},
+                       "name": f"{title} ({len(found)}{', click to show' if crowded else ''})",
+                       **({"visible": "legendonly"} if crowded else {}),
+                       "line": {"color": colour, "width": 1, "dash": "dot"},
                        "marker": {"color": colour, "size": [0, 8, 0] * len(found), "symbol": "triangle-down"},
                        "hovertext": texts, "hoverinfo": "text", "connectgaps": False})
     return traces

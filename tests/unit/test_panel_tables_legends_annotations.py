@@ -154,6 +154,16 @@ def test_annotations_are_vertical_markers_with_escaped_hover_text():
     assert "&lt;script&gt;" in marks["hovertext"][0] and "<script>" not in str(marks)
     plain = timeseries_figure(_timeseries(panel), "")
     assert len(plain["data"]) == 1 and "yaxis2" not in plain["layout"]
+    assert "visible" not in marks
+
+
+def test_a_crowded_marker_set_starts_hidden_behind_its_legend_entry():
+    from components.annotations import SHOWN_MARKERS
+
+    panel = Panel("ts", "TS", "timeseries", (Query("up", "{job}"),), annotations=("deployments",))
+    many = _outcome(JENKINS_BUILDS, "deployments", _result(_series({"jenkins_job": "j"}, [1] * (SHOWN_MARKERS + 1))))
+    marks = timeseries_figure(_timeseries(panel, [many]), "")["data"][1]
+    assert marks["visible"] == "legendonly" and marks["name"] == f"Deployments ({SHOWN_MARKERS + 1}, click to show)"
 
 
 def test_the_legend_adds_its_rows_to_the_figure_instead_of_taking_them_from_the_plot():
