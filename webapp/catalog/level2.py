@@ -14,6 +14,10 @@ from .gitops import LAST_RESULT
 from .model import Dashboard, Panel, Query, Section
 from .forms import CONTAINERS, node_cpu_busy, node_memory_available
 
+# The Airflow API is one Airflow (DATAOPS_AIRFLOW_API_URL): its runs are that instance's whatever the
+# cluster filter, while the PromQL panels below follow the filter.
+_ONE_AIRFLOW = ("From the Airflow REST API the app reads (one Airflow instance): not narrowed by the cluster filter, "
+                "unlike the PromQL panels.")
 Q = Query
 
 
@@ -325,9 +329,11 @@ AIRFLOW_DAG = _l2(
     "last_over_time(airflow_dagrun_failed_count{$dag_id}[$__range]))",
     [Section("Runs (Airflow REST API)", (
         Panel("l2-dag-run-list", "Recent runs", "rows", (Q("runs"),), source="airflow", width=6,
+              description=_ONE_AIRFLOW,
               fields=("Run", "State", "Type", "Started", "Duration"),
               link=links.AIRFLOW_RUN),
-        Panel("l2-dag-run-gantt", "Latest run: task Gantt", "gantt", (Q("run_tasks"),), source="airflow", width=6),
+        Panel("l2-dag-run-gantt", "Latest run: task Gantt", "gantt", (Q("run_tasks"),), source="airflow", width=6,
+              description=_ONE_AIRFLOW),
     )), Section("Runs (PromQL)", (
         # By cluster: a DAG id is per Airflow instance, and the same id in two clusters summed reads as
         # one DAG that half fails (the Argo CD page splits by cluster for the same reason).
@@ -359,7 +365,8 @@ AIRFLOW_RUN = _l2(
     "count(last_over_time(airflow_dagrun_duration_count{$dag_id}[$__range]) or "
     "last_over_time(airflow_dagrun_failed_count{$dag_id}[$__range]))",
     [Section("Run", (
-        Panel("l2-run-gantt", "Task Gantt of this run", "gantt", (Q("run_tasks"),), source="airflow", width=12),
+        Panel("l2-run-gantt", "Task Gantt of this run", "gantt", (Q("run_tasks"),), source="airflow", width=12,
+              description=_ONE_AIRFLOW),
         Panel("l2-run-task-duration", "Task duration of this DAG (average over the range)", "bar", (
             Q('sum by (task_id) (increase(airflow_task_duration_sum{$cluster, $dag_id}[$__range])) '
               '/ (sum by (task_id) (increase(airflow_task_duration_count{$cluster, $dag_id}[$__range])) > 0)',
