@@ -84,7 +84,8 @@ def _demo(settings: Settings, seed: int, workers: int = 1, threads: int = 8, cre
         raise SettingsError(f"unknown demo scale {settings.demo_scale!r}; choose one of {', '.join(SCALES)}")
     started = time.perf_counter()
     platform = DemoPlatform(pathlib.Path(settings.demo_data_root), scale=settings.demo_scale, seed=seed,
-                            rule_files=_rule_files(), credentials=credentials)
+                            rule_files=_rule_files(), credentials=credentials,
+                            progress=lambda text: print("  " + text, flush=True))
     print(f"Starting the demo platform (scale {settings.demo_scale}) ...", flush=True)
     url = platform.start()
     stats = platform.stats

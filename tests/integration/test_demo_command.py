@@ -32,6 +32,8 @@ def test_demo_serves_with_gunicorn_and_prints_no_development_server_warning(tmp_
     assert all(f.stat().st_mode & 0o077 == 0 for f in secrets.values())  # readable by their owner only
     output = demo.output()
     assert "Booting worker" in output  # gunicorn served it
+    # a first start takes minutes: each stage says what it is doing
+    assert "simulated exporters" in output and "Prometheus: starting" in output and "alert history" in output
     assert "development server" not in output.lower()
     assert "Do not use it in a production deployment" not in output
     assert demo.proc.returncode == 0, output[-2000:]

@@ -64,9 +64,11 @@ def _yaml_str(s: str) -> str:
 
 class DemoPlatform:
     def __init__(self, data_root: pathlib.Path, scale: str = "small", seed: int = 42, prometheus_port: int = 0,
-                 exporter_port: int = 0, rule_files=(), credentials: bool = False):
+                 exporter_port: int = 0, rule_files=(), credentials: bool = False, progress=None):
         """`credentials`: the demo's History Server and Airflow API want credentials, written as files
-        under the data folder (`self.credentials.for_app()` gives the app their paths)."""
+        under the data folder (`self.credentials.for_app()` gives the app their paths). `progress`: called
+        with a line of text as each stage of `start` begins (a first start takes minutes)."""
+        self.progress = progress or (lambda _text: None)
         if scale not in SCALES:
             raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
         self.data_root = pathlib.Path(data_root)
@@ -374,7 +376,12 @@ class DemoPlatform:
         if self.url and self.proc and self.proc.poll() is None:
             return self.url
         t_start = time.monotonic()
+
+        def stage(text: str) -> None:
+            self.progress(f"[{time.monotonic() - t_start:5.0f} s] {text}")
+
         self._remove_stale_folders()
+        stage("simulated exporters: generating and backfilling the history (reused when still valid)")
         self.world = self._prepare_history()
         self.exporter = LiveExporter(self.world, self.components, port=self.exporter_port)
         self.exporter.start()
@@ -383,13 +390,17 @@ class DemoPlatform:
             self._atexit = True
         try:
             from .realexporters import RealExporters
+            stage("real exporters: the Iceberg lakehouse and the delivery journey")
             self.real_exporters = RealExporters(self.folder, history_since=self.world.epoch, world=self.world).start()
             if self.rule_files:
+                stage("alert history: every alerting rule evaluated over the last day")
                 self._backfill_alert_history()
             self._write_config(self.exporter.port)
+            stage("Prometheus: starting and waiting for the first scrape")
             self._start_prometheus()
             self._wait_first_scrape()
             if self.rule_files:
+                stage("Prometheus: waiting for the alert state to be restored")
                 self._wait_alert_state()
             from .restapis import DemoCredentials, RestApiServer
             if self.with_credentials:
