@@ -104,3 +104,16 @@ def test_unknown_or_hostile_entity_is_not_found_and_escaped(prometheus_url, valu
 def test_invalid_path_value_is_rejected_before_any_query(settings):
     app = create_app(settings)
     assert "not a valid" in _layout_text(app, "node", node="bad%0Avalue")
+
+
+def test_a_nodes_requests_table_compares_resources_by_their_share(settings):
+    """Rows are in different units (cores, bytes): the share column is what compares them."""
+    app = create_app(settings)
+    dashboard = DASHBOARDS["node"]
+    panel = next(p for p in dashboard.panels if p.id == "l2-node-requests")
+    extra = {name: (label, (ENTITIES["node"],)) for name, label in dashboard.path_variables}
+    data = run_panels(app.server.extensions[EXTENSION].engine, [panel], parse_view_state({"from": "now-1h"}), extra)
+    requested, allocatable, share = ({s.labels["resource"]: s.last for s in r.series} for r in data[panel.id].results)
+    assert {"cpu", "memory"} <= set(share)
+    for resource, value in share.items():
+        assert abs(value - requested[resource] / allocatable[resource]) < 1e-9 and 0 < value < 1.5, (resource, value)

@@ -18,6 +18,11 @@ from .forms import CONTAINERS, node_cpu_busy, node_memory_available
 # cluster filter, while the PromQL panels below follow the filter.
 _ONE_AIRFLOW = ("From the Airflow REST API the app reads (one Airflow instance): not narrowed by the cluster filter, "
                 "unlike the PromQL panels.")
+_NODE_REQUESTED = ('sum by (resource) (kube_pod_container_resource_requests{resource=~"cpu|memory|nvidia_com_gpu", $cluster, $node} '
+                   '* on (cluster, namespace, pod) group_left () '
+                   'max by (cluster, namespace, pod) (kube_pod_status_phase{phase=~"Pending|Running", $cluster} == 1))')
+_NODE_ALLOCATABLE = 'sum by (resource) (kube_node_status_allocatable{resource=~"cpu|memory|nvidia_com_gpu", $cluster, $node})'
+
 Q = Query
 
 
@@ -168,14 +173,15 @@ NODE = _l2(
             Q(f'1 - sum({node_memory_available("$cluster, $node:instance")}) '
               '/ sum(node_memory_MemTotal_bytes{$cluster, $node:instance})', "used"),),
             unit="percentunit", thresholds=(th.MEMORY_USAGE,)),
+        # One row per resource, each in its own unit (cores, bytes, GPUs), so the share is the column
+        # that compares rows.
         Panel("l2-node-requests", "Requested against allocatable", "table", (
-            Q('sum by (resource) (kube_pod_container_resource_requests{resource=~"cpu|memory|nvidia_com_gpu", $cluster, $node} '
-              '* on (cluster, namespace, pod) group_left () '
-              'max by (cluster, namespace, pod) (kube_pod_status_phase{phase=~"Pending|Running", $cluster} == 1))',
-              column="Requested"),
-            Q('sum by (resource) (kube_node_status_allocatable{resource=~"cpu|memory|nvidia_com_gpu", $cluster, $node})',
-              column="Allocatable")),
-            label_columns=("resource",)),
+            Q(_NODE_REQUESTED, column="Requested"),
+            Q(_NODE_ALLOCATABLE, column="Allocatable"),
+            Q(f'{_NODE_REQUESTED} / ({_NODE_ALLOCATABLE} > 0)', column="Share requested", unit="percentunit")),
+            label_columns=("resource",),
+            description="Requests of the node's Pending and Running pods against its allocatable: cpu in cores, "
+                        "memory in bytes, GPUs in devices."),
         Panel("l2-node-pods", "Pods on this node by namespace", "bar", (
             Q('count by (namespace) (kube_pod_info{$cluster, $node})', "{namespace}"),), link=links.NAMESPACE),
         Panel("l2-node-network", "Network drops", "timeseries", (
