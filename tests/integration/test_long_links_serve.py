@@ -21,8 +21,11 @@ from .test_redis_cache import redis_url  # noqa: F401 (a fixture: a real redis-s
 def served(prometheus_url, tmp_path):
     port = free_port()
     env = {**os.environ, "DATAOPS_PROMETHEUS_URL": prometheus_url, "DATAOPS_SHORT_LINKS_DIR": str(tmp_path / "links")}
+    # The server's log goes to a file: a pipe nobody reads fills up (a log line per request) and then
+    # blocks every worker that writes to it.
+    log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "webapp.cli", "serve", "--port", str(port), "--workers", "2",
-                                "--threads", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                "--threads", "2"], env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -33,11 +36,16 @@ def served(prometheus_url, tmp_path):
             except requests.RequestException:
                 time.sleep(0.5)
         else:
-            pytest.fail("serve did not start: " + process.stderr.read1(4000).decode(errors="replace"))
+            pytest.fail("serve did not start: " + (tmp_path / "serve.log").read_text(errors="replace")[-4000:])
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
 
 
 def long_view() -> str:
