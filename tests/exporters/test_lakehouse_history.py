@@ -2,6 +2,7 @@
 each of them, which the demo backfills (webapp/demo/components/lakehouse.py)."""
 from __future__ import annotations
 
+import math
 import threading
 import time
 
@@ -12,7 +13,8 @@ pytest.importorskip("pyiceberg")
 pytest.importorskip("time_machine")
 
 from webapp.demo.components.lakehouse import LakehouseHistory, schedule, seed, story_starts  # noqa: E402
-from webapp.demo.lakehouse import CATALOG, PILING, build_lakehouse, operations  # noqa: E402
+from webapp.demo.lakehouse import (CATALOG, PILING, SMALL_FILE_BYTES, Lakehouse, operations,  # noqa: E402
+                                   plan, workload)
 from webapp.demo.world import build_world  # noqa: E402
 from webapp.exporters.iceberg import IcebergExporter, IcebergSettings  # noqa: E402
 
@@ -59,7 +61,8 @@ def _values(families, ts) -> dict:
 
 def test_commits_carry_their_past_times(built):
     world, history, _obs = built
-    catalog = build_lakehouse(history.folder)        # reuses the built catalog
+    cluster = world.clusters[0]
+    catalog = Lakehouse(history.cluster_folder(cluster), world, cluster).catalog     # the built catalog
     times, ops = schedule(world.anchor), operations(PILING)
     for ns, tbl in {t for t, _kind in ops}:
         table = catalog.load_table((ns, tbl))
@@ -70,8 +73,13 @@ def test_commits_carry_their_past_times(built):
 
 def test_history_ends_with_what_the_exporter_reports_live(built):
     world, history, obs = built
-    assert len(obs) == len(operations(PILING)) and [t for t, _ in obs] == sorted(t for t, _ in obs)
-    live = IcebergExporter(build_lakehouse(history.folder), IcebergSettings(catalog=CATALOG))
+    # observed on the exporter's 5-minute refresh grid, where an operation had changed the catalog
+    assert [t for t, _ in obs] == sorted(t for t, _ in obs) and all(t % 300 == 0 for t, _ in obs)
+    changed = {math.ceil(op.t / 300) * 300 for op in plan(world, world.clusters[0], -math.inf, ANCHOR)}
+    assert {t for t, _ in obs} == changed
+    cluster = world.clusters[0]
+    live = IcebergExporter(Lakehouse(history.cluster_folder(cluster), world, cluster).catalog,
+                           IcebergSettings(catalog=CATALOG, small_file_bytes=SMALL_FILE_BYTES))
     seed(live, obs)         # as the demo starts it: remembering the compactions that expiry removed
     live.refresh()
     now = {(s.name, tuple(sorted(s.labels.items()))): s.value for f in live.families() for s in f.samples}
@@ -100,3 +108,50 @@ def test_snapshots_pile_up_after_the_last_expiry(built):
     snaps = _values(fams, ts)[("iceberg_table_snapshots", "orders_cdc")]
     assert snaps[0] == 3 and snaps[1] == 1                  # the last expiry kept only the current snapshot
     assert snaps[2] < 100 < snaps[3] and snaps[4] == 121     # past the 100 threshold since ~2.5 h before
+
+
+def test_workload_tables_are_compacted_and_expired(built):
+    """The workload tables live as the design's do: compactions bring the data files back down, expiries
+    keep the snapshots below the 100 threshold, and nothing is lost behind Iceberg's back."""
+    world, history, _obs = built
+    fams = history.families(world, history.targets(world)[0], ANCHOR - 86400, ANCHOR)
+    ts = np.arange(ANCHOR - 24 * 3600, ANCHOR + 1, 300.0)
+    v = _values(fams, ts)
+    files = v[("iceberg_table_data_files", "payments_cdc")]
+    assert (np.diff(files) < 0).any() and (np.diff(files) > 0).any()
+    for table in ("payments_cdc", "sessions", "features_user", "model_predictions"):
+        assert v[("iceberg_table_snapshots", table)].max() < 100, table
+        assert v[("iceberg_table_files_deleted_unexpectedly", table)].max() == 0, table
+    # streaming tables write small files; batch tables' files are above the demo's small-file size
+    assert v[("iceberg_table_small_files", "payments_cdc")][-1] > 0
+    assert v[("iceberg_table_small_files", "sessions")][-1] == 0 < v[("iceberg_table_data_files", "sessions")][-1]
+
+
+def test_compaction_overdue_story(built):
+    world, history, _obs = built
+    fams = history.families(world, history.targets(world)[0], ANCHOR - 86400, ANCHOR)
+    stopped = story_starts(world)["iceberg-compaction-overdue"]
+    ts = np.arange(stopped, ANCHOR + 1, 300.0)
+    v = _values(fams, ts)
+    files = v[("iceberg_table_data_files", "clickstream_events")]
+    assert (np.diff(files) >= 0).all()                           # no compaction since
+    assert files[0] < 10_000 < files[-1]
+    crossed = ts[np.argmax(files > 10_000)]
+    assert ANCHOR - 6 * 3600 < crossed < ANCHOR - 1 * 3600        # about 3 h before the anchor
+    before = _values(fams, np.arange(stopped - 12 * 3600, stopped, 300.0))
+    assert (np.diff(before[("iceberg_table_data_files", "clickstream_events")]) < 0).any()
+
+
+def test_plan_is_the_same_in_any_windows():
+    """The history build and the live writer cut the plan at different times: the same operations either way."""
+    world = build_world("tiny", 42, ANCHOR)
+    for cluster in world.clusters:
+        whole = plan(world, cluster, -math.inf, ANCHOR + 3600)
+        cut = ANCHOR - 7 * 3600 + 17
+        assert plan(world, cluster, -math.inf, cut) + plan(world, cluster, cut, ANCHOR + 3600) == whole
+        assert whole == plan(build_world("tiny", 42, ANCHOR), cluster, -math.inf, ANCHOR + 3600)
+        created = {op.table for op in whole if op.kind == "create"}
+        assert created >= {(t.namespace, t.name) for t in workload(world, cluster)}
+    story = [op for op in plan(world, world.clusters[0], -math.inf, ANCHOR + 86400)
+             if op.table == ("raw", "clickstream_events") and op.kind == "compact"]
+    assert story and max(op.t for op in story) < story_starts(world)["iceberg-compaction-overdue"]

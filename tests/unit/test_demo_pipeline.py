@@ -1,10 +1,10 @@
-"""Generators of the pipeline components (Iceberg, Hive Metastore, MinIO, Oracle, Ceph, Isilon)."""
+"""Generators of the pipeline components (Hive Metastore, MinIO, Oracle, Ceph, Isilon; the Iceberg tables are a
+real lakehouse: tests/exporters/test_lakehouse_history.py)."""
 import numpy as np
 import pytest
 
 from webapp.demo.components.ceph import Ceph
 from webapp.demo.components.hive_metastore import HiveMetastore
-from webapp.demo.components.iceberg import Iceberg, tables
 from webapp.demo.components.isilon import Isilon
 from webapp.demo.components.minio import MinIO
 from webapp.demo.components.oracle import Oracle
@@ -12,7 +12,7 @@ from webapp.demo.core import HOUR
 from webapp.demo.world import SCALES, World
 
 ANCHOR = 1_780_000_000.0
-COMPONENTS = [Iceberg(), HiveMetastore(), MinIO(), Oracle(), Ceph(), Isilon()]
+COMPONENTS = [HiveMetastore(), MinIO(), Oracle(), Ceph(), Isilon()]
 
 
 @pytest.fixture(scope="module")
@@ -74,12 +74,3 @@ def test_minio_histogram_buckets_are_cumulative(world):
         np.testing.assert_array_equal(stacked[-1], total[api])
 
 
-def test_iceberg_compaction_resets_files(world):
-    busy = [t for t in tables(world, world.clusters[0], int(ANCHOR // 86400)) if t.name == "payments_cdc"][0]
-    ts = np.arange(ANCHOR - 26 * HOUR, ANCHOR, 60.0)
-    files = busy.data_files(ts)
-    assert (np.diff(files) < 0).any()                 # compactions happened
-    assert files.max() < 10000
-    story = [t for t in tables(world, world.clusters[0], int(ANCHOR // 86400)) if t.name == "clickstream_events"][0]
-    sf = story.data_files(ts[ts > ANCHOR - 23 * HOUR])   # no compaction since 24 h before the anchor
-    assert (np.diff(sf) >= 0).all() and sf[-1] > 10000

@@ -17,12 +17,19 @@ warehouse directly (as an over-eager storage lifecycle rule or a mistaken ``rm``
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
+import math
+import os
 import pathlib
 import urllib.parse
 
+import numpy as np
+
 __all__ = ["build_lakehouse", "catalog_properties", "operations", "CATALOG", "INSTANCE", "LOST_TABLE", "PILING",
-           "PILING_TABLE", "TABLES", "append", "compact", "expire_all_but_current", "lose_one_data_file"]
+           "PILING_TABLE", "TABLES", "append", "compact", "expire_all_but_current", "lose_one_data_file",
+           "DemoTable", "Lakehouse", "Op", "WORKLOAD", "plan", "workload", "origin", "expire_keeping"]
 
 CATALOG = "lakehouse"
 #: the ``instance`` label of the real Iceberg exporter reading this catalog in the demo (live and backfilled)
@@ -158,3 +165,302 @@ def build_lakehouse(folder: pathlib.Path, name: str = CATALOG, at=None, observe=
             observe(i, t)
     done.write_text(dt.datetime.now(dt.timezone.utc).isoformat())
     return catalog
+
+
+# ---------------------------------------------------------------------------------------------- workload
+#: records in each data file a workload commit writes, and in each file a compaction writes (COMPACTED_COPIES
+#: small files' worth)
+TEMPLATE_ROWS = 64
+COMPACTED_COPIES = 64
+#: the longest history the demo gives its lakehouse (hours): the commits before it would only make a first
+#: start slower (a ``large`` demo's 336 h would be about 4,000 commits per cluster)
+MAX_HISTORY_HOURS = 72.0
+#: how often the demo's Iceberg exporter refreshes (the design's 5 minutes); the history observes the catalog
+#: on this grid, as the exporter would have
+REFRESH_SECONDS = 300.0
+#: the demo's tables are small (a data file of TEMPLATE_ROWS records is about 2.3 KB, a compacted one about
+#: 60 KB): its Iceberg exporter counts files below 8 KiB as small (``DATAOPS_ICEBERG_SMALL_FILE_BYTES``; the
+#: default, 32 MiB, is Iceberg's compaction advice for real tables)
+SMALL_FILE_BYTES = 8192
+#: template copies in an appended file of a ``big`` table: about 15 KB, above SMALL_FILE_BYTES
+BIG_COPIES = 16
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoTable:
+    """One table of the demo's workload: commits arrive as Poisson events (``commits_per_hour``), each
+    appending ``files`` data files of ``copies`` * TEMPLATE_ROWS records; created with ``initial_files`` of
+    them; a compaction (rewrite_data_files) every ``compact_hours`` (None: never) rewrites every file below
+    the compacted size into files of COMPACTED_COPIES * TEMPLATE_ROWS records; expire_snapshots every ``expire_hours`` keeps the newest
+    ``retain`` snapshots."""
+
+    namespace: str
+    name: str
+    commits_per_hour: float
+    files: int
+    copies: int
+    initial_files: int
+    compact_hours: float | None
+    expire_hours: float
+    retain: int
+
+
+def _T(namespace, name, commits_per_hour, files, initial_files, compact_hours, expire_hours, retain, big=False):
+    return DemoTable(namespace, name, commits_per_hour, files, BIG_COPIES if big else 1, initial_files,
+                     compact_hours, expire_hours, retain)
+
+
+#: the demo's tables per cluster index (clusters after the second run the first three of the second's);
+#: ``big``: its writers write files above the demo's small-file size (Spark batch jobs), else small files
+#: (streaming and CDC ingestion)
+WORKLOAD: dict[int, tuple[DemoTable, ...]] = {
+    0: (_T("raw", "clickstream_events", 2, 240, 400, 6, 6, 10), _T("raw", "payments_cdc", 2, 8, 200, 6, 8, 10),
+        _T("raw", "inventory_snapshots", 0.5, 12, 120, 12, 24, 5, big=True),
+        _T("staging", "orders_enriched", 1, 10, 150, 8, 12, 10, big=True),
+        _T("staging", "sessions", 1, 20, 300, 8, 12, 10, big=True),
+        _T("staging", "customer_dim", 0.25, 4, 60, 24, 24, 5, big=True),
+        _T("curated", "daily_sales", 0.1, 8, 40, 24, 24, 5, big=True),
+        _T("curated", "customer_360", 0.25, 16, 80, 24, 24, 5, big=True),
+        _T("curated", "product_catalog", 0.15, 2, 30, 24, 24, 5, big=True),
+        _T("curated", "marketing_attribution", 0.5, 12, 100, 12, 24, 8, big=True),
+        _T("ml", "features_user", 1, 24, 250, 8, 12, 10, big=True),
+        _T("ml", "training_sets", 0.1, 30, 90, 24, 24, 3, big=True),
+        _T("ml", "model_predictions", 1.5, 10, 200, 6, 12, 10, big=True)),
+    1: (_T("raw", "iot_telemetry", 2, 30, 300, 6, 8, 10), _T("raw", "logs_app", 2, 25, 250, 6, 8, 10),
+        _T("staging", "telemetry_agg", 0.5, 8, 100, 12, 24, 5, big=True),
+        _T("curated", "device_health", 0.25, 6, 60, 24, 24, 5, big=True),
+        _T("curated", "fleet_kpis", 0.1, 4, 40, 24, 24, 5, big=True),
+        _T("ml", "anomaly_scores", 1, 6, 120, 8, 12, 10, big=True)),
+}
+#: story ``iceberg-compaction-overdue`` (first cluster): no compaction of this table since COMPACTION_STOP_LEAD
+#: before the anchor; its 240 files a commit pass 10,000 about 3 h before the anchor
+COMPACTION_STORY = ("raw", "clickstream_events")
+COMPACTION_STOP_LEAD = 24 * 3600.0
+
+
+def workload(world, cluster: str) -> tuple[DemoTable, ...]:
+    """The workload tables of ``cluster`` (a name of ``world.clusters``)."""
+    ci = world.clusters.index(cluster)
+    return WORKLOAD[min(ci, 1)] if ci < 2 else WORKLOAD[1][:3]
+
+
+def origin(world) -> float:
+    """When the demo's workload tables were created (Unix s): the start of the lakehouse's history."""
+    hours = min(world.scale.history_hours, MAX_HISTORY_HOURS)
+    return float(math.floor((world.anchor - hours * 3600 - REFRESH_SECONDS) / 60) * 60)
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Op:
+    """One lakehouse operation: at ``t`` (Unix s, whole seconds), on ``table`` ((namespace, name)), of
+    ``kind`` create, append, compact, expire or lose; ``files``: data files an append writes (0: one batch
+    through pyiceberg's writer, as the story tables do), of ``copies`` * TEMPLATE_ROWS records; ``retain``: snapshots an expiry keeps (0: only the
+    current one)."""
+
+    t: float
+    seq: int
+    table: tuple[str, str]
+    kind: str
+    files: int = 0
+    copies: int = 1
+    retain: int = 0
+
+
+def plan(world, cluster: str, t0: float, t1: float) -> list[Op]:
+    """The operations of ``cluster``'s lakehouse with ``t0 < t <= t1``, in time order: the workload tables'
+    and, on the first cluster, the story tables' (``TABLES`` and ``PILING`` at ``story_schedule``). A pure
+    function of the world: the history build and the live writer apply the same operations."""
+    from .core import poisson_events, u1
+    ops: list[Op] = []
+    start = origin(world)
+    first = cluster == world.clusters[0]
+    for n, tb in enumerate(workload(world, cluster)):
+        key = (tb.namespace, tb.name)
+        k = world.key("lakehouse", cluster, *key)
+        seq = 1_000_000 * (n + 1)
+        ops += [Op(start, seq, key, "create"), Op(start + 1, seq + 1, key, "append", tb.initial_files, tb.copies)]
+        rate = tb.commits_per_hour / 3600.0
+        commits = poisson_events(k, start + 2, max(t1, start + 2) + 1, lambda x: np.full(x.shape, rate))
+        ops += [Op(float(math.floor(c)), seq + 10 + i, key, "append", tb.files, tb.copies)
+                for i, c in enumerate(commits)]
+        horizon = max(t1, start) - start
+        if tb.compact_hours:
+            period = tb.compact_hours * 3600
+            comp = [start + (j + 0.1 + 0.8 * u1(k, 2)) * period for j in range(int(horizon / period) + 1)]
+            if first and key == COMPACTION_STORY:
+                comp = [c for c in comp if c < world.anchor - COMPACTION_STOP_LEAD]
+            ops += [Op(float(math.floor(c)), seq + 500_000 + j, key, "compact") for j, c in enumerate(comp)]
+        period = tb.expire_hours * 3600
+        ops += [Op(float(math.floor(start + (j + 0.1 + 0.8 * u1(k, 4)) * period)), seq + 800_000 + j, key,
+                   "expire", retain=tb.retain) for j in range(int(horizon / period) + 1)]
+    if first:
+        times = story_schedule(world.anchor)
+        for i, (key, kind) in enumerate(operations(PILING)):
+            ops.append(Op(times[i], i, tuple(key), kind))
+    return sorted(op for op in ops if t0 < op.t <= t1)
+
+
+def story_schedule(anchor: float) -> list[float]:
+    """Unix time of each operation of ``operations(PILING)`` (the story tables), given the world's anchor."""
+    from .components.lakehouse import schedule
+    return schedule(anchor)
+
+
+class Lakehouse:
+    """The lakehouse of one cluster of the demo: a pyiceberg SQL catalog under ``folder``, written by
+    :func:`plan`'s operations. ``advance(until)`` applies the operations due since the last call (the
+    progress is kept in ``progress.json`` beside the catalog, so a restarted demo resumes).
+
+    Workload appends register copies (hard links) of one small Parquet file per table, written once with the
+    table's schema and field ids: each is a real data file with its own footer, read by pyiceberg to build the
+    manifest entry, at no cost in disk or time (10,000 files of a table in a few seconds)."""
+
+    def __init__(self, folder: pathlib.Path, world, cluster: str, name: str = CATALOG):
+        from pyiceberg.catalog.sql import SqlCatalog
+        self.folder = pathlib.Path(folder).resolve()
+        self.world, self.cluster = world, cluster
+        (self.folder / "warehouse").mkdir(parents=True, exist_ok=True)
+        (self.folder / "templates").mkdir(exist_ok=True)
+        props = catalog_properties(self.folder)
+        self.catalog = SqlCatalog(name, **{k: v for k, v in props.items() if k != "type"})
+        self._tables: dict = {}
+
+    # ---------------------------------------------------------------- progress
+    @property
+    def applied_until(self) -> float | None:
+        """Time of the newest operation applied (None: nothing yet)."""
+        try:
+            return float(json.loads((self.folder / "progress.json").read_text())["until"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def _save(self, until: float) -> None:
+        tmp = self.folder / "progress.json.tmp"
+        tmp.write_text(json.dumps({"until": until}))
+        tmp.replace(self.folder / "progress.json")
+
+    def advance(self, until: float, frozen: bool = False, observe=None) -> int:
+        """Apply the operations due in (applied_until, until]; returns how many. ``frozen``: commit each with
+        the clock frozen at its time (time-machine; a process of its own). ``observe(t)``: called on the
+        REFRESH_SECONDS grid after the operations up to ``t`` (only where something changed, as an exporter
+        refreshing then would report the same otherwise), and once at the end."""
+        import contextlib
+        done = self.applied_until
+        ops = plan(self.world, self.cluster, -math.inf if done is None else done, until)
+        if frozen:
+            import time_machine
+        pending: float | None = None
+        for op in ops:
+            if observe is not None and pending is not None and op.t > pending:
+                observe(pending)
+                pending = None
+            with time_machine.travel(op.t, tick=False) if frozen else contextlib.nullcontext():
+                self.apply(op)
+            self._save(op.t)
+            if observe is not None:
+                pending = math.ceil(op.t / REFRESH_SECONDS) * REFRESH_SECONDS
+        if observe is not None and pending is not None:
+            observe(pending)
+        return len(ops)
+
+    # ---------------------------------------------------------------- one operation
+    def _table(self, key):
+        if key not in self._tables:
+            self._tables[key] = self.catalog.load_table(key)
+        return self._tables[key]
+
+    def apply(self, op: Op) -> None:
+        """Commit one operation through pyiceberg (``lose``: unlink a data file behind Iceberg's back)."""
+        ns, _name = op.table
+        if op.kind == "create":
+            if (ns,) not in [tuple(x) for x in self.catalog.list_namespaces()]:
+                self.catalog.create_namespace(ns)
+            self._tables[op.table] = self.catalog.create_table(
+                op.table, schema=_batch(0).schema, properties={"created-by": "dataops-monitor demo"})
+            return
+        table = self._table(op.table)
+        table.refresh()
+        if op.kind == "append" and not op.files:
+            append(table, int(op.t) % 1_000_000)
+        elif op.kind == "append":
+            self._append_copies(table, op)
+        elif op.kind == "compact" and op.seq >= 1_000_000:
+            self._compact_copies(table, op.t)
+        elif op.kind == "compact":
+            compact(table)
+        elif op.kind == "expire" and op.retain:
+            expire_keeping(table, op.retain)
+        elif op.kind == "expire":
+            expire_all_but_current(table)
+        else:
+            lose_one_data_file(table)
+
+    def _template(self, table, copies: int) -> pathlib.Path:
+        """A Parquet file of ``copies`` * TEMPLATE_ROWS records in the table's schema (with field ids)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from pyiceberg.io.pyarrow import schema_to_pyarrow
+        path = self.folder / "templates" / f"{'.'.join(table.name())}-{copies}.parquet"
+        if not path.exists():
+            rows = copies * TEMPLATE_ROWS
+            data = pa.table({"id": pa.array(range(rows), pa.int64()),
+                             "amount": pa.array([float(i % 997) / 7 for i in range(rows)], pa.float64()),
+                             "note": pa.array([f"event {i:08d}" for i in range(rows)], pa.string())})
+            pq.write_table(data.cast(schema_to_pyarrow(table.schema())), path)
+        return path
+
+    def _copies(self, table, template: pathlib.Path, t: float, count: int, tag: str) -> list:
+        """``count`` hard links of ``template`` in the table's data folder, as DataFiles. The footer is read
+        once (pyiceberg's own reading, with its schema check) and the entry copied per link: the links are
+        the same bytes, and reading 10,000 identical footers took most of a commit's time."""
+        from pyiceberg.io.pyarrow import parquet_file_to_data_file
+        from pyiceberg.manifest import DataFile
+        folder = pathlib.Path(urllib.parse.urlsplit(table.location()).path) / "data"
+        folder.mkdir(parents=True, exist_ok=True)
+        out = []
+        for j in range(count):
+            path = folder / f"{tag}-{int(t)}-{j:05d}.parquet"
+            if not path.exists():
+                os.link(template, path)
+            if not out:
+                first = parquet_file_to_data_file(table.io, table.metadata, f"file://{path}")
+                out.append(first)
+                continue
+            clone = DataFile(*(first[i] for i in range(len(first))))
+            clone[1] = f"file://{path}"          # position 1 of the data_file struct: file_path
+            out.append(clone)
+        return out
+
+    def _append_copies(self, table, op: Op) -> None:
+        files = self._copies(table, self._template(table, op.copies), op.t, op.files, "append")
+        with table.transaction() as tx:
+            with tx.update_snapshot().fast_append() as producer:
+                for f in files:
+                    producer.append_data_file(f)
+
+    def _compact_copies(self, table, t: float) -> None:
+        """rewrite_data_files: every data file below the compacted size (COMPACTED_COPIES * TEMPLATE_ROWS
+        records) is rewritten into files of that size and one with the remainder; records are kept."""
+        target = COMPACTED_COPIES * TEMPLATE_ROWS
+        rewrite = [task.file for task in table.scan().plan_files() if task.file.record_count < target]
+        full, rest = divmod(sum(f.record_count for f in rewrite) // TEMPLATE_ROWS, COMPACTED_COPIES)
+        if len(rewrite) <= full + (rest > 0):
+            return
+        new = self._copies(table, self._template(table, COMPACTED_COPIES), t, full, "compacted")
+        if rest:
+            new += self._copies(table, self._template(table, rest), t, 1, "compacted-rest")
+        with table.transaction() as tx:
+            with tx.update_snapshot().overwrite() as producer:
+                for f in rewrite:
+                    producer.delete_data_file(f)
+                for f in new:
+                    producer.append_data_file(f)
+
+
+def expire_keeping(table, retain: int) -> None:
+    """expire_snapshots keeping the newest ``retain`` snapshots (and always the current one)."""
+    cur = table.current_snapshot().snapshot_id
+    snaps = sorted(table.metadata.snapshots, key=lambda s: (s.timestamp_ms, s.sequence_number or 0))
+    ids = [s.snapshot_id for s in snaps[:-retain] if s.snapshot_id != cur]
+    if ids:
+        table.maintenance.expire_snapshots().by_ids(ids).commit()

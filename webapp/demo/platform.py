@@ -86,7 +86,8 @@ class DemoPlatform:
         from .components.lakehouse import LakehouseHistory
         # the real exporters' history: the journey exporter's, and the Iceberg exporter's on the lakehouse
         # that realexporters.py serves live (built with the history, in the same folder)
-        self.components = all_components() + [JourneyHistory(), LakehouseHistory(self.folder / "lakehouse")]
+        self.lakehouse = LakehouseHistory(self.folder / "lakehouse")
+        self.components = all_components() + [JourneyHistory(), self.lakehouse]
         self.world: World | None = None
         self.exporter: LiveExporter | None = None
         self.proc: subprocess.Popen | None = None
@@ -172,6 +173,8 @@ class DemoPlatform:
             self.folder.mkdir(parents=True)
             anchor = math.floor(now / 60) * 60
             world = build_world(self.scale.name, self.seed, anchor)
+            # each cluster's lakehouse builds in a process of its own meanwhile (the backfill waits for it)
+            self.lakehouse.prepare(world, now)
             end_target = math.floor((now - 2) / step) * step
             start = end_target - self.scale.history_hours * 3600
             st = {"version": GENERATOR_VERSION, "components": self._component_names(),
@@ -183,6 +186,7 @@ class DemoPlatform:
         else:
             self.stats["reused"] = True
             world = build_world(self.scale.name, self.seed, st["anchor"])
+            self.lakehouse.prepare(world, now)     # resumes each lakehouse: what fell due while stopped
             end = max(st["end"], st.get("live_until") or 0)
             self.stats["series"] = st.get("series", 0)
         # top-up: cover what passed while generating (and, on reuse, the gap since the last run)
@@ -220,8 +224,8 @@ class DemoPlatform:
             lines += [f"  - {_yaml_str(str(r))}" for r in self.rule_files]
         lines.append("scrape_configs:")
         real: dict[str, list] = {}
-        for job, inst, port in (self.real_exporters.targets if self.real_exporters else ()):
-            real.setdefault(job, []).append((inst, port))
+        for job, inst, port, cluster in (self.real_exporters.targets if self.real_exporters else ()):
+            real.setdefault(job, []).append((inst, port, cluster))
             by_job.setdefault(job, [])
         for job, tgts in by_job.items():
             honor = "true" if all(t.honor_labels for t in tgts) else "false"
@@ -232,9 +236,9 @@ class DemoPlatform:
                           f"          cluster: {_yaml_str(t.cluster)}",
                           f"          instance: {_yaml_str(t.instance)}",
                           f"          __metrics_path__: {_yaml_str(t.path)}"]
-            for inst, port in real.get(job, ()):   # a real exporter: its own port and /metrics
+            for inst, port, cluster in real.get(job, ()):   # a real exporter: its own port and /metrics
                 lines += [f"      - targets: [\"127.0.0.1:{port}\"]", "        labels:",
-                          f"          cluster: {_yaml_str(self.world.clusters[0])}",
+                          f"          cluster: {_yaml_str(cluster)}",
                           f"          instance: {_yaml_str(inst)}"]
         self.config_file.write_text("\n".join(lines) + "\n")
 
@@ -393,7 +397,8 @@ class DemoPlatform:
         try:
             from .realexporters import RealExporters
             stage("real exporters: the Iceberg lakehouse and the delivery journey")
-            self.real_exporters = RealExporters(self.folder, history_since=self.world.epoch, world=self.world).start()
+            self.real_exporters = RealExporters(self.folder, history_since=self.world.epoch, world=self.world,
+                                                lakehouse=self.lakehouse).start()
             if self.rule_files:
                 stage("alert history: every alerting rule evaluated over the last day")
                 self._backfill_alert_history()

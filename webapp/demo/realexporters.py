@@ -1,12 +1,13 @@
 """The project's real exporters, run by the demo platform against real or API-faithful sources:
 
-* ``iceberg-exporter``: the Iceberg exporter reading a real pyiceberg SQL catalog on SQLite
-  (``lakehouse.py``: tables appended, compacted and expired; one data file lost behind Iceberg's back);
+* ``iceberg-exporter``: one Iceberg exporter per cluster, each reading that cluster's real pyiceberg SQL
+  catalog on SQLite (``lakehouse.py``: tables appended, compacted and expired by the workload, which a
+  writer thread here goes on applying as its operations fall due; one data file lost behind Iceberg's back);
 * ``bitbucket-exporter`` and ``journey-exporter``: the Bitbucket and journey exporters polling the demo's
   Bitbucket, Jenkins, Argo CD and Kubernetes APIs (``deliveryapis.py``).
 
 Each exporter serves its own ``/metrics`` on a loopback port; the demo Prometheus scrapes them like any
-target, with the first cluster's label. Their history before the demo started is what they reported then:
+target, with its cluster's label (the delivery exporters: the first cluster's). Their history before the demo started is what they reported then:
 the Iceberg exporter's was recorded while the lakehouse was built with past commit times
 (``components/lakehouse.py``); the journey exporter's is computed from the same delivery flow and checked
 against the exporter by a test (``components/journey.py``). The Bitbucket exporter's series start with
@@ -24,7 +25,8 @@ __all__ = ["RealExporters"]
 
 log = logging.getLogger(__name__)
 
-ICEBERG_REFRESH = 300.0      # the design's 5 minutes (the lakehouse changes only when the demo builds it)
+ICEBERG_REFRESH = 300.0      # the design's 5 minutes
+WRITER_PERIOD = 30.0         # how often the lakehouse writer applies the operations that fell due
 DELIVERY_REFRESH = 30.0      # shorter than the time between two deployments of one demo application
 WARM_UP = 3600.0             # the journey exporter first replays the last hour of the delivery APIs
 
@@ -43,27 +45,32 @@ class ReplayClock:
 class RealExporters:
     """Start and stop the real exporters of the demo; ``targets`` lists (job, instance, port)."""
 
-    def __init__(self, folder: pathlib.Path, history_since: float | None = None, world=None):
+    def __init__(self, folder: pathlib.Path, history_since: float | None = None, world=None, lakehouse=None):
         self.folder = pathlib.Path(folder)
         self.history_since = history_since     # start of the backfilled journey history (world epoch)
-        self.world = world                     # whose lakehouse history the Iceberg exporter continues
+        self.world = world                     # whose lakehouses the Iceberg exporters read
+        #: components.lakehouse.LakehouseHistory: where each cluster's lakehouse is, and its history
+        self.lakehouse = lakehouse
+        self.lakehouses: list = []             # lakehouse.Lakehouse per cluster, which the writer advances
+        self._writer: threading.Thread | None = None
+        self._stop = threading.Event()
         self.clock = ReplayClock()
         self.servers = []
         self.apis = None
-        self.targets: list[tuple[str, str, int]] = []
+        self.targets: list[tuple[str, str, int, str]] = []   # (job, instance, port, cluster)
         self.notes: list[str] = []
 
     def start(self) -> RealExporters:
         from ..exporters.base import Server
         threads = []
         try:
-            iceberg = self._iceberg()
+            icebergs = self._iceberg()
         except ImportError as exc:   # installed without the `iceberg` extra
-            iceberg = None
+            icebergs = []
             self.notes.append(f"Iceberg exporter not started: {exc} (pip install '.[iceberg]')")
-        if iceberg is not None:
+        for cluster, iceberg in icebergs:
             threads.append(threading.Thread(target=iceberg.run_once, daemon=True))
-            self._serve(Server, iceberg, "iceberg-exporter", INSTANCE)
+            self._serve(Server, iceberg, "iceberg-exporter", INSTANCE, cluster)
         from ..exporters.bitbucket import BitbucketExporter, BitbucketSettings
         from ..exporters.journey import JourneyExporter, JourneySettings
         from .deliveryapis import DeliveryApiServer
@@ -79,7 +86,7 @@ class RealExporters:
         for exp, job, inst in ((bb, "bitbucket-exporter", "bitbucket-exporter.scm.svc:9561"),
                                (jr, "journey-exporter", "journey-exporter.monitoring.svc:9562")):
             threads.append(threading.Thread(target=exp.run_once, daemon=True))
-            self._serve(Server, exp, job, inst)
+            self._serve(Server, exp, job, inst, self.world.clusters[0] if self.world is not None else "")
         # the first refresh before Prometheus' first scrape, so the demo starts with data
         for t in threads:
             t.start()
@@ -87,7 +94,20 @@ class RealExporters:
             t.join(timeout=60)
         for s in self.servers:
             s.start(refresh=True, initial=False)
+        if self.lakehouses:
+            self._writer = threading.Thread(target=self._write, name="lakehouse-writer", daemon=True)
+            self._writer.start()
         return self
+
+    def _write(self) -> None:
+        """Apply the lakehouse operations as they fall due (real clock: commits carry their real time)."""
+        import time
+        while not self._stop.wait(WRITER_PERIOD):
+            for lakehouse in self.lakehouses:
+                try:
+                    lakehouse.advance(time.time())
+                except Exception:  # noqa: BLE001 - one failed commit must not end the workload
+                    log.exception("lakehouse writer (%s)", lakehouse.cluster)
 
     def _warm_up(self, exporter) -> None:
         """Seed the exporter with the backfilled history (components/journey.py) up to an hour ago, then
@@ -109,24 +129,40 @@ class RealExporters:
             t += DELIVERY_REFRESH
         self.clock.fixed = None
 
-    def _iceberg(self):
-        from ..exporters.iceberg import IcebergExporter, IcebergSettings
-        from .lakehouse import CATALOG, build_lakehouse
-        catalog = build_lakehouse(self.folder / "lakehouse")
-        exporter = IcebergExporter(catalog, IcebergSettings(catalog=CATALOG, refresh_seconds=ICEBERG_REFRESH))
-        if self.world is not None:
-            from .components.lakehouse import LakehouseHistory, seed
-            history = LakehouseHistory(self.folder / "lakehouse")
-            if history.targets(self.world):
-                seed(exporter, history.observations(self.world))
-        return exporter
+    def _iceberg(self) -> list:
+        """[(cluster, IcebergExporter)]: one per cluster's lakehouse, seeded with what its history's exporter
+        remembered. Waits for a lakehouse still building; none without a world and its lakehouse history."""
+        from pyiceberg.catalog.sql import SqlCatalog
 
-    def _serve(self, server_cls, exporter, job: str, instance: str) -> None:
+        from ..exporters.iceberg import IcebergExporter, IcebergSettings
+        from .components.lakehouse import _available, seed
+        from .lakehouse import CATALOG, SMALL_FILE_BYTES, Lakehouse, catalog_properties
+        if self.world is None or self.lakehouse is None or not _available():
+            return []
+        out = []
+        for cluster in self.world.clusters:
+            observations = self.lakehouse.observations(self.world, cluster)    # built (or resumed) to now
+            folder = self.lakehouse.cluster_folder(cluster)
+            self.lakehouses.append(Lakehouse(folder, self.world, cluster))
+            props = catalog_properties(folder)
+            # its own connection to the catalog, as the exporter's process would have
+            exporter = IcebergExporter(SqlCatalog(CATALOG, **{k: v for k, v in props.items() if k != "type"}),
+                                       IcebergSettings(catalog=CATALOG, refresh_seconds=ICEBERG_REFRESH,
+                                                       small_file_bytes=SMALL_FILE_BYTES))
+            seed(exporter, observations)
+            out.append((cluster, exporter))
+        return out
+
+    def _serve(self, server_cls, exporter, job: str, instance: str, cluster: str) -> None:
         server = server_cls(exporter, "127.0.0.1", 0)
         self.servers.append(server)
-        self.targets.append((job, instance, server.port))
+        self.targets.append((job, instance, server.port, cluster))
 
     def stop(self) -> None:
+        self._stop.set()
+        if self._writer is not None:
+            self._writer.join(timeout=60)
+            self._writer = None
         for s in self.servers:
             try:
                 s.stop()

@@ -78,6 +78,9 @@ class TableState:
     last_commit: float | None = None
     last_compaction: float | None = None
     missing: int = 0
+    #: path -> (scheme and netloc, path) as the storage listing names it, or None; kept between refreshes, as
+    #: parsing every referenced path on each refresh was most of a refresh's time at 10,000 files
+    normalised: dict = dataclasses.field(default_factory=dict)
 
 
 def _is_compaction(snapshot) -> bool:
@@ -154,10 +157,12 @@ class IcebergExporter(Exporter):
         self.call("load_table")
         table = self.catalog.load_table(ident)
         md = table.metadata
-        st = dataclasses.replace(old, files=dict(old.files)) if old is not None else TableState()
+        st = dataclasses.replace(old) if old is not None else TableState()
         current = table.current_snapshot()
         if old is None or table.metadata_location != old.metadata_location:
+            st.files = dict(st.files)
             self._apply_snapshots(table, st, current, old)
+            st.normalised = {p: v for p, v in st.normalised.items() if p in st.files}
             st.metadata_location = table.metadata_location
             st.snapshots = len(md.snapshots)
             st.last_commit = current.timestamp_ms / 1000.0 if current is not None else None
@@ -165,7 +170,7 @@ class IcebergExporter(Exporter):
             if comps:
                 st.last_compaction = max(comps + ([st.last_compaction] if st.last_compaction else []))
             st.metadata_bytes = self._metadata_bytes(table, current)
-        st.missing = self._missing(table, st.files)
+        st.missing = self._missing(table, st.files, st.normalised)
         return st
 
     def _apply_snapshots(self, table, st: TableState, current, old: TableState | None) -> None:
@@ -218,16 +223,20 @@ class IcebergExporter(Exporter):
             total += sum(int(m.manifest_length) for m in current.manifests(io))
         return total
 
-    def _missing(self, table, files: dict) -> int:
+    def _missing(self, table, files: dict, normalised: dict) -> int:
         """Referenced files absent from storage: one recursive listing of the table location when the
-        FileIO is pyarrow's, else one existence check per file."""
+        FileIO is pyarrow's, else one existence check per file. ``normalised`` caches each path's parsed
+        form (filled here)."""
         if not files:
             return 0
         io = table.io
         listed = self._listing(io, table.location())
         missing = 0
         for path in files:
-            norm = self._normalise(io, path)
+            if path in normalised:
+                norm = normalised[path]
+            else:
+                norm = normalised[path] = self._normalise(io, path)
             if listed is not None and norm is not None and norm[0] == listed[0]:
                 if norm[1] not in listed[1]:
                     missing += 1

@@ -51,11 +51,10 @@ def all_components() -> list[Component]:
     from .spark import Spark  # workloads
     from .airflow import Airflow  # workloads
     from .trino import Trino  # workloads
-    from .iceberg import Iceberg  # pipeline
     from .hive_metastore import HiveMetastore  # pipeline
     from .minio import MinIO  # pipeline
     from .oracle import Oracle  # pipeline
     from .ceph import Ceph  # pipeline
     from .isilon import Isilon  # pipeline
 
-    return [Kubernetes(), Jenkins(), ArgoCD(), Bitbucket(), GPU(), OpenCost(), Ingress(), PipelineExporter(), DataQuality(), Portal(), Spark(), Airflow(), Trino(), Iceberg(), HiveMetastore(), MinIO(), Oracle(), Ceph(), Isilon()]
+    return [Kubernetes(), Jenkins(), ArgoCD(), Bitbucket(), GPU(), OpenCost(), Ingress(), PipelineExporter(), DataQuality(), Portal(), Spark(), Airflow(), Trino(), HiveMetastore(), MinIO(), Oracle(), Ceph(), Isilon()]

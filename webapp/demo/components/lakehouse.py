@@ -1,18 +1,22 @@
 """History of the real Iceberg exporter in the demo: what ``dataops-monitor exporter iceberg`` reported about
-the demo's real lakehouse (``lakehouse.py``) before the demo started. Live, the real exporter is scraped
-instead (``realexporters.py``; this component serves no live target: ``live = False``).
+the demo's real lakehouse (``lakehouse.py``: one pyiceberg SQL catalog per cluster) before the demo started.
+Live, the real exporter is scraped instead (``realexporters.py``; this component serves no live target:
+``live = False``), and a writer goes on applying the workload's operations as their time comes.
 
-The lakehouse is built once per data folder with every operation committed at a past time (the clock
-frozen per operation), and the real exporter refreshes after each operation; what it exposes then is
-kept (``history.json`` beside the catalog) and backfilled as step functions of time. So the backfilled
-``iceberg_*`` series of the lakehouse's tables are the exporter's own figures, and live scrapes, which
-read the finished catalog, continue them.
+Each cluster's lakehouse is built once per data folder, in a process of its own, with every operation of
+``lakehouse.plan`` committed at its past time (the clock frozen per operation); a real exporter refreshes on
+the design's 5-minute grid (where anything changed) and what it exposes then is kept (``history.json``
+beside the catalog) and backfilled as step functions of time. So every backfilled ``iceberg_*`` series is
+the exporter's own figure, and live scrapes, which read the same catalog, continue them. A demo restarted
+later resumes: the operations due meanwhile are committed at their times and observed the same way.
 
 Stories (relative to the world's anchor, first cluster):
 ``iceberg-file-lost`` (the design's DataLoss alert): a data file of ``finance.ledger_entries`` is deleted
 behind Iceberg's back ``LOSS_LEAD`` before the anchor.
 ``iceberg-snapshots-piling``: the last snapshot expiry of ``raw.orders_cdc`` ran ``PILING_LEAD`` before the
 anchor; its commits since push the snapshot count past 100 about 2.5 h before the anchor.
+``iceberg-compaction-overdue``: ``raw.clickstream_events`` has had no compaction since
+``lakehouse.COMPACTION_STOP_LEAD`` before the anchor; its data files pass 10,000 about 3 h before it.
 """
 from __future__ import annotations
 
@@ -20,13 +24,15 @@ import json
 import math
 import pathlib
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 
 from ...exporters.iceberg import IcebergExporter, IcebergSettings
 from ..core import HOUR, Families, Family, Target, target
-from ..lakehouse import (CATALOG, INSTANCE, LOST_TABLE, PILING, PILING_TABLE, build_lakehouse, catalog_properties,
-                         operations)
+from ..lakehouse import (CATALOG, COMPACTION_STOP_LEAD, INSTANCE, LOST_TABLE, PILING, PILING_TABLE,
+                         SMALL_FILE_BYTES, Lakehouse, catalog_properties, operations)
 from ..world import World
 from . import Component
 
@@ -41,7 +47,8 @@ WINDOWS = {LOST_TABLE: ((20.0, LOSS_LEAD / HOUR, None),), ("finance", "fx_rates"
 
 
 def story_starts(world: World) -> dict[str, float]:
-    return {"iceberg-file-lost": world.anchor - LOSS_LEAD, "iceberg-snapshots-piling": world.anchor - PILING_LEAD}
+    return {"iceberg-file-lost": world.anchor - LOSS_LEAD, "iceberg-snapshots-piling": world.anchor - PILING_LEAD,
+            "iceberg-compaction-overdue": world.anchor - COMPACTION_STOP_LEAD}
 
 
 def schedule(anchor: float) -> list[float]:
@@ -90,46 +97,82 @@ class LakehouseHistory(Component):
 
     def __init__(self, folder: pathlib.Path):
         self.folder = pathlib.Path(folder)
-        self._history: tuple[float, list] | None = None
+        self._history: dict[str, tuple[float, list]] = {}
+        self._building: dict[str, tuple[subprocess.Popen, pathlib.Path]] = {}
+
+    def cluster_folder(self, cluster: str) -> pathlib.Path:
+        """The catalog, warehouse and ``history.json`` of one cluster's lakehouse."""
+        return self.folder / cluster
 
     def targets(self, world: World) -> list[Target]:
         if not _available():
             return []
-        # its own path: the simulated Iceberg exporter serves /metrics/<first cluster>/iceberg-exporter
-        return [target("iceberg-exporter", world.clusters[0], INSTANCE, per_instance=True, component=self.name)]
+        # its own path: one real exporter per cluster's catalog
+        return [target("iceberg-exporter", cl, INSTANCE, per_instance=True, component=self.name)
+                for cl in world.clusters]
 
-    def observations(self, world: World) -> list[tuple[float, dict]]:
-        """[(time, {(metric, sorted label pairs): value})] after each lakehouse operation, in time order.
-        Builds the lakehouse (a few seconds) unless this folder already holds it for this anchor."""
-        if self._history is not None and self._history[0] == world.anchor:
-            return self._history[1]
-        path = self.folder / "history.json"
+    # ---------------------------------------------------------------- building
+    def _saved(self, cluster: str) -> dict | None:
         try:
-            saved = json.loads(path.read_text())
+            return json.loads((self.cluster_folder(cluster) / "history.json").read_text())
         except (OSError, ValueError):
-            saved = None
-        if saved is None or saved.get("anchor") != world.anchor:
-            self._build(world.anchor)
-            saved = json.loads(path.read_text())
+            return None
+
+    def prepare(self, world: World, until: float, clusters=None) -> None:
+        """Start building (or resuming) each cluster's lakehouse up to ``until`` (Unix s) in the background,
+        one process per cluster (``clusters``: these only); ``observations`` waits for it. Nothing to do where ``history.json`` of this
+        anchor reaches within 10 minutes of ``until`` (the live writer applies what is due after that)."""
+        if not _available():
+            return
+        for cl in clusters or world.clusters:
+            saved = self._saved(cl)
+            if cl in self._building or (saved is not None and saved.get("anchor") == world.anchor
+                                        and (saved.get("until") or 0) >= until - 600):
+                continue
+            log = self.folder / f"build-{cl}.log"
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(log, "w") as out:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", __name__, str(self.cluster_folder(cl)), world.scale.name,
+                     str(world.seed), repr(world.anchor), cl, repr(until)],
+                    stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self._building[cl] = (proc, log)
+
+    def _wait(self, cluster: str) -> None:
+        proc, log = self._building.pop(cluster)
+        try:
+            code = proc.wait(timeout=900)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            code = "timed out after 900 s"
+        if code != 0:
+            raise RuntimeError(f"building the demo lakehouse of {cluster} failed ({code}):\n"
+                               f"{log.read_text()[-3000:]}")
+
+    def observations(self, world: World, cluster: str | None = None) -> list[tuple[float, dict]]:
+        """[(time, {(metric, sorted label pairs): value})] of ``cluster``'s lakehouse (default: the first),
+        in time order. Builds it (a minute or so) unless this folder holds it for this anchor."""
+        cluster = cluster or world.clusters[0]
+        cached = self._history.get(cluster)
+        if cached is not None and cached[0] == world.anchor and cluster not in self._building:
+            return cached[1]
+        saved = self._saved(cluster)
+        if cluster not in self._building and (saved is None or saved.get("anchor") != world.anchor):
+            import time
+            # the anchor is the demo's start (never after now); a world of a fixed anchor (tests) is built to it
+            self.prepare(world, max(time.time(), world.anchor), [cluster])
+        if cluster in self._building:
+            self._wait(cluster)
+            saved = self._saved(cluster)
         obs = [(o["t"], {(name, tuple(tuple(x) for x in labels)): value for name, labels, value in o["samples"]})
                for o in saved["observations"]]
-        self._history = (world.anchor, obs)
+        self._history[cluster] = (world.anchor, obs)
         return obs
-
-    def _build(self, anchor: float) -> None:
-        """Build the lakehouse and write ``history.json`` in a process of its own: time-machine freezes the
-        clock of the whole process, and the demo's live exporters and servers (other threads of this one)
-        must go on reading the real clock."""
-        import subprocess
-        import sys
-        proc = subprocess.run([sys.executable, "-m", __name__, str(self.folder), repr(anchor)],
-                              capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
-        if proc.returncode != 0:
-            raise RuntimeError(f"building the demo lakehouse failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
 
     def families(self, world: World, tgt: Target, t0: float, t1: float) -> list[Family]:
         F = Families()
-        obs = self.observations(world)
+        obs = self.observations(world, tgt.cluster)
         at = np.array([t for t, _ in obs])
         keys: dict = {}
         for _t, samples in obs:
@@ -149,38 +192,53 @@ def _step(at: np.ndarray, values: np.ndarray):
     return fn
 
 
-def record(folder: pathlib.Path, anchor: float) -> list[dict]:
-    """Build the lakehouse under ``folder`` (removed first) with its operations at ``schedule(anchor)``,
-    refreshing a real Iceberg exporter after each one; returns [{"t", "samples": [[name, labels, value]]}].
-    Freezes this process's clock while it commits: run it in a process of its own (``LakehouseHistory``)."""
+def record(folder: pathlib.Path, world: World, cluster: str, until: float) -> dict:
+    """Build ``cluster``'s lakehouse under ``folder`` up to ``until`` (resuming one of this anchor, else from
+    scratch), refreshing a real Iceberg exporter on the refresh grid; returns the ``history.json`` content
+    {"anchor", "until", "observations": [{"t", "samples": [[name, labels, value]]}]}. Freezes this process's
+    clock while it commits: run it in a process of its own (``LakehouseHistory.prepare``)."""
     from pyiceberg.catalog.sql import SqlCatalog
 
     folder = pathlib.Path(folder)
-    shutil.rmtree(folder, ignore_errors=True)     # a lakehouse of another anchor, or half built
-    (folder / "warehouse").mkdir(parents=True)
+    try:
+        saved = json.loads((folder / "history.json").read_text())
+    except (OSError, ValueError):
+        saved = None
+    if saved is None or saved.get("anchor") != world.anchor:
+        shutil.rmtree(folder, ignore_errors=True)     # a lakehouse of another anchor, or half built
+        saved = {"anchor": world.anchor, "until": None, "observations": []}
+    lakehouse = Lakehouse(folder, world, cluster)
     props = catalog_properties(folder)
     # the exporter on its own connection to the catalog, as a separate process would be
     exporter = IcebergExporter(SqlCatalog(CATALOG, **{k: v for k, v in props.items() if k != "type"}),
-                               IcebergSettings(catalog=CATALOG))
-    out: list[dict] = []
+                               IcebergSettings(catalog=CATALOG, small_file_bytes=SMALL_FILE_BYTES))
+    out = saved["observations"]
 
-    def observe(_i: int, t: float) -> None:
+    def observe(t: float) -> None:
         exporter.refresh()
         out.append({"t": t, "samples": [[s.name, sorted(s.labels.items()), s.value]
                                          for fam in exporter.families() for s in fam.samples]})
 
-    build_lakehouse(folder, at=schedule(anchor).__getitem__, observe=observe, extra=PILING)
-    return out
+    if out:
+        seed(exporter, [(o["t"], {(n, tuple(tuple(x) for x in lab)): v for n, lab, v in o["samples"]})
+                        for o in out[-1:]])
+        done = lakehouse.applied_until
+        if done is not None and done > out[-1]["t"]:
+            observe(done)     # what the live writer left: the state the resumed history starts from
+    lakehouse.advance(until, frozen=True, observe=observe)
+    saved["until"] = until
+    return saved
 
 
 def _main(argv: list[str]) -> None:
-    folder, anchor = pathlib.Path(argv[0]), float(argv[1])
-    observations = record(folder, anchor)
+    from ..world import build_world
+    folder, scale, seed_, anchor, cluster, until = argv
+    folder = pathlib.Path(folder)
+    history = record(folder, build_world(scale, int(seed_), float(anchor)), cluster, float(until))
     tmp = folder / "history.json.tmp"
-    tmp.write_text(json.dumps({"anchor": anchor, "observations": observations}))
+    tmp.write_text(json.dumps(history))
     tmp.replace(folder / "history.json")
 
 
 if __name__ == "__main__":
-    import sys
     _main(sys.argv[1:])
