@@ -159,9 +159,9 @@ class LakehouseHistory(Component):
             return cached[1]
         saved = self._saved(cluster)
         if cluster not in self._building and (saved is None or saved.get("anchor") != world.anchor):
-            import time
-            # the anchor is the demo's start (never after now); a world of a fixed anchor (tests) is built to it
-            self.prepare(world, max(time.time(), world.anchor), [cluster])
+            # to the anchor: the demo prepares to now itself (DemoPlatform), and a world of a fixed anchor
+            # (tests) gets the same lakehouse on any date
+            self.prepare(world, world.anchor, [cluster])
         if cluster in self._building:
             self._wait(cluster)
             saved = self._saved(cluster)
