@@ -185,3 +185,32 @@ def test_a_restarted_demo_resumes_its_lakehouse(built, tmp_path):
 def _saved(history, cluster) -> dict:
     import json
     return json.loads((history.cluster_folder(cluster) / "history.json").read_text())
+
+
+def test_the_live_writer_is_a_process_that_ends_with_its_input(built, tmp_path):
+    """The demo's live writer: a process per cluster that applies what is due and ends when the demo closes
+    its standard input (or dies), without a traceback."""
+    import shutil
+    import subprocess
+
+    from webapp.demo.components.lakehouse import writer_command
+    world, history, _obs = built
+    cluster = world.clusters[0]
+    folder = tmp_path / cluster
+    shutil.copytree(history.cluster_folder(cluster), folder)
+    # applied far ahead: nothing falls due on any date this test runs
+    (folder / "progress.json").write_text('{"until": 1e12}')
+    before = Lakehouse(folder, world, cluster).applied_until
+    with open(tmp_path / "writer.log", "w") as out:
+        proc = subprocess.Popen(writer_command(folder, world, cluster, 0.2), stdin=subprocess.PIPE, stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        time.sleep(3)
+        assert proc.poll() is None
+        proc.stdin.close()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert (tmp_path / "writer.log").read_text() == ""
+    assert Lakehouse(folder, world, cluster).applied_until == before

@@ -44,6 +44,22 @@ def test_real_iceberg_exporter_is_scraped_and_data_loss_fires(demo_platform):
     assert {(a["metric"]["database"], a["metric"]["table"]) for a in alerts} == {("finance", "ledger_entries")}
 
 
+def test_every_cluster_has_a_real_lakehouse(demo_platform):
+    """No Iceberg series is simulated: each cluster's tables come from its own real exporter, every table of
+    the workload is there, and a writer process per cluster goes on committing."""
+    from webapp.demo.lakehouse import INSTANCE, workload
+    url, world = demo_platform.url, demo_platform.world
+    found = _eventually(url, 'count by (cluster, job, instance) (iceberg_table_data_files)')
+    assert {(r["metric"]["cluster"], r["metric"]["job"], r["metric"]["instance"]) for r in found} == \
+        {(cl, "iceberg-exporter", INSTANCE) for cl in world.clusters}
+    for cl in world.clusters:
+        tables = {(r["metric"]["database"], r["metric"]["table"])
+                  for r in _query(url, f'iceberg_table_snapshots{{cluster="{cl}"}}')}
+        assert tables >= {(t.namespace, t.name) for t in workload(world, cl)}, cl
+    writers = demo_platform.real_exporters.writers
+    assert len(writers) == len(world.clusters) and all(p.poll() is None for p in writers)
+
+
 def test_lakehouse_history_is_the_exporters_own(demo_platform):
     """Before the demo started, the lakehouse tables' series are what the real exporter reported after each
     commit made at a past time: the lost file from the story's time on, the compaction before it, and live

@@ -2,7 +2,8 @@
 
 * ``iceberg-exporter``: one Iceberg exporter per cluster, each reading that cluster's real pyiceberg SQL
   catalog on SQLite (``lakehouse.py``: tables appended, compacted and expired by the workload, which a
-  writer thread here goes on applying as its operations fall due; one data file lost behind Iceberg's back);
+  writer process per cluster goes on applying as its operations fall due; one data file lost behind
+  Iceberg's back);
 * ``bitbucket-exporter`` and ``journey-exporter``: the Bitbucket and journey exporters polling the demo's
   Bitbucket, Jenkins, Argo CD and Kubernetes APIs (``deliveryapis.py``).
 
@@ -51,9 +52,8 @@ class RealExporters:
         self.world = world                     # whose lakehouses the Iceberg exporters read
         #: components.lakehouse.LakehouseHistory: where each cluster's lakehouse is, and its history
         self.lakehouse = lakehouse
-        self.lakehouses: list = []             # lakehouse.Lakehouse per cluster, which the writer advances
-        self._writer: threading.Thread | None = None
-        self._stop = threading.Event()
+        self.lakehouses: list[str] = []        # the clusters whose lakehouse a writer process advances
+        self.writers: list = []                # those processes (components.lakehouse.live)
         self.clock = ReplayClock()
         self.servers = []
         self.apis = None
@@ -94,20 +94,21 @@ class RealExporters:
             t.join(timeout=60)
         for s in self.servers:
             s.start(refresh=True, initial=False)
-        if self.lakehouses:
-            self._writer = threading.Thread(target=self._write, name="lakehouse-writer", daemon=True)
-            self._writer.start()
+        self._start_writers()
         return self
 
-    def _write(self) -> None:
-        """Apply the lakehouse operations as they fall due (real clock: commits carry their real time)."""
-        import time
-        while not self._stop.wait(WRITER_PERIOD):
-            for lakehouse in self.lakehouses:
-                try:
-                    lakehouse.advance(time.time())
-                except Exception:  # noqa: BLE001 - one failed commit must not end the workload
-                    log.exception("lakehouse writer (%s)", lakehouse.cluster)
+    def _start_writers(self) -> None:
+        """One process per cluster's lakehouse, committing the workload's operations as they fall due (with
+        the real clock); its output goes to ``writer.log`` beside the catalog. It ends when its standard input
+        closes: at ``stop``, or when this process dies."""
+        import subprocess
+
+        from .components.lakehouse import writer_command
+        for cluster in self.lakehouses:
+            folder = self.lakehouse.cluster_folder(cluster)
+            with open(folder / "writer.log", "a") as out:
+                self.writers.append(subprocess.Popen(writer_command(folder, self.world, cluster, WRITER_PERIOD),
+                                                     stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT))
 
     def _warm_up(self, exporter) -> None:
         """Seed the exporter with the backfilled history (components/journey.py) up to an hour ago, then
@@ -136,14 +137,14 @@ class RealExporters:
 
         from ..exporters.iceberg import IcebergExporter, IcebergSettings
         from .components.lakehouse import _available, seed
-        from .lakehouse import CATALOG, SMALL_FILE_BYTES, Lakehouse, catalog_properties
+        from .lakehouse import CATALOG, SMALL_FILE_BYTES, catalog_properties
         if self.world is None or self.lakehouse is None or not _available():
             return []
         out = []
         for cluster in self.world.clusters:
             observations = self.lakehouse.observations(self.world, cluster)    # built (or resumed) to now
             folder = self.lakehouse.cluster_folder(cluster)
-            self.lakehouses.append(Lakehouse(folder, self.world, cluster))
+            self.lakehouses.append(cluster)
             props = catalog_properties(folder)
             # its own connection to the catalog, as the exporter's process would have
             exporter = IcebergExporter(SqlCatalog(CATALOG, **{k: v for k, v in props.items() if k != "type"}),
@@ -159,10 +160,19 @@ class RealExporters:
         self.targets.append((job, instance, server.port, cluster))
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._writer is not None:
-            self._writer.join(timeout=60)
-            self._writer = None
+        import subprocess
+        for proc in self.writers:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        for proc in self.writers:
+            try:
+                proc.wait(timeout=60)      # a commit in progress finishes
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.writers = []
         for s in self.servers:
             try:
                 s.stop()

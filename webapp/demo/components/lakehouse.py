@@ -230,8 +230,40 @@ def record(folder: pathlib.Path, world: World, cluster: str, until: float) -> di
     return saved
 
 
+def live(folder: pathlib.Path, world: World, cluster: str, period: float) -> None:
+    """The live writer of ``cluster``'s lakehouse: every ``period`` seconds, commit the operations that fell
+    due (with the real clock), until standard input closes (the demo stopped, or died).
+
+    A process of its own, as a real lakehouse's writers are: pyiceberg commits on a shared thread pool, and
+    in the demo's process a test runner that stops its server threads by raising in them could leave one of
+    that pool's tasks never finished, and every commit after it waiting forever."""
+    import select
+    import time
+    import traceback
+    lakehouse = Lakehouse(folder, world, cluster)
+    while True:
+        try:
+            lakehouse.advance(time.time())
+        except Exception:  # noqa: BLE001 - one failed commit must not end the workload
+            traceback.print_exc()
+            sys.stderr.flush()
+        ready, _, _ = select.select([sys.stdin], [], [], period)
+        if ready and not sys.stdin.buffer.read1(1):
+            return
+
+
+def writer_command(folder: pathlib.Path, world: World, cluster: str, period: float) -> list[str]:
+    """The command line of :func:`live` for one cluster's lakehouse."""
+    return [sys.executable, "-m", __name__, "--live", repr(period), str(folder), world.scale.name, str(world.seed),
+            repr(world.anchor), cluster]
+
+
 def _main(argv: list[str]) -> None:
     from ..world import build_world
+    if argv[0] == "--live":
+        period, folder, scale, seed_, anchor, cluster = argv[1:]
+        live(pathlib.Path(folder), build_world(scale, int(seed_), float(anchor)), cluster, float(period))
+        return
     folder, scale, seed_, anchor, cluster, until = argv
     folder = pathlib.Path(folder)
     history = record(folder, build_world(scale, int(seed_), float(anchor)), cluster, float(until))
