@@ -343,12 +343,20 @@ class Lakehouse:
         """Apply the operations due in (applied_until, until]; returns how many. ``frozen``: commit each with
         the clock frozen at its time (time-machine; a process of its own). ``observe(t)``: called on the
         REFRESH_SECONDS grid after the operations up to ``t`` (only where something changed, as an exporter
-        refreshing then would report the same otherwise), and once at the end."""
+        refreshing then would report the same otherwise), and once at the end. RuntimeError when ``frozen`` and
+        other threads run in this process."""
         import contextlib
         done = self.applied_until
         ops = plan(self.world, self.cluster, -math.inf if done is None else done, until)
         if frozen:
+            import threading
+
             import time_machine
+            others = [t.name for t in threading.enumerate()
+                      if t is not threading.main_thread() and not t.name.startswith("ThreadPoolExecutor")]
+            if others:
+                # the frozen clock is the whole process's: a server thread would serve values of the past
+                raise RuntimeError(f"advance(frozen=True) needs a process of its own; threads running: {others}")
         pending: float | None = None
         for op in ops:
             if observe is not None and pending is not None and op.t > pending:
