@@ -13,8 +13,8 @@ pytest.importorskip("pyiceberg")
 pytest.importorskip("time_machine")
 
 from webapp.demo.components.lakehouse import LakehouseHistory, schedule, seed, story_starts  # noqa: E402
-from webapp.demo.lakehouse import (CATALOG, PILING, SMALL_FILE_BYTES, Lakehouse, operations,  # noqa: E402
-                                   plan, workload)
+from webapp.demo.lakehouse import (CATALOG, DETAILED_HISTORY_SECONDS, PILING, SMALL_FILE_BYTES,  # noqa: E402
+                                   Lakehouse, operations, plan, workload)
 from webapp.demo.world import build_world  # noqa: E402
 from webapp.exporters.iceberg import IcebergExporter, IcebergSettings  # noqa: E402
 
@@ -73,10 +73,14 @@ def test_commits_carry_their_past_times(built):
 
 def test_history_ends_with_what_the_exporter_reports_live(built):
     world, history, obs = built
-    # observed on the exporter's 5-minute refresh grid, where an operation had changed the catalog
+    # observed on the exporter's 5-minute refresh grid where an operation had changed the catalog (hourly
+    # before the last 26 hours)
     assert [t for t, _ in obs] == sorted(t for t, _ in obs) and all(t % 300 == 0 for t, _ in obs)
-    changed = {math.ceil(op.t / 300) * 300 for op in plan(world, world.clusters[0], -math.inf, ANCHOR)}
-    assert {t for t, _ in obs} == changed
+    recent = ANCHOR - DETAILED_HISTORY_SECONDS
+    assert all(t % 3600 == 0 for t, _ in obs if t < recent)
+    settled = recent + 7200
+    changed = {g for op in plan(world, world.clusters[0], -math.inf, ANCHOR) if (g := math.ceil(op.t / 300) * 300) > settled}
+    assert {t for t, _ in obs if t > settled} == changed
     cluster = world.clusters[0]
     live = IcebergExporter(Lakehouse(history.cluster_folder(cluster), world, cluster).catalog,
                            IcebergSettings(catalog=CATALOG, small_file_bytes=SMALL_FILE_BYTES))
@@ -237,3 +241,20 @@ def test_freezing_the_clock_is_refused_beside_other_threads(built, tmp_path):
     finally:
         stop.set()
         server.join()
+
+
+def test_old_history_is_observed_hourly_and_the_last_day_every_five_minutes(tmp_path):
+    world = build_world("small", 42, ANCHOR)                  # 72 hours of history
+    lakehouse = Lakehouse(tmp_path, world, world.clusters[0])
+    lakehouse.apply = lambda op: None                          # the grid only: no commits
+    seen: list[float] = []
+    lakehouse.advance(ANCHOR, observe=seen.append)
+    ops = plan(world, world.clusters[0], -math.inf, ANCHOR)
+    recent = ANCHOR - DETAILED_HISTORY_SECONDS
+    old, new = [t for t in seen if t < recent], [t for t in seen if t >= recent + 3600]
+    assert len(old) > 30 and all(t % 3600 == 0 for t in old)
+    assert any(t % 3600 for t in new) and all(t % 300 == 0 for t in new)
+    # each operation is observed at the first grid point at or after it
+    for op in ops:
+        first = next(t for t in seen if t >= op.t)
+        assert first - op.t < (3600 if op.t < recent else 300) + 1e-9, op

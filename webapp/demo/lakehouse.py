@@ -178,17 +178,25 @@ MAX_HISTORY_HOURS = 72.0
 #: how often the demo's Iceberg exporter refreshes (the design's 5 minutes); the history observes the catalog
 #: on this grid, as the exporter would have
 REFRESH_SECONDS = 300.0
+#: older than this before the anchor, the history keeps one observation an hour (as Thanos keeps 1-hour
+#: downsampled data for old blocks): a first start of a 72-hour demo observes 46 hours less often
+DETAILED_HISTORY_SECONDS = 26 * 3600.0
 #: the demo's tables are small (a data file of TEMPLATE_ROWS records is about 2.3 KB, a compacted one about
 #: 60 KB): its Iceberg exporter counts files below 8 KiB as small (``DATAOPS_ICEBERG_SMALL_FILE_BYTES``; the
 #: default, 32 MiB, is Iceberg's compaction advice for real tables)
 SMALL_FILE_BYTES = 8192
+#: the demo's tables keep 10 previous metadata files and delete older ones, as a busy production table is
+#: configured (Iceberg's default, 100 kept, would make each commit copy and write a metadata log of 100)
+TABLE_PROPERTIES = {"created-by": "dataops-monitor demo", "write.metadata.previous-versions-max": "10",
+                    "write.metadata.delete-after-commit.enabled": "true"}
 #: template copies in an appended file of a ``big`` table: about 15 KB, above SMALL_FILE_BYTES
 BIG_COPIES = 16
 
 
 @dataclasses.dataclass(frozen=True)
 class DemoTable:
-    """One table of the demo's workload: commits arrive as Poisson events (``commits_per_hour``), each
+    """One table of the demo's workload: commits arrive as Poisson events (``commits_per_hour``; fewer and larger
+    than a real streaming table's, so that a first start commits a 72-hour history in about a minute), each
     appending ``files`` data files of ``copies`` * TEMPLATE_ROWS records; created with ``initial_files`` of
     them; a compaction (rewrite_data_files) every ``compact_hours`` (None: never) rewrites every file below
     the compacted size into files of COMPACTED_COPIES * TEMPLATE_ROWS records; expire_snapshots every ``expire_hours`` keeps the newest
@@ -214,26 +222,26 @@ def _T(namespace, name, commits_per_hour, files, initial_files, compact_hours, e
 #: ``big``: its writers write files above the demo's small-file size (Spark batch jobs), else small files
 #: (streaming and CDC ingestion)
 WORKLOAD: dict[int, tuple[DemoTable, ...]] = {
-    0: (_T("raw", "clickstream_events", 2, 240, 400, 6, 6, 10), _T("raw", "payments_cdc", 2, 8, 200, 6, 8, 10),
-        _T("raw", "inventory_snapshots", 0.5, 12, 120, 12, 24, 5, big=True),
-        _T("staging", "orders_enriched", 1, 10, 150, 8, 12, 10, big=True),
-        _T("staging", "sessions", 1, 20, 300, 8, 12, 10, big=True),
+    0: (_T("raw", "clickstream_events", 1, 480, 400, 6, 6, 10), _T("raw", "payments_cdc", 1, 16, 200, 6, 8, 10),
+        _T("raw", "inventory_snapshots", 0.25, 24, 120, 12, 24, 5, big=True),
+        _T("staging", "orders_enriched", 0.5, 20, 150, 8, 12, 10, big=True),
+        _T("staging", "sessions", 0.5, 40, 300, 8, 12, 10, big=True),
         _T("staging", "customer_dim", 0.25, 4, 60, 24, 24, 5, big=True),
         _T("curated", "daily_sales", 0.1, 8, 40, 24, 24, 5, big=True),
         _T("curated", "customer_360", 0.25, 16, 80, 24, 24, 5, big=True),
         _T("curated", "product_catalog", 0.15, 2, 30, 24, 24, 5, big=True),
-        _T("curated", "marketing_attribution", 0.5, 12, 100, 12, 24, 8, big=True),
-        _T("ml", "features_user", 1, 24, 250, 8, 12, 10, big=True),
+        _T("curated", "marketing_attribution", 0.25, 24, 100, 12, 24, 8, big=True),
+        _T("ml", "features_user", 0.5, 48, 250, 8, 12, 10, big=True),
         _T("ml", "training_sets", 0.1, 30, 90, 24, 24, 3, big=True),
-        _T("ml", "model_predictions", 1.5, 10, 200, 6, 12, 10, big=True)),
-    1: (_T("raw", "iot_telemetry", 2, 30, 300, 6, 8, 10), _T("raw", "logs_app", 2, 25, 250, 6, 8, 10),
-        _T("staging", "telemetry_agg", 0.5, 8, 100, 12, 24, 5, big=True),
+        _T("ml", "model_predictions", 1, 15, 200, 6, 12, 10, big=True)),
+    1: (_T("raw", "iot_telemetry", 1, 60, 300, 6, 8, 10), _T("raw", "logs_app", 1, 50, 250, 6, 8, 10),
+        _T("staging", "telemetry_agg", 0.25, 16, 100, 12, 24, 5, big=True),
         _T("curated", "device_health", 0.25, 6, 60, 24, 24, 5, big=True),
         _T("curated", "fleet_kpis", 0.1, 4, 40, 24, 24, 5, big=True),
-        _T("ml", "anomaly_scores", 1, 6, 120, 8, 12, 10, big=True)),
+        _T("ml", "anomaly_scores", 0.5, 12, 120, 8, 12, 10, big=True)),
 }
 #: story ``iceberg-compaction-overdue`` (first cluster): no compaction of this table since COMPACTION_STOP_LEAD
-#: before the anchor; its 240 files a commit pass 10,000 about 3 h before the anchor
+#: before the anchor; its 480 files a commit pass 10,000 about 3 h before the anchor
 COMPACTION_STORY = ("raw", "clickstream_events")
 COMPACTION_STOP_LEAD = 24 * 3600.0
 
@@ -296,7 +304,7 @@ def plan(world, cluster: str, t0: float, t1: float) -> list[Op]:
     if first:
         times = story_schedule(world.anchor)
         for i, (key, kind) in enumerate(operations(PILING)):
-            ops.append(Op(times[i], i, tuple(key), kind))
+            ops.append(Op(times[i], i, tuple(key), kind, files=1 if kind == "append" else 0))
     return sorted(op for op in ops if t0 < op.t <= t1)
 
 
@@ -343,7 +351,8 @@ class Lakehouse:
         """Apply the operations due in (applied_until, until]; returns how many. ``frozen``: commit each with
         the clock frozen at its time (time-machine; a process of its own). ``observe(t)``: called on the
         REFRESH_SECONDS grid after the operations up to ``t`` (only where something changed, as an exporter
-        refreshing then would report the same otherwise), and once at the end. RuntimeError when ``frozen`` and
+        refreshing then would report the same otherwise; hourly before DETAILED_HISTORY_SECONDS), and once at
+        the end. RuntimeError when ``frozen`` and
         other threads run in this process."""
         import contextlib
         done = self.applied_until
@@ -365,8 +374,9 @@ class Lakehouse:
             with time_machine.travel(op.t, tick=False) if frozen else contextlib.nullcontext():
                 self.apply(op)
             self._save(op.t)
-            if observe is not None:
-                pending = math.ceil(op.t / REFRESH_SECONDS) * REFRESH_SECONDS
+            if observe is not None and pending is None:
+                grid = REFRESH_SECONDS if op.t >= self.world.anchor - DETAILED_HISTORY_SECONDS else 3600.0
+                pending = math.ceil(op.t / grid) * grid
         if observe is not None and pending is not None:
             observe(pending)
         return len(ops)
@@ -383,8 +393,8 @@ class Lakehouse:
         if op.kind == "create":
             if (ns,) not in [tuple(x) for x in self.catalog.list_namespaces()]:
                 self.catalog.create_namespace(ns)
-            self._tables[op.table] = self.catalog.create_table(
-                op.table, schema=_batch(0).schema, properties={"created-by": "dataops-monitor demo"})
+            self._tables[op.table] = self.catalog.create_table(op.table, schema=_batch(0).schema,
+                                                               properties=TABLE_PROPERTIES)
             return
         table = self._table(op.table)
         table.refresh()
@@ -398,6 +408,7 @@ class Lakehouse:
             compact(table)
         elif op.kind == "expire" and op.retain:
             expire_keeping(table, op.retain)
+            self._delete_unreferenced(table)
         elif op.kind == "expire":
             expire_all_but_current(table)
         else:
@@ -463,6 +474,40 @@ class Lakehouse:
                     producer.delete_data_file(f)
                 for f in new:
                     producer.append_data_file(f)
+        self._removed(table, lambda pending: pending + [[t, [f.file_path for f in rewrite]]])
+
+    def _removed(self, table, change) -> list:
+        """The files compactions of ``table`` removed and no expiry deleted yet: [[compaction time, [paths]]]
+        in ``removed.json`` beside the catalog (the history build and the live writer share it)."""
+        path = self.folder / "removed.json"
+        try:
+            removed = json.loads(path.read_text())
+        except (OSError, ValueError):
+            removed = {}
+        key = ".".join(table.name())
+        removed[key] = change(removed.get(key, []))
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(removed))
+        tmp.replace(path)
+        return removed[key]
+
+    def _delete_unreferenced(self, table) -> None:
+        """After an expiry, delete the data files that only expired snapshots referenced, as Spark's
+        expire_snapshots does (pyiceberg's leaves them): those a compaction removed before the oldest
+        snapshot kept. Orphans left behind would make every storage listing longer for ever."""
+        oldest = min(s.timestamp_ms for s in table.metadata.snapshots) / 1000.0
+        due: list = []
+
+        def keep(pending: list) -> list:
+            due.extend(p for t, paths in pending if t <= oldest for p in paths)
+            return [entry for entry in pending if entry[0] > oldest]
+
+        self._removed(table, keep)
+        for p in due:
+            try:
+                os.unlink(urllib.parse.urlsplit(p).path)
+            except FileNotFoundError:
+                pass
 
 
 def expire_keeping(table, retain: int) -> None:

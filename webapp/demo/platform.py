@@ -387,7 +387,8 @@ class DemoPlatform:
             self.progress(f"[{time.monotonic() - t_start:5.0f} s] {text}")
 
         self._remove_stale_folders()
-        stage("simulated exporters: generating and backfilling the history (reused when still valid)")
+        stage("history: the simulated exporters' backfill, and each cluster's Iceberg lakehouse built in a process "
+              "of its own (reused when still valid)")
         self.world = self._prepare_history()
         self.exporter = LiveExporter(self.world, self.components, port=self.exporter_port)
         self.exporter.start()
