@@ -109,12 +109,14 @@ def test_iceberg_level2_page_shows_the_lost_file(settings):
     assert data["l2-iceberg-files"].results[0].series[0].last == 4
 
 
-def _newest_deployment(url: str) -> tuple[str, dict[str, float]]:
-    """(application, stage -> seconds) of the newest deployment, as the journey exporter itself reports it."""
-    newest = _query(url, 'topk(1, pipeline_last_run_timestamp_seconds{job="journey-exporter", journey="deploy"})')
+def _newest_deployment(url: str, at: float) -> tuple[str, dict[str, float]]:
+    """(application, stage -> seconds) of the newest deployment at ``at``, as the journey exporter itself
+    reported it."""
+    newest = _query_at(url, 'topk(1, pipeline_last_run_timestamp_seconds{job="journey-exporter", journey="deploy"})',
+                       at)
     app = newest[0]["metric"]["pipeline"]
-    own = _query(url, 'pipeline_last_stage_duration_seconds{job="journey-exporter", journey="deploy", '
-                      f'pipeline="{app}"}}')
+    own = _query_at(url, 'pipeline_last_stage_duration_seconds{job="journey-exporter", journey="deploy", '
+                         f'pipeline="{app}"}}', at)
     return app, {r["metric"]["stage"]: float(r["value"][1]) for r in own}
 
 
@@ -125,15 +127,13 @@ def test_journey_exporter_feeds_the_e2e_journey_panels(settings, demo_platform):
     ids = ("e2e-last-journey", "e2e-last-data-journey", "e2e-journeys", "e2e-bottlenecks")
     panels = [p for p in DASHBOARDS["e2e"].panels if p.id in ids]
     assert len(panels) == len(ids)
-    for _attempt in range(5):
-        # the exporter refreshes every 30 s: compare the panel with its own answer from the same moment
-        before = _newest_deployment(url)
-        data = run_panels(app.server.extensions[EXTENSION].engine, panels, parse_view_state({"from": "now-1h"}), {})
-        if _newest_deployment(url) == before:
-            break
-    _newest, own = before
+    data = run_panels(app.server.extensions[EXTENSION].engine, panels, parse_view_state({"from": "now-1h"}), {})
     flow = data["e2e-last-journey"]
     assert flow.state == "ok"
+    # the exporter refreshes every 30 s and the panel's instant is the engine's (aligned) now: compare the
+    # panel with the exporter's own answer at that same instant
+    at = float(flow.results[0].series[0].timestamps[-1])
+    _newest, own = _newest_deployment(url, at)
     rows, bottleneck = flow_rows(flow.panel, flow.results)
     # one row, commit to running pods, with the durations the journey exporter computed for that deployment
     assert [[name for name, _ in row] for row in rows] == [["git", "jenkins", "argocd", "kubernetes"]]
