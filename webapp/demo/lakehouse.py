@@ -55,6 +55,21 @@ def catalog_properties(folder: pathlib.Path) -> dict[str, str]:
             "warehouse": f"file://{folder / 'warehouse'}"}
 
 
+def open_catalog(folder: pathlib.Path, name: str = CATALOG):
+    """A pyiceberg SqlCatalog on the demo catalog under ``folder`` (each caller its own connection, as the
+    exporter's and the writers' processes would have)."""
+    from pyiceberg.catalog.sql import SqlCatalog
+    props = catalog_properties(folder)
+    return SqlCatalog(name, **{k: v for k, v in props.items() if k != "type"})
+
+
+def write_json(path: pathlib.Path, data) -> None:
+    """Write ``data`` as JSON through a temporary file, so a reader never sees half of it."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data))
+    tmp.replace(path)
+
+
 def _batch(n: int, rows: int = 50):
     import pyarrow as pa
     base = n * rows
@@ -123,14 +138,12 @@ def build_lakehouse(folder: pathlib.Path, name: str = CATALOG, at=None, observe=
     folder already holds a built catalog."""
     import contextlib
 
-    from pyiceberg.catalog.sql import SqlCatalog
 
     folder = pathlib.Path(folder).resolve()
     done = folder / "built"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "warehouse").mkdir(exist_ok=True)
-    props = catalog_properties(folder)
-    catalog = SqlCatalog(name, **{k: v for k, v in props.items() if k != "type"})
+    catalog = open_catalog(folder, name)
     if done.exists():
         return catalog
     if at is not None:
@@ -324,13 +337,11 @@ class Lakehouse:
     manifest entry, at no cost in disk or time (10,000 files of a table in a few seconds)."""
 
     def __init__(self, folder: pathlib.Path, world, cluster: str, name: str = CATALOG):
-        from pyiceberg.catalog.sql import SqlCatalog
         self.folder = pathlib.Path(folder).resolve()
         self.world, self.cluster = world, cluster
         (self.folder / "warehouse").mkdir(parents=True, exist_ok=True)
         (self.folder / "templates").mkdir(exist_ok=True)
-        props = catalog_properties(self.folder)
-        self.catalog = SqlCatalog(name, **{k: v for k, v in props.items() if k != "type"})
+        self.catalog = open_catalog(self.folder, name)
         self._tables: dict = {}
 
     # ---------------------------------------------------------------- progress
@@ -343,9 +354,7 @@ class Lakehouse:
             return None
 
     def _save(self, until: float) -> None:
-        tmp = self.folder / "progress.json.tmp"
-        tmp.write_text(json.dumps({"until": until}))
-        tmp.replace(self.folder / "progress.json")
+        write_json(self.folder / "progress.json", {"until": until})
 
     def advance(self, until: float, frozen: bool = False, observe=None) -> int:
         """Apply the operations due in (applied_until, until]; returns how many. ``frozen``: commit each with
@@ -486,9 +495,7 @@ class Lakehouse:
             removed = {}
         key = ".".join(table.name())
         removed[key] = change(removed.get(key, []))
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(removed))
-        tmp.replace(path)
+        write_json(path, removed)
         return removed[key]
 
     def _delete_unreferenced(self, table) -> None:

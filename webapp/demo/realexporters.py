@@ -133,11 +133,10 @@ class RealExporters:
     def _iceberg(self) -> list:
         """[(cluster, IcebergExporter)]: one per cluster's lakehouse, seeded with what its history's exporter
         remembered. Waits for a lakehouse still building; none without a world and its lakehouse history."""
-        from pyiceberg.catalog.sql import SqlCatalog
 
         from ..exporters.iceberg import IcebergExporter, IcebergSettings
         from .components.lakehouse import _available, seed
-        from .lakehouse import CATALOG, SMALL_FILE_BYTES, catalog_properties
+        from .lakehouse import CATALOG, SMALL_FILE_BYTES, open_catalog
         if self.world is None or self.lakehouse is None or not _available():
             return []
         out = []
@@ -145,9 +144,8 @@ class RealExporters:
             observations = self.lakehouse.observations(self.world, cluster)    # built (or resumed) to now
             folder = self.lakehouse.cluster_folder(cluster)
             self.lakehouses.append(cluster)
-            props = catalog_properties(folder)
             # its own connection to the catalog, as the exporter's process would have
-            exporter = IcebergExporter(SqlCatalog(CATALOG, **{k: v for k, v in props.items() if k != "type"}),
+            exporter = IcebergExporter(open_catalog(folder),
                                        IcebergSettings(catalog=CATALOG, refresh_seconds=ICEBERG_REFRESH,
                                                        small_file_bytes=SMALL_FILE_BYTES))
             seed(exporter, observations)

@@ -32,7 +32,7 @@ import numpy as np
 from ...exporters.iceberg import IcebergExporter, IcebergSettings
 from ..core import HOUR, Families, Family, Target, target
 from ..lakehouse import (CATALOG, COMPACTION_STOP_LEAD, INSTANCE, LOST_TABLE, PILING, PILING_TABLE,
-                         SMALL_FILE_BYTES, Lakehouse, catalog_properties, operations)
+                         SMALL_FILE_BYTES, Lakehouse, open_catalog, operations, write_json)
 from ..world import World
 from . import Component
 
@@ -197,7 +197,6 @@ def record(folder: pathlib.Path, world: World, cluster: str, until: float) -> di
     scratch), refreshing a real Iceberg exporter on the refresh grid; returns the ``history.json`` content
     {"anchor", "until", "observations": [{"t", "samples": [[name, labels, value]]}]}. Freezes this process's
     clock while it commits: run it in a process of its own (``LakehouseHistory.prepare``)."""
-    from pyiceberg.catalog.sql import SqlCatalog
 
     folder = pathlib.Path(folder)
     try:
@@ -208,9 +207,8 @@ def record(folder: pathlib.Path, world: World, cluster: str, until: float) -> di
         shutil.rmtree(folder, ignore_errors=True)     # a lakehouse of another anchor, or half built
         saved = {"anchor": world.anchor, "until": None, "observations": []}
     lakehouse = Lakehouse(folder, world, cluster)
-    props = catalog_properties(folder)
     # the exporter on its own connection to the catalog, as a separate process would be
-    exporter = IcebergExporter(SqlCatalog(CATALOG, **{k: v for k, v in props.items() if k != "type"}),
+    exporter = IcebergExporter(open_catalog(folder),
                                IcebergSettings(catalog=CATALOG, small_file_bytes=SMALL_FILE_BYTES))
     out = saved["observations"]
 
@@ -267,9 +265,7 @@ def _main(argv: list[str]) -> None:
     folder, scale, seed_, anchor, cluster, until = argv
     folder = pathlib.Path(folder)
     history = record(folder, build_world(scale, int(seed_), float(anchor)), cluster, float(until))
-    tmp = folder / "history.json.tmp"
-    tmp.write_text(json.dumps(history))
-    tmp.replace(folder / "history.json")
+    write_json(folder / "history.json", history)
 
 
 if __name__ == "__main__":
